@@ -1,0 +1,30 @@
+// Every limit cocoon applies to untrusted input, in one place. Tests check each at the limit
+// and one past it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace cocoon::limits {
+
+// HTTP
+inline constexpr size_t kDefaultHttpBodyBytes = 2 * 1024 * 1024;  // Trustee payload_request_size
+inline constexpr size_t kHttpHeaderBytes = 128 * 1024;            // actix request-head limit
+inline constexpr int kHttpHeaderTimeoutMs = 10'000;
+inline constexpr int kHttpReadTimeoutMs = 30'000;
+inline constexpr int kHttpIdleTimeoutMs = 60'000;
+
+// JSON
+inline constexpr int kJsonMaxDepth = 64;
+
+// JOSE
+inline constexpr size_t kJwtMaxBytes = 128 * 1024;
+inline constexpr int64_t kJwtClockSkewSeconds = 60;
+
+// KBS
+inline constexpr size_t kResourcePathSegmentBytes = 256;
+inline constexpr size_t kEvidenceMaxBytes = kDefaultHttpBodyBytes;
+inline constexpr size_t kX509ChainMaxLength = 8;
+inline constexpr size_t kMaxSessions = 1'000'000;
+
+}  // namespace cocoon::limits

@@ -1,0 +1,55 @@
+// X.509 certificates and chain verification (OpenSSL X509_STORE), and CRLs.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/error.h"
+#include "crypto/keys.h"
+
+namespace cocoon::crypto {
+
+namespace internal {
+struct X509Handle;
+}
+
+class Certificate {
+ public:
+  static Result<Certificate> FromDer(ByteSpan der);
+  // First certificate in the PEM text.
+  static Result<Certificate> FromPem(std::string_view pem);
+  // All certificates in a PEM bundle (InvalidArgument if none).
+  static Result<std::vector<Certificate>> ParsePemBundle(std::string_view pem);
+
+  Result<PublicKey> public_key() const;
+  Result<Bytes> ToDer() const;
+  std::string SubjectCommonName() const;
+  std::string Subject() const;  // one-line RFC 2253
+  // Raw DER bytes of an extension value (the OCTET STRING contents), nullopt if absent.
+  std::optional<Bytes> ExtensionValue(std::string_view oid) const;
+  // Verifies this certificate's signature with `issuer_key` only (no path validation).
+  Status VerifySignedBy(const PublicKey& issuer_key) const;
+
+  const internal::X509Handle& handle() const { return *x509_; }
+  explicit Certificate(std::shared_ptr<internal::X509Handle> h) : x509_(std::move(h)) {}
+
+ private:
+  std::shared_ptr<internal::X509Handle> x509_;
+};
+
+struct ChainOptions {
+  // Verification time; nullopt = now.
+  std::optional<std::chrono::system_clock::time_point> at;
+  bool check_time = true;
+  size_t max_depth = 8;
+};
+
+// Builds a path from `leaf` through `untrusted` intermediates to one of `anchors`.
+// Unauthenticated (with OpenSSL's reason) if no valid path exists.
+Status VerifyChain(const Certificate& leaf, const std::vector<Certificate>& untrusted,
+                   const std::vector<Certificate>& anchors, const ChainOptions& opts = {});
+
+}  // namespace cocoon::crypto

@@ -1,0 +1,54 @@
+// Transport-neutral HTTP request/response types shared by the server and the client.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cocoon::net {
+
+// Case-insensitive header map (names are stored lower-case).
+class Headers {
+ public:
+  void Set(std::string_view name, std::string value);
+  void Add(std::string_view name, std::string value);  // keeps earlier values (Set-Cookie)
+  std::optional<std::string_view> Get(std::string_view name) const;
+  std::vector<std::string_view> GetAll(std::string_view name) const;
+  const std::multimap<std::string, std::string>& all() const { return map_; }
+
+ private:
+  std::multimap<std::string, std::string> map_;
+};
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", …
+  std::string target;  // raw request-target: path + "?" + query
+  std::string path;    // percent-decoded path, no query
+  std::string query;   // raw query string, without '?'
+  Headers headers;
+  std::string body;
+  std::string remote;  // "ip:port"
+
+  // Value of cookie `name` from the Cookie header(s), if present.
+  std::optional<std::string> Cookie(std::string_view name) const;
+  // Token of "Authorization: Bearer <token>", if present.
+  std::optional<std::string> BearerToken() const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static HttpResponse Json(int status, std::string body);
+  static HttpResponse Text(int status, std::string body, std::string content_type = "text/plain");
+};
+
+// Splits "a=1&b=2" into a map (percent-decoded). Last value wins.
+std::map<std::string, std::string> ParseQuery(std::string_view query);
+// Percent-decodes; returns nullopt on malformed escapes.
+std::optional<std::string> PercentDecode(std::string_view s);
+
+}  // namespace cocoon::net
