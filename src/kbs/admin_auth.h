@@ -1,0 +1,45 @@
+// Admin API authentication and authorization (Trustee kbs/src/admin, specs §1.9):
+// InsecureAllowAll | DenyAll | AuthenticatedAuthorization (Bearer JWT from a configured
+// identity provider, `role` claim, anchored regex ACL over the request URI incl. query).
+#pragma once
+
+#include <memory>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "crypto/keys.h"
+#include "kbs/config.h"
+#include "net/http.h"
+
+namespace cocoon::kbs {
+
+class AdminAuthorizer {
+ public:
+  // Loads identity-provider keys (PEM public keys: EC P-256/P-384, RSA, Ed25519; or JWKS files)
+  // and compiles ACLs. InvalidArgument / NotFound naming the bad file or regex.
+  static Result<std::unique_ptr<AdminAuthorizer>> Create(const AdminConfig& config);
+
+  // Ok if the request may use the admin endpoint. Unauthenticated: no/invalid/expired token,
+  // wrong key, missing role; PermissionDenied: no ACL allows role+URI or mode is DenyAll.
+  // `uri` is the full request target (path + "?" + query).
+  Status Authorize(const net::HttpRequest& request, int64_t now) const;
+
+ private:
+  struct Provider {
+    std::string issuer;
+    std::string audience;
+    std::vector<crypto::PublicKey> keys;  // from PEM or JWKS
+  };
+  struct Acl {
+    std::string role;
+    std::regex pattern;
+  };
+  std::string mode_;
+  std::vector<Provider> providers_;
+  std::vector<Acl> acls_;
+};
+
+}  // namespace cocoon::kbs
