@@ -1,0 +1,12 @@
+// Registration of the cocoon CLI's subcommand groups.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace cocoon::cli {
+
+// `cocoon kbs attest|get-resource|set-resource|delete-resource|set-policy|set-reference-value`.
+// Each command's callback stores its process exit code in *exit_code.
+void AddKbsCommands(CLI::App& app, int* exit_code);
+
+}  // namespace cocoon::cli

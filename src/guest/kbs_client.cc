@@ -1,0 +1,158 @@
+// Guest-side RCAR client.
+#include "guest/kbs_client.h"
+
+#include "attestation/service.h"
+#include "base/json.h"
+#include "jose/jwe.h"
+#include "jose/jwk.h"
+
+namespace cocoon::guest {
+namespace {
+constexpr std::string_view kVersion = "0.4.0";
+
+std::string TrimSlash(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+}  // namespace
+
+Result<ResourceUri> ParseResourceUri(std::string_view uri) {
+  ResourceUri out;
+  size_t scheme_end = uri.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return InvalidArgument("resource URI must look like kbs:///<repository>/<type>/<tag>");
+  }
+  std::string_view scheme = uri.substr(0, scheme_end);
+  if (scheme.starts_with("kbs+")) {
+    out.plugin = std::string(scheme.substr(4));
+  } else if (scheme != "kbs") {
+    return InvalidArgument("resource URI scheme must be kbs or kbs+<plugin>, got " +
+                           std::string(scheme));
+  }
+  std::string_view rest = uri.substr(scheme_end + 3);
+  size_t slash = rest.find('/');  // skip [host[:port]]
+  if (slash == std::string_view::npos) return InvalidArgument("resource URI has no path");
+  rest = rest.substr(slash + 1);
+  size_t q = rest.find('?');
+  if (q != std::string_view::npos) {
+    out.query = std::string(rest.substr(q + 1));
+    rest = rest.substr(0, q);
+  }
+  if (rest.empty()) return InvalidArgument("resource URI has an empty path");
+  out.path = std::string(rest);
+  return out;
+}
+
+Result<TeeKeyType> ParseTeeKeyType(std::string_view n) {
+  if (n == "ec" || n == "p256" || n == "P-256") return TeeKeyType::kEcP256;
+  if (n == "p521" || n == "P-521") return TeeKeyType::kEcP521;
+  if (n == "rsa" || n == "rsa2048") return TeeKeyType::kRsa2048;
+  return InvalidArgument("unknown TEE key type \"" + std::string(n) + "\" (ec, p521 or rsa)");
+}
+
+Error KbsReplyError(int status, std::string_view body, std::string_view what) {
+  std::string detail(body.substr(0, 512));
+  if (auto j = base::ParseJson(body); j && j->is_object() && j->contains("detail")) {
+    detail = j->value("detail", detail);
+  }
+  Code code = status == 404 ? Code::kNotFound
+              : status == 401 || status == 403 ? Code::kUnauthenticated
+              : status == 413 ? Code::kResourceExhausted
+              : status >= 500 ? Code::kUnavailable : Code::kInvalidArgument;
+  return Error(code, std::string(what) + ": KBS answered " + std::to_string(status) + ": " + detail);
+}
+
+Result<std::unique_ptr<KbsClient>> KbsClient::Create(KbsClientOptions o,
+                                                     std::unique_ptr<tee::Attester> attester) {
+  if (o.url.empty()) return InvalidArgument("KBS URL is empty");
+  o.url = TrimSlash(o.url);
+  crypto::KeyType kt = o.key_type == TeeKeyType::kRsa2048 ? crypto::KeyType::kRsa
+                       : o.key_type == TeeKeyType::kEcP521 ? crypto::KeyType::kEcP521
+                                                           : crypto::KeyType::kEcP256;
+  ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(kt, 2048));
+  net::HttpClientOptions ho;
+  ho.ca_file = o.ca_file;
+  ho.timeout = std::chrono::milliseconds(60000);
+  return std::unique_ptr<KbsClient>(
+      new KbsClient(std::move(o), std::move(attester), std::move(key), net::HttpClient(ho)));
+}
+
+KbsClient::KbsClient(KbsClientOptions o, std::unique_ptr<tee::Attester> a, crypto::PrivateKey key,
+                     net::HttpClient http)
+    : options_(std::move(o)), attester_(std::move(a)), tee_key_(std::move(key)),
+      http_(std::move(http)) {}
+
+Result<std::string> KbsClient::Attest() {
+  OrderedJson request = OrderedJson::object();
+  request["version"] = kVersion;
+  request["tee"] = std::string(attester_->tee());
+  request["extra-params"] = {{"supported-hash-algorithms", {"sha256", "sha384", "sha512"}}};
+  net::Headers h;
+  h.Set("content-type", "application/json");
+  ASSIGN_OR_RETURN(auto auth, http_.Post(options_.url + "/kbs/v0/auth", base::DumpJson(request), h));
+  if (auth.status != 200) return std::unexpected(KbsReplyError(auth.status, auth.body, "auth"));
+  ASSIGN_OR_RETURN(Json challenge, base::ParseJson(auth.body));
+  ASSIGN_OR_RETURN(std::string nonce, base::GetString(challenge, "nonce"));
+  std::string hash_name = "sha384";
+  if (const Json* ep = base::FindPointer(challenge, "/extra-params/selected-hash-algorithm");
+      ep != nullptr && ep->is_string()) {
+    hash_name = ep->get<std::string>();
+    for (auto& c : hash_name) c = static_cast<char>(std::tolower(c));
+  }
+  ASSIGN_OR_RETURN(crypto::HashAlg hash, crypto::ParseHashAlg(hash_name));
+
+  std::string alg = options_.key_type == TeeKeyType::kRsa2048 ? "RSA-OAEP-256" : "ECDH-ES+A256KW";
+  Json pubkey = Json::parse(jose::PublicKeyToJwk(tee_key_.public_key(), alg).dump());
+  Json runtime = {{"tee-pubkey", pubkey}, {"nonce", nonce}, {"additional-evidence", ""}};
+  ASSIGN_OR_RETURN(Bytes report_data, attestation::RuntimeDataDigest(runtime, hash));
+  ASSIGN_OR_RETURN(Json evidence, attester_->GetEvidence(report_data));
+
+  OrderedJson att = OrderedJson::object();
+  if (options_.init_data) {
+    att["init-data"] = {{"format", options_.init_data->format}, {"body", options_.init_data->body}};
+  }
+  att["runtime-data"] = {{"nonce", nonce}, {"tee-pubkey", OrderedJson::parse(pubkey.dump())}};
+  att["tee-evidence"] = {{"primary_evidence", OrderedJson::parse(evidence.dump())},
+                         {"additional_evidence", ""}};
+  ASSIGN_OR_RETURN(auto resp, http_.Post(options_.url + "/kbs/v0/attest", base::DumpJson(att), h));
+  if (resp.status != 200) return std::unexpected(KbsReplyError(resp.status, resp.body, "attest"));
+  ASSIGN_OR_RETURN(Json body, base::ParseJson(resp.body));
+  ASSIGN_OR_RETURN(token_, base::GetString(body, "token"));
+  return token_;
+}
+
+Result<crypto::SecretBytes> KbsClient::FetchOnce(const ResourceUri& uri, std::string_view bearer,
+                                                 int* status) {
+  std::string url = options_.url + "/kbs/v0/" + uri.plugin + "/" + uri.path;
+  if (!uri.query.empty()) url += "?" + uri.query;
+  net::Headers h;
+  if (!bearer.empty()) h.Set("authorization", "Bearer " + std::string(bearer));
+  ASSIGN_OR_RETURN(auto resp, http_.Get(url, h));
+  *status = resp.status;
+  if (resp.status != 200) return std::unexpected(KbsReplyError(resp.status, resp.body, "resource"));
+  ASSIGN_OR_RETURN(Json jwe, base::ParseJson(resp.body));
+  return jose::DecryptFlattened(jwe, tee_key_);
+}
+
+Result<crypto::SecretBytes> KbsClient::GetResource(std::string_view uri_text) {
+  ASSIGN_OR_RETURN(ResourceUri uri, ParseResourceUri(uri_text));
+  if (token_.empty()) TRY(Attest());
+  Result<crypto::SecretBytes> last = Unauthenticated("no attempt made");
+  for (int attempt = 0; attempt < options_.max_resource_attempts; ++attempt) {
+    int status = 0;
+    last = FetchOnce(uri, "", &status);
+    if (last || status != 401) return last;
+    http_.ClearCookies();
+    TRY(Attest());
+  }
+  return last;
+}
+
+Result<crypto::SecretBytes> KbsClient::GetResourceWithToken(std::string_view uri_text,
+                                                            std::string_view token) {
+  ASSIGN_OR_RETURN(ResourceUri uri, ParseResourceUri(uri_text));
+  int status = 0;
+  return FetchOnce(uri, token, &status);
+}
+
+}  // namespace cocoon::guest

@@ -1,0 +1,74 @@
+// Guest-side KBS client (the RCAR "kbs_protocol" client of guest-components, specs
+// guest-components-and-images.md §2): attests with an Attester and a fresh in-memory TEE key,
+// then fetches resources as JWE and decrypts them with that key.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "attestation/init_data.h"
+#include "base/error.h"
+#include "crypto/keys.h"
+#include "crypto/secret_bytes.h"
+#include "net/http_client.h"
+#include "tee/tee.h"
+
+namespace cocoon::guest {
+
+// kbs[+<plugin>]://[host[:port]]/<seg>/…[?query]; host is ignored (the configured KBS is used).
+struct ResourceUri {
+  std::string plugin = "resource";
+  std::string path;   // segments joined by "/"
+  std::string query;  // without '?'
+};
+// InvalidArgument naming the problem for anything else.
+Result<ResourceUri> ParseResourceUri(std::string_view uri);
+
+enum class TeeKeyType { kEcP256, kEcP521, kRsa2048 };
+// "ec" / "p256" / "p521" / "rsa"; InvalidArgument otherwise.
+Result<TeeKeyType> ParseTeeKeyType(std::string_view name);
+
+struct KbsClientOptions {
+  std::string url;      // e.g. http://127.0.0.1:8080 (trailing '/' trimmed)
+  std::string ca_file;  // extra root CA for HTTPS
+  TeeKeyType key_type = TeeKeyType::kEcP256;
+  std::optional<attestation::InitData> init_data;
+  int max_resource_attempts = 3;
+};
+
+class KbsClient {
+ public:
+  static Result<std::unique_ptr<KbsClient>> Create(KbsClientOptions options,
+                                                   std::unique_ptr<tee::Attester> attester);
+
+  // Runs the RCAR handshake (auth + attest) and returns the attestation token.
+  // Unauthenticated with the KBS's detail if the KBS refuses; Unavailable on transport errors.
+  Result<std::string> Attest();
+  // Fetches and decrypts a resource (attesting first if needed, re-attesting on 401).
+  // NotFound on 404; Unauthenticated with the KBS's detail on repeated 401.
+  Result<crypto::SecretBytes> GetResource(std::string_view uri);
+  // Same with an explicit Bearer token instead of the session cookie.
+  Result<crypto::SecretBytes> GetResourceWithToken(std::string_view uri, std::string_view token);
+
+  const std::string& token() const { return token_; }
+  const crypto::PrivateKey& tee_key() const { return tee_key_; }
+
+ private:
+  KbsClient(KbsClientOptions o, std::unique_ptr<tee::Attester> a, crypto::PrivateKey key,
+            net::HttpClient http);
+  Result<crypto::SecretBytes> FetchOnce(const ResourceUri& uri, std::string_view bearer,
+                                        int* status);
+
+  KbsClientOptions options_;
+  std::unique_ptr<tee::Attester> attester_;
+  crypto::PrivateKey tee_key_;
+  net::HttpClient http_;
+  std::string token_;
+};
+
+// Turns a non-2xx KBS reply into an Error carrying the KBS's `detail`.
+Error KbsReplyError(int status, std::string_view body, std::string_view what);
+
+}  // namespace cocoon::guest

@@ -1,0 +1,88 @@
+// KBS admin API client.
+#include "kbs/admin_client.h"
+
+#include "base/encoding.h"
+#include "base/json.h"
+#include "kbs/errors.h"
+#include "jose/jwt.h"
+#include "kbs/service.h"
+
+namespace cocoon::kbs {
+
+Result<std::string> MakeAdminToken(const crypto::PrivateKey& key, const AdminClientOptions& o,
+                                   int64_t now) {
+  crypto::SignAlg alg;
+  switch (key.type()) {
+    case crypto::KeyType::kEd25519: alg = crypto::SignAlg::kEdDsa; break;
+    case crypto::KeyType::kEcP256: alg = crypto::SignAlg::kEs256; break;
+    case crypto::KeyType::kEcP384: alg = crypto::SignAlg::kEs384; break;
+    case crypto::KeyType::kRsa: alg = crypto::SignAlg::kRs256; break;
+    default: return InvalidArgument("admin key must be Ed25519, EC P-256/P-384 or RSA");
+  }
+  Json claims = {{"role", o.role}, {"iat", now}, {"exp", now + o.token_ttl_seconds}};
+  if (!o.issuer.empty()) claims["iss"] = o.issuer;
+  if (!o.audience.empty()) claims["aud"] = o.audience;
+  return jose::SignJwt(key, alg, claims);
+}
+
+AdminClient::AdminClient(AdminClientOptions options)
+    : options_(std::move(options)), http_([&] {
+        net::HttpClientOptions ho;
+        ho.ca_file = options_.ca_file;
+        ho.cookies = false;
+        return ho;
+      }()) {
+  while (!options_.url.empty() && options_.url.back() == '/') options_.url.pop_back();
+}
+
+Result<net::Headers> AdminClient::AuthHeaders() {
+  net::Headers h;
+  if (options_.key) {
+    ASSIGN_OR_RETURN(std::string token, MakeAdminToken(*options_.key, options_, SystemClock()));
+    h.Set("authorization", "Bearer " + token);
+  }
+  return h;
+}
+
+Status AdminClient::Call(std::string_view method, std::string_view route, std::string_view body,
+                         std::string_view content_type) {
+  ASSIGN_OR_RETURN(net::Headers h, AuthHeaders());
+  if (!content_type.empty()) h.Set("content-type", std::string(content_type));
+  std::string url = options_.url + "/kbs/v0/" + std::string(route);
+  ASSIGN_OR_RETURN(auto resp, http_.Send(method, url, h, body));
+  if (resp.status != 200) return std::unexpected(ReplyError(resp.status, resp.body, route));
+  return Ok();
+}
+
+Status AdminClient::SetResource(std::string_view path, ByteSpan value) {
+  return Call("POST", "resource/" + std::string(path), AsString(value), "application/octet-stream");
+}
+
+Status AdminClient::DeleteResource(std::string_view path) {
+  return Call("DELETE", "resource/" + std::string(path), "", "");
+}
+
+Status AdminClient::SetResourcePolicy(std::string_view rego) {
+  Json body = {{"policy", base::Base64UrlEncode(rego)}};
+  return Call("POST", "resource-policy", base::DumpJson(body), "application/json");
+}
+
+Status AdminClient::SetAttestationPolicy(std::string_view id, std::string_view rego) {
+  Json body = {{"type", "rego"}, {"policy_id", id}, {"policy", base::Base64UrlEncode(rego)}};
+  return Call("POST", "attestation-policy", base::DumpJson(body), "application/json");
+}
+
+Status AdminClient::SetReferenceValue(std::string_view message) {
+  return Call("POST", "reference-value", message, "application/json");
+}
+
+Status AdminClient::SetSampleReferenceValue(std::string_view name, const std::string& value_json) {
+  ASSIGN_OR_RETURN(Json value, base::ParseJson(value_json));
+  Json payload = {{std::string(name), value}};
+  Json msg = {{"version", "0.1.0"},
+              {"type", "sample"},
+              {"payload", base::Base64Encode(base::DumpJson(payload))}};
+  return SetReferenceValue(base::DumpJson(msg));
+}
+
+}  // namespace cocoon::kbs

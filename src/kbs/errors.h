@@ -1,0 +1,43 @@
+// KBS error bodies exactly as Trustee sends them (kbs/src/error.rs):
+// {"type":"https://github.com/confidential-containers/kbs/errors/<Variant>","detail":"…"},
+// HTTP 404 for InvalidRequestPath and PluginNotFound, 401 for everything else.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "net/http.h"
+
+namespace cocoon::kbs {
+
+enum class KbsError {
+  kAdminAuthAccess,
+  kAdminAuthInitialization,
+  kAttestationError,
+  kInvalidRequestPath,
+  kJweError,
+  kPluginInternalError,
+  kPluginNotFound,
+  kPolicyDeny,
+  kPolicyEngineError,
+  kParsePolicyError,
+  kRvpsError,
+  kSerdeError,
+  kTokenNotFound,
+  kTokenVerifierError,
+};
+
+std::string_view KbsErrorName(KbsError e);
+int KbsErrorStatus(KbsError e);
+
+// The HTTP response for `e` with `detail`.
+net::HttpResponse ErrorResponse(KbsError e, std::string_view detail);
+// Same, with the detail taken from a cocoon Error.
+net::HttpResponse ErrorResponse(KbsError e, const Error& error);
+
+// Client side: an Error for a non-2xx KBS reply carrying the KBS's `detail`
+// (404 → NotFound, 401/403 → Unauthenticated, 413 → ResourceExhausted, 5xx → Unavailable).
+Error ReplyError(int status, std::string_view body, std::string_view what);
+
+}  // namespace cocoon::kbs
