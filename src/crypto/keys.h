@@ -49,6 +49,12 @@ class PublicKey {
   std::shared_ptr<internal::PkeyHandle> pkey_;
 };
 
+// RSA private components, big-endian (as in a JWK). The CRT members p, q, dp, dq, qi are either
+// all present or all empty.
+struct RsaPrivateParts {
+  ByteSpan n, e, d, p, q, dp, dq, qi;
+};
+
 class PrivateKey {
  public:
   // RSA bits in {2048, 3072, 4096}; other types ignore `rsa_bits`.
@@ -57,6 +63,10 @@ class PrivateKey {
   static Result<PrivateKey> FromPem(std::string_view pem);
   // EC private scalar (big-endian, curve size) — for deterministic test vectors.
   static Result<PrivateKey> FromEcScalar(KeyType curve, ByteSpan d);
+  // RSA from components (InvalidArgument if malformed or, with CRT members, inconsistent).
+  static Result<PrivateKey> FromRsa(const RsaPrivateParts& parts);
+  // Ed25519 from its 32-byte private seed (RFC 8032 / the JWK "d").
+  static Result<PrivateKey> FromEd25519(ByteSpan seed32);
 
   KeyType type() const;
   PublicKey public_key() const;
