@@ -69,7 +69,10 @@ Result<std::unique_ptr<KbsClient>> KbsClient::Create(KbsClientOptions o,
   crypto::KeyType kt = o.key_type == TeeKeyType::kRsa2048 ? crypto::KeyType::kRsa
                        : o.key_type == TeeKeyType::kEcP521 ? crypto::KeyType::kEcP521
                                                            : crypto::KeyType::kEcP256;
-  ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(kt, 2048));
+  crypto::PrivateKey key = o.tee_key ? *o.tee_key : crypto::PrivateKey(nullptr);
+  if (!o.tee_key) {
+    ASSIGN_OR_RETURN(key, crypto::PrivateKey::Generate(kt, 2048));
+  }
   net::HttpClientOptions ho;
   ho.ca_file = o.ca_file;
   ho.timeout = std::chrono::milliseconds(60000);

@@ -36,6 +36,8 @@ struct KbsClientOptions {
   TeeKeyType key_type = TeeKeyType::kEcP256;
   std::optional<attestation::InitData> init_data;
   int max_resource_attempts = 3;
+  // A fixed TEE key (test vectors, or a key provisioned elsewhere); default: fresh per client.
+  std::optional<crypto::PrivateKey> tee_key;
 };
 
 class KbsClient {

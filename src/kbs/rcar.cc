@@ -67,7 +67,7 @@ net::HttpResponse KbsService::Auth(const net::HttpRequest& req) {
   if (!tee::IsKnownTee(*tee)) return AuthError("unknown TEE \"" + *tee + "\"");
   if (auto v = verifiers_->Get(*tee); !v) return AuthError(v.error().message());
 
-  auto nonce = crypto::RandomBytes(32);
+  auto nonce = nonce_source_ ? Result<Bytes>(nonce_source_()) : crypto::RandomBytes(32);
   if (!nonce) return AuthError(nonce.error().message());
   auto session = sessions_->Create(*tee, base::Base64Encode(*nonce), "sha384", clock_());
   if (!session) return AuthError(session.error().message());

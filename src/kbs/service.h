@@ -41,6 +41,8 @@ class KbsService {
   // Deletes expired sessions (run periodically by the server).
   void SweepSessions();
   const attestation::AttestationService& attestation_service() const { return *as_; }
+  // Test hook: replaces the CSPRNG nonce (replaying recorded handshakes).
+  void SetNonceSourceForTesting(std::function<Bytes()> source) { nonce_source_ = std::move(source); }
 
  private:
   KbsService() = default;
@@ -57,6 +59,7 @@ class KbsService {
   Result<std::string> FindToken(const net::HttpRequest& req);
 
   Clock clock_;
+  std::function<Bytes()> nonce_source_;
   std::unique_ptr<KvStore> kv_;
   std::unique_ptr<KvStore> session_kv_;
   std::unique_ptr<SessionStore> sessions_;
