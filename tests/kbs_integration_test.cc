@@ -1,0 +1,221 @@
+// End-to-end over real sockets: the real cocoon-kbs binary on a free loopback port, driven by
+// the real cocoon CLI (HTTP and HTTPS), plus wire-level negatives and kill -9 durability.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "base/json.h"
+#include "crypto/keys.h"
+#include "kbs/admin_client.h"
+#include "net/http_client.h"
+#include "tests/harness.h"
+
+namespace cocoon {
+namespace {
+
+using testing::BinaryPath;
+using testing::Process;
+using testing::Run;
+using testing::TempDir;
+
+struct KbsOptions {
+  bool https = false;
+  std::string policy = "allow_all";
+  std::string storage = "Sqlite";
+  int payload_mib = 2;
+};
+
+// Owns a temp dir with an Ed25519 admin key pair, TLS material and a running cocoon-kbs.
+class KbsFixture {
+ public:
+  explicit KbsFixture(KbsOptions o = {}) : opts_(o), port_(testing::FreePort()) {
+    auto r = Run({"/usr/bin/openssl", "genpkey", "-algorithm", "ed25519", "-out", dir_.File("admin.key")});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    r = Run({"/usr/bin/openssl", "pkey", "-in", dir_.File("admin.key"), "-pubout", "-out",
+             dir_.File("admin.pub")});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    if (o.https) MakeTls();
+    WriteConfig();
+    Start();
+  }
+
+  void Start() {
+    proc_ = std::make_unique<Process>(
+        std::vector<std::string>{BinaryPath("cocoon-kbs"), "--config-file", dir_.File("kbs.toml")});
+    std::string line;
+    bool up = proc_->WaitForLine("listening on", std::chrono::seconds(20), &line);
+    ASSERT_TRUE(up) << testing::ReadFile(proc_->stderr_path());
+  }
+  void Kill9() { proc_->Kill9(); }
+  int Terminate() { return proc_->Terminate(); }
+
+  std::string url() const {
+    return std::string(opts_.https ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
+  }
+  const TempDir& dir() const { return dir_; }
+
+  // `cocoon kbs <args> --url … [--cacert …]`
+  testing::CommandResult Cocoon(std::vector<std::string> args, bool admin = false) {
+    std::vector<std::string> argv = {BinaryPath("cocoon"), "kbs"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--url", url()});
+    if (opts_.https) argv.insert(argv.end(), {"--cacert", dir_.File("ca.crt")});
+    if (admin) argv.insert(argv.end(), {"--admin-key", dir_.File("admin.key")});
+    return Run(argv);
+  }
+
+ private:
+  void MakeTls() {
+    auto ok = [](const testing::CommandResult& r) { EXPECT_EQ(r.exit_code, 0) << r.err; };
+    ok(Run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=cocoon test CA", "-days", "2",
+            "-keyout", dir_.File("ca.key"), "-out", dir_.File("ca.crt")}));
+    ok(Run({"/usr/bin/openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-subj", "/CN=localhost", "-keyout", dir_.File("tls.key"), "-out",
+            dir_.File("tls.csr")}));
+    dir_.Write("san.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+    ok(Run({"/usr/bin/openssl", "x509", "-req", "-in", dir_.File("tls.csr"), "-CA",
+            dir_.File("ca.crt"), "-CAkey", dir_.File("ca.key"), "-CAcreateserial", "-days", "2",
+            "-extfile", dir_.File("san.ext"), "-out", dir_.File("tls.crt")}));
+  }
+
+  void WriteConfig() {
+    std::string c = "[http_server]\nsockets = [\"127.0.0.1:" + std::to_string(port_) + "\"]\n";
+    c += "payload_request_size = " + std::to_string(opts_.payload_mib) + "\n";
+    if (opts_.https) {
+      c += "insecure_http = false\nprivate_key = \"" + dir_.File("tls.key") +
+           "\"\ncertificate = \"" + dir_.File("tls.crt") + "\"\n";
+    } else {
+      c += "insecure_http = true\n";
+    }
+    c += "\n[attestation_service]\ntype = \"coco_as_builtin\"\n";
+    c += "\n[admin]\nauthorization_mode = \"AuthenticatedAuthorization\"\n";
+    c += "[admin.authentication.bearer_jwt]\nidentity_providers = [ { public_key_uri = \"" +
+         dir_.File("admin.pub") + "\" } ]\n";
+    c += "[admin.authorization.regex_acl]\nacls = [ { role = \"admin\", allowed_endpoints = "
+         "\"^/kbs/.+$\" } ]\n";
+    c += "\n[storage_backend]\nstorage_type = \"" + opts_.storage + "\"\n";
+    c += "[storage_backend.backends.sqlite]\npath = \"" + dir_.File("kbs.sqlite") + "\"\n";
+    c += "\n[policy_engine]\nbuiltin = \"" + opts_.policy + "\"\n";
+    dir_.Write("kbs.toml", c);
+  }
+
+  KbsOptions opts_;
+  TempDir dir_;
+  int port_;
+  std::unique_ptr<Process> proc_;
+};
+
+TEST(KbsIntegration, HttpRoundTripWithCli) {
+  KbsFixture kbs;
+  auto set = kbs.Cocoon({"set-resource", "default/key/1", "--value", "s3cr3t value"}, true);
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  auto get = kbs.Cocoon({"get-resource", "kbs:///default/key/1"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(get.out, "s3cr3t value");
+  auto rsa = kbs.Cocoon({"get-resource", "kbs:///default/key/1", "--tee-key-type", "rsa"});
+  ASSERT_EQ(rsa.exit_code, 0) << rsa.err;
+  EXPECT_EQ(rsa.out, "s3cr3t value");
+  auto token = kbs.Cocoon({"attest"});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  EXPECT_EQ(std::count(token.out.begin(), token.out.end(), '.'), 2);
+  EXPECT_EQ(kbs.Terminate(), 0);  // graceful shutdown on SIGTERM
+}
+
+TEST(KbsIntegration, HttpsRoundTripWithCustomCa) {
+  KbsFixture kbs({.https = true});
+  ASSERT_EQ(kbs.Cocoon({"set-resource", "default/key/tls", "--value", "over tls"}, true).exit_code, 0);
+  auto get = kbs.Cocoon({"get-resource", "kbs:///default/key/tls"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(get.out, "over tls");
+  // Without the CA the client refuses the server.
+  auto untrusted = Run({BinaryPath("cocoon"), "kbs", "get-resource", "kbs:///default/key/tls",
+                        "--url", kbs.url()});
+  EXPECT_NE(untrusted.exit_code, 0);
+  EXPECT_NE(untrusted.err.find("Unavailable"), std::string::npos) << untrusted.err;
+}
+
+TEST(KbsIntegration, UnknownResourceAndDenyingPolicyAreClearErrors) {
+  KbsFixture kbs({.policy = "default"});
+  ASSERT_EQ(kbs.Cocoon({"set-resource", "default/key/1", "--value", "x"}, true).exit_code, 0);
+  auto denied = kbs.Cocoon({"get-resource", "kbs:///default/key/1"});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("Access denied by policy"), std::string::npos) << denied.err;
+}
+
+TEST(KbsIntegration, AdminCallsNeedAValidToken) {
+  KbsFixture kbs;
+  net::HttpClient http;
+  std::string url = kbs.url() + "/kbs/v0/resource/default/key/1";
+  auto expect_refused = [&](const net::Headers& h, std::string_view why) {
+    auto r = http.Post(url, "value", h);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401) << why;
+    auto j = base::ParseJson(r->body);
+    ASSERT_TRUE(j) << r->body;
+    EXPECT_EQ((*j)["type"],
+              "https://github.com/confidential-containers/kbs/errors/AdminAuthInitialization");
+  };
+  expect_refused({}, "no token");
+  auto other = *crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
+  kbs::AdminClientOptions o;
+  net::Headers h;
+  h.Set("authorization", "Bearer " + *kbs::MakeAdminToken(other, o, std::time(nullptr)));
+  expect_refused(h, "wrong key");
+  auto admin_key = *crypto::PrivateKey::FromPem(testing::ReadFile(kbs.dir().File("admin.key")));
+  h.Set("authorization", "Bearer " + *kbs::MakeAdminToken(admin_key, o, std::time(nullptr) - 3600));
+  expect_refused(h, "expired");
+  h.Set("authorization", "Bearer " + *kbs::MakeAdminToken(admin_key, o, std::time(nullptr)));
+  auto ok = http.Post(url, "value", h);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  auto cli = kbs.Cocoon({"set-resource", "default/key/2", "--value", "v"});  // no --admin-key
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_NE(cli.err.find("admin"), std::string::npos) << cli.err;
+}
+
+TEST(KbsIntegration, BodyLimitAtAndPastTheLimitServerKeepsServing) {
+  KbsFixture kbs({.payload_mib = 1});
+  net::HttpClient http;
+  net::Headers h;
+  h.Set("content-type", "application/json");
+  auto at = http.Post(kbs.url() + "/kbs/v0/auth", std::string(1024 * 1024, ' '), h);
+  ASSERT_TRUE(at);
+  EXPECT_EQ(at->status, 401);  // accepted by the transport, refused as JSON
+  auto past = http.Post(kbs.url() + "/kbs/v0/auth", std::string(1024 * 1024 + 1, ' '), h);
+  ASSERT_TRUE(past);
+  EXPECT_EQ(past->status, 413);
+  net::HttpClient fresh;
+  auto health = fresh.Get(kbs.url() + "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto bad = fresh.Post(kbs.url() + "/kbs/v0/auth", "{not json", h);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
+  EXPECT_NE(bad->body.find("\"type\""), std::string::npos);
+  EXPECT_EQ(fresh.Get(kbs.url() + "/healthz")->status, 200);
+}
+
+TEST(KbsIntegration, AcknowledgedWriteSurvivesKill9) {
+  KbsFixture kbs;
+  ASSERT_EQ(kbs.Cocoon({"set-resource", "default/key/durable", "--value", "still here"}, true).exit_code, 0);
+  kbs.Kill9();
+  kbs.Start();
+  auto get = kbs.Cocoon({"get-resource", "kbs:///default/key/durable"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(get.out, "still here");
+}
+
+TEST(KbsIntegration, BadConfigFailsWithAClearMessage) {
+  TempDir d;
+  d.Write("bad.toml", "[http_server]\nsockets = 5\n");
+  auto r = Run({BinaryPath("cocoon-kbs"), "--config-file", d.File("bad.toml")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("sockets"), std::string::npos) << r.err;
+  auto missing = Run({BinaryPath("cocoon-kbs"), "--config-file", d.File("nope.toml")});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("nope.toml"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace cocoon
