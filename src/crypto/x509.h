@@ -44,11 +44,13 @@ struct ChainOptions {
   // Verification time; nullopt = now.
   std::optional<std::chrono::system_clock::time_point> at;
   bool check_time = true;
+  // Most intermediate CAs allowed between leaf and anchor (X509_VERIFY_PARAM_set_depth).
   size_t max_depth = 8;
 };
 
 // Builds a path from `leaf` through `untrusted` intermediates to one of `anchors`.
-// Unauthenticated (with OpenSSL's reason) if no valid path exists.
+// Unauthenticated (with OpenSSL's reason) if no valid path exists; InvalidArgument without
+// anchors; ResourceExhausted if `untrusted` exceeds limits::kX509ChainMaxLength.
 Status VerifyChain(const Certificate& leaf, const std::vector<Certificate>& untrusted,
                    const std::vector<Certificate>& anchors, const ChainOptions& opts = {});
 

@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
+#include "base/limits.h"
 #include "crypto/internal/openssl_util.h"
 #include "crypto/internal/x509_handle.h"
 #include "crypto/x509.h"
@@ -56,9 +57,10 @@ void ApplyOptions(X509_STORE_CTX* ctx, const ChainOptions& opts) {
 Status VerifyChain(const Certificate& leaf, const std::vector<Certificate>& untrusted,
                    const std::vector<Certificate>& anchors, const ChainOptions& opts) {
   if (anchors.empty()) return InvalidArgument("no trust anchors given");
-  if (untrusted.size() > opts.max_depth) {
-    return InvalidArgument("too many intermediate certificates: " +
-                           std::to_string(untrusted.size()));
+  if (untrusted.size() > limits::kX509ChainMaxLength) {
+    return ResourceExhausted(
+        "too many untrusted certificates: " + std::to_string(untrusted.size()) + " > " +
+        std::to_string(limits::kX509ChainMaxLength));
   }
   ASSIGN_OR_RETURN(internal::X509StorePtr store, MakeStore(anchors));
   ASSIGN_OR_RETURN(CertStackPtr stack, MakeStack(untrusted));
