@@ -36,8 +36,11 @@ Result<OrderedJson> EncryptFlattened(const crypto::PublicKey& recipient, KeyAlg 
 Result<std::string> EncryptCompact(const crypto::PublicKey& recipient, KeyAlg alg,
                                    ByteSpan plaintext, const JweTestInputs& test = {});
 
-// Decrypts a flattened JWE object (an optional "aad" member is honoured per RFC 7516 §5.2).
-// Unauthenticated on tag/unwrap failure, InvalidArgument on malformed input or alg/key mismatch.
+// Decrypts a flattened JWE object (an optional "aad" member is honoured per RFC 7516 §5.2;
+// "unprotected"/"header" members are merged with the protected header, names must be disjoint;
+// apu/apv are used in the ECDH-ES KDF). "protected" is required; "crit" and "zip" are refused.
+// Unauthenticated on tag/unwrap failure (RSA1_5 padding failures included, RFC 7516 §11.5),
+// InvalidArgument on malformed input, unsupported alg/enc, or alg/key mismatch.
 Result<crypto::SecretBytes> DecryptFlattened(const Json& jwe, const crypto::PrivateKey& key);
 Result<crypto::SecretBytes> DecryptCompact(std::string_view jwe, const crypto::PrivateKey& key);
 

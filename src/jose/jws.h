@@ -27,7 +27,8 @@ Result<JwsParts> ParseCompact(std::string_view token);
 
 // Signs `payload` with `alg`; `header` gets "alg" (first) and any extra members given.
 Result<std::string> SignCompact(const crypto::PrivateKey& key, crypto::SignAlg alg,
-                                ByteSpan payload, const OrderedJson& extra_header = OrderedJson::object());
+                                ByteSpan payload,
+                                const OrderedJson& extra_header = OrderedJson::object());
 
 // Verifies `token` with `key` and the pinned `alg`. Unauthenticated if the header alg differs,
 // the signature is wrong, or `crit` is present.

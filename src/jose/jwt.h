@@ -19,7 +19,7 @@ struct JwtValidation {
   bool require_exp = true;
   bool check_nbf = true;
   int64_t leeway_seconds = limits::kJwtClockSkewSeconds;
-  std::optional<int64_t> now;  // unix seconds; nullopt = system clock
+  std::optional<int64_t> now;           // unix seconds; nullopt = system clock
   std::optional<std::string> issuer;    // if set, `iss` must equal it
   std::optional<std::string> audience;  // if set, `aud` (string or array) must contain it
 };
