@@ -35,6 +35,8 @@ class KvStore {
 
 // InvalidArgument unless key is non-empty, <= 1024 bytes and only [A-Za-z0-9-_./].
 Status ValidateKey(std::string_view key);
+// Same rule for namespace names (the message says "namespace").
+Status ValidateNamespace(std::string_view ns);
 
 std::unique_ptr<KvStore> NewMemoryKvStore();
 // SQLite in WAL mode with synchronous=FULL. Creates the file and parent directory if missing.
