@@ -57,7 +57,8 @@ Status StreamUpdate(EVP_CIPHER_CTX* ctx, ByteSpan in, uint8_t* out) {
 // A GCM context initialised for `enc` with key, IV and AAD.
 Result<CipherCtxPtr> GcmInit(bool enc, ByteSpan key, ByteSpan iv, ByteSpan aad) {
   ASSIGN_OR_RETURN(const EVP_CIPHER* cipher, Cipher(Mode::kGcm, key.size()));
-  if (iv.empty() || iv.size() > 1024) return InvalidArgument("AES-GCM IV must be 1..1024 bytes");
+  if (iv.empty() || iv.size() > internal::kMaxChunk)
+    return InvalidArgument("AES-GCM IV must be non-empty");
   CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx || EVP_CipherInit_ex(ctx.get(), cipher, nullptr, nullptr, nullptr, enc) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()),
