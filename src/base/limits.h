@@ -26,5 +26,7 @@ inline constexpr size_t kResourcePathSegmentBytes = 256;
 inline constexpr size_t kEvidenceMaxBytes = kDefaultHttpBodyBytes;
 inline constexpr size_t kX509ChainMaxLength = 8;
 inline constexpr size_t kMaxSessions = 1'000'000;
+// Admin ACLs run std::regex (backtracking, recursion per input char) over the request URI.
+inline constexpr size_t kAdminUriMaxBytes = 2048;
 
 }  // namespace cocoon::limits

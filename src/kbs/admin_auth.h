@@ -28,15 +28,28 @@ class AdminAuthorizer {
   Status Authorize(const net::HttpRequest& request, int64_t now) const;
 
  private:
+  struct Key {
+    crypto::PublicKey key;
+    std::string kid;  // JWKS "kid"; empty for PEM keys (matches any token kid)
+    std::string alg;  // JWKS "alg"; if set, the only algorithm accepted for this key
+  };
   struct Provider {
     std::string issuer;
     std::string audience;
-    std::vector<crypto::PublicKey> keys;  // from PEM or JWKS
+    std::vector<Key> keys;  // from PEM or JWKS
+    bool legacy = false;    // `auth_public_key`: a token without `role` acts as "admin"
   };
   struct Acl {
     std::string role;
     std::regex pattern;
   };
+  static Result<Provider> LoadProvider(const IdentityProvider& idp);
+  static Result<Provider> LoadLegacyProvider(const std::string& pem_path);
+  static Result<Acl> CompileAcl(const AclEntry& entry);
+  // The `role` of a token verified by some provider key; Unauthenticated otherwise.
+  Result<std::string> AuthenticatedRole(std::string_view token, int64_t now) const;
+  // Ok if the first ACL with this role matches `uri`; PermissionDenied otherwise.
+  Status CheckAcl(const std::string& role, std::string_view uri) const;
   std::string mode_;
   std::vector<Provider> providers_;
   std::vector<Acl> acls_;
