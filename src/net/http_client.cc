@@ -1,0 +1,182 @@
+// HttpClient on one reused libcurl easy handle. Responses come from the network and are
+// untrusted: their size is capped in the write callback.
+#include "net/http_client.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+
+namespace cocoon::net {
+namespace {
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string_view TrimLine(std::string_view s) {
+  while (!s.empty() &&
+         (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
+// Frees a curl_slist on scope exit.
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+
+}  // namespace
+
+struct HttpClient::Impl {
+  explicit Impl(HttpClientOptions o) : options(std::move(o)) {
+    GlobalInit();
+    curl = curl_easy_init();
+    if (curl) Configure();
+  }
+  ~Impl() {
+    if (curl) curl_easy_cleanup(curl);
+  }
+
+  void Configure();
+  Slist BuildHeaders(const Headers& headers) const;
+  void SetMethod(std::string_view method, std::string_view body);
+  Error TransportError(CURLcode rc, std::string_view method, std::string_view url) const;
+  static size_t OnBody(char* data, size_t size, size_t n, void* user);
+  static size_t OnHeader(char* data, size_t size, size_t n, void* user);
+
+  HttpClientOptions options;
+  CURL* curl = nullptr;
+  char error_buf[CURL_ERROR_SIZE] = {};
+  ClientResponse response;  // filled by the callbacks during Send
+  bool too_large = false;
+};
+
+void HttpClient::Impl::Configure() {
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buf);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Impl::OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Impl::OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  if (options.cookies) curl_easy_setopt(curl, CURLOPT_COOKIEFILE, "");
+  if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
+  if (options.insecure_skip_verify) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+}
+
+Slist HttpClient::Impl::BuildHeaders(const Headers& headers) const {
+  // An empty "Expect:" stops curl from waiting for "100 Continue" before large bodies.
+  Slist list(curl_slist_append(nullptr, "Expect:"));
+  for (const auto& [name, value] : headers.all()) {
+    // curl sends "Name;" as a header with an empty value; "Name:" would delete it.
+    std::string line = value.empty() ? name + ";" : name + ": " + value;
+    if (curl_slist* grown = curl_slist_append(list.get(), line.c_str())) {
+      (void)list.release();
+      list.reset(grown);
+    }
+  }
+  return list;
+}
+
+void HttpClient::Impl::SetMethod(std::string_view method, std::string_view body) {
+  bool has_body = !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
+  curl_easy_setopt(curl, CURLOPT_NOBODY, method == "HEAD" ? 1L : 0L);
+  if (method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, nullptr);
+  } else if (has_body) {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    // Never NULL: with NULL postfields curl would read the body from stdin.
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
+  } else {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  }
+  std::string custom(method);  // curl copies the string
+  bool builtin = method == "GET" || method == "HEAD" || (method == "POST" && has_body);
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, builtin ? nullptr : custom.c_str());
+}
+
+Error HttpClient::Impl::TransportError(CURLcode rc, std::string_view method,
+                                       std::string_view url) const {
+  std::string what = std::string(method) + " " + std::string(url) + ": ";
+  if (too_large) {
+    return Error(
+        Code::kResourceExhausted,
+        what + "response body exceeds " + std::to_string(options.max_response_bytes) + " bytes");
+  }
+  what += error_buf[0] != '\0' ? error_buf : curl_easy_strerror(rc);
+  Code code = rc == CURLE_OPERATION_TIMEDOUT ? Code::kDeadlineExceeded : Code::kUnavailable;
+  return Error(code, std::move(what));
+}
+
+size_t HttpClient::Impl::OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* self = static_cast<Impl*>(user);
+  size_t bytes = size * n;
+  if (self->response.body.size() + bytes > self->options.max_response_bytes) {
+    self->too_large = true;
+    return 0;  // makes curl abort with CURLE_WRITE_ERROR
+  }
+  self->response.body.append(data, bytes);
+  return bytes;
+}
+
+size_t HttpClient::Impl::OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* self = static_cast<Impl*>(user);
+  std::string_view line(data, size * n);
+  if (line.starts_with("HTTP/")) {
+    self->response.headers = Headers();  // a new response (after 100 Continue or a redirect)
+    return line.size();
+  }
+  size_t colon = line.find(':');
+  if (colon != std::string_view::npos && colon > 0) {
+    self->response.headers.Add(TrimLine(line.substr(0, colon)),
+                               std::string(TrimLine(line.substr(colon + 1))));
+  }
+  return line.size();
+}
+
+HttpClient::HttpClient(HttpClientOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpClient::~HttpClient() = default;
+HttpClient::HttpClient(HttpClient&&) noexcept = default;
+HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
+
+Result<ClientResponse> HttpClient::Send(std::string_view method, std::string_view url,
+                                        const Headers& headers, std::string_view body) {
+  if (!impl_) return FailedPrecondition("http client: used after move");
+  if (!impl_->curl) return Internal("http client: curl_easy_init failed");
+  CURL* curl = impl_->curl;
+  impl_->response = ClientResponse();
+  impl_->too_large = false;
+  impl_->error_buf[0] = '\0';
+  std::string url_z(url);
+  curl_easy_setopt(curl, CURLOPT_URL, url_z.c_str());
+  impl_->SetMethod(method, body);
+  Slist header_list = impl_->BuildHeaders(headers);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, nullptr);
+  if (rc != CURLE_OK) return std::unexpected(impl_->TransportError(rc, method, url));
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  impl_->response.status = static_cast<int>(status);
+  return std::move(impl_->response);
+}
+
+void HttpClient::ClearCookies() {
+  if (impl_ && impl_->curl) curl_easy_setopt(impl_->curl, CURLOPT_COOKIELIST, "ALL");
+}
+
+}  // namespace cocoon::net

@@ -1,0 +1,111 @@
+// Unit tests for the HTTP value types: headers, cookies, bearer tokens, query and %-decoding.
+#include "net/http.h"
+
+#include <gtest/gtest.h>
+
+namespace cocoon::net {
+namespace {
+
+TEST(HeadersTest, NamesAreCaseInsensitive) {
+  Headers h;
+  h.Set("Content-Type", "text/plain");
+  EXPECT_EQ(h.Get("content-type"), "text/plain");
+  EXPECT_EQ(h.Get("CONTENT-TYPE"), "text/plain");
+  EXPECT_EQ(h.all().begin()->first, "content-type");
+  EXPECT_FALSE(h.Get("missing").has_value());
+}
+
+TEST(HeadersTest, AddKeepsValuesAndSetReplacesThem) {
+  Headers h;
+  h.Add("Set-Cookie", "a=1");
+  h.Add("set-cookie", "b=2");
+  EXPECT_EQ(h.GetAll("SET-COOKIE"), (std::vector<std::string_view>{"a=1", "b=2"}));
+  h.Set("Set-Cookie", "c=3");
+  EXPECT_EQ(h.GetAll("set-cookie"), (std::vector<std::string_view>{"c=3"}));
+}
+
+TEST(CookieTest, ParsesPairsAcrossHeaders) {
+  HttpRequest req;
+  req.headers.Add("Cookie", "a=b; c=d");
+  req.headers.Add("Cookie", "e=\"quoted\";f=g=h");
+  EXPECT_EQ(req.Cookie("a"), "b");
+  EXPECT_EQ(req.Cookie("c"), "d");
+  EXPECT_EQ(req.Cookie("e"), "quoted");
+  EXPECT_EQ(req.Cookie("f"), "g=h");
+  EXPECT_FALSE(req.Cookie("x").has_value());
+  EXPECT_FALSE(req.Cookie("b").has_value());  // values are not names
+}
+
+TEST(CookieTest, IgnoresMalformedPieces) {
+  HttpRequest req;
+  req.headers.Add("Cookie", ";; junk ; =v; k=");
+  EXPECT_EQ(req.Cookie("k"), "");
+  EXPECT_FALSE(req.Cookie("junk").has_value());
+}
+
+TEST(BearerTokenTest, AcceptsAnyCaseScheme) {
+  HttpRequest req;
+  req.headers.Set("Authorization", "bEaReR abc.def");
+  EXPECT_EQ(req.BearerToken(), "abc.def");
+}
+
+TEST(BearerTokenTest, RejectsOtherSchemesAndEmptyTokens) {
+  HttpRequest req;
+  EXPECT_FALSE(req.BearerToken().has_value());
+  req.headers.Set("Authorization", "Basic dXNlcjpwdw==");
+  EXPECT_FALSE(req.BearerToken().has_value());
+  req.headers.Set("Authorization", "Bearer ");
+  EXPECT_FALSE(req.BearerToken().has_value());
+  req.headers.Set("Authorization", "Bearer    ");
+  EXPECT_FALSE(req.BearerToken().has_value());
+  req.headers.Set("Authorization", "Bearerabc");
+  EXPECT_FALSE(req.BearerToken().has_value());
+}
+
+TEST(HttpResponseTest, HelpersSetContentType) {
+  HttpResponse json = HttpResponse::Json(201, R"({"a":1})");
+  EXPECT_EQ(json.status, 201);
+  EXPECT_EQ(json.headers.Get("content-type"), "application/json");
+  EXPECT_EQ(json.body, R"({"a":1})");
+  HttpResponse text = HttpResponse::Text(404, "nope");
+  EXPECT_EQ(text.headers.Get("Content-Type"), "text/plain");
+  HttpResponse html = HttpResponse::Text(200, "<p>", "text/html");
+  EXPECT_EQ(html.headers.Get("content-type"), "text/html");
+}
+
+TEST(PercentDecodeTest, DecodesEscapes) {
+  EXPECT_EQ(PercentDecode("a%20b%2Fc%2f"), "a b/c/");
+  EXPECT_EQ(PercentDecode(""), "");
+  EXPECT_EQ(PercentDecode("plain+text"), "plain+text");  // '+' only means space in queries
+  EXPECT_EQ(PercentDecode("%00"), std::string(1, '\0'));
+}
+
+TEST(PercentDecodeTest, RejectsMalformedEscapes) {
+  EXPECT_FALSE(PercentDecode("%").has_value());
+  EXPECT_FALSE(PercentDecode("%2").has_value());
+  EXPECT_FALSE(PercentDecode("abc%").has_value());
+  EXPECT_FALSE(PercentDecode("%zz").has_value());
+  EXPECT_FALSE(PercentDecode("%2g").has_value());
+  EXPECT_FALSE(PercentDecode("%g2").has_value());
+}
+
+TEST(ParseQueryTest, SplitsAndDecodes) {
+  auto q = ParseQuery("a=1&b=hello+world&c=%41%42&d&e=");
+  EXPECT_EQ(q.size(), 5u);
+  EXPECT_EQ(q["a"], "1");
+  EXPECT_EQ(q["b"], "hello world");
+  EXPECT_EQ(q["c"], "AB");
+  EXPECT_EQ(q["d"], "");
+  EXPECT_EQ(q["e"], "");
+}
+
+TEST(ParseQueryTest, LastValueWinsAndMalformedPairsAreDropped) {
+  auto q = ParseQuery("a=1&a=2&&=x&bad=%zz&k%3D=v%26");
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q["a"], "2");
+  EXPECT_EQ(q["k="], "v&");
+  EXPECT_TRUE(ParseQuery("").empty());
+}
+
+}  // namespace
+}  // namespace cocoon::net
