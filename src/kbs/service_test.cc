@@ -9,6 +9,8 @@
 
 #include "base/encoding.h"
 #include "jose/jwe.h"
+#include "jose/jwk.h"
+#include "jose/jws.h"
 #include "jose/jwt.h"
 #include "tee/sample/sample.h"
 
