@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,11 +16,11 @@ namespace cocoon::kbs {
 
 struct HttpServerConfig {
   std::vector<std::string> sockets = {"127.0.0.1:8080"};  // "ip:port"; IPv6 as "[::1]:8080"
-  bool insecure_http = false;   // false => private_key + certificate required
-  std::string private_key;      // PEM path
-  std::string certificate;      // PEM path
+  bool insecure_http = false;  // false => private_key + certificate required
+  std::string private_key;     // PEM path
+  std::string certificate;     // PEM path
   size_t payload_request_size_mib = 2;
-  int worker_count = 0;         // 0 = number of CPUs
+  int worker_count = 0;  // 0 = number of CPUs
 };
 
 struct AttestationTokenConfig {
@@ -77,6 +78,8 @@ struct StorageConfig {
   KvStoreOptions options;  // e.g. {"path": …} for Sqlite, {"dir_path": …} for LocalFs
   // Sessions default to Memory (see docs/config.md): override with "Sqlite" to share them.
   std::string session_storage_type = "Memory";
+  // Options of the session backend (from [storage_backend.backends.<its table>]).
+  KvStoreOptions session_options;
 };
 
 struct PolicyEngineConfig {
@@ -86,6 +89,8 @@ struct PolicyEngineConfig {
 struct PluginConfig {
   std::string name;
   std::string storage_backend_type = "kvstorage";
+  // Other scalar keys of the [[plugins]] entry, as strings (plugin-specific settings).
+  std::map<std::string, std::string> options;
 };
 
 struct KbsConfig {
@@ -102,7 +107,8 @@ struct KbsConfig {
 
 // Parses TOML text. InvalidArgument with "file:line:col: message" (or the key path) on errors;
 // FailedPrecondition for inconsistent settings (e.g. HTTPS without a certificate).
-Result<KbsConfig> ParseKbsConfig(std::string_view toml_text, std::string_view source_name = "config");
+Result<KbsConfig> ParseKbsConfig(std::string_view toml_text,
+                                 std::string_view source_name = "config");
 // NotFound if the file is missing.
 Result<KbsConfig> LoadKbsConfig(const std::string& path);
 // Defaults for running with no config file (local HTTP on 127.0.0.1:8080, sqlite in ./).
