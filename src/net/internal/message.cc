@@ -11,17 +11,17 @@ namespace cocoon::net::internal {
 namespace http = boost::beast::http;
 
 bool FillRequest(BeastRequest&& msg, const std::string& remote, HttpRequest* out) {
-  std::string_view target = msg.target();
+  std::string_view target = Sv(msg.target());
   size_t q = target.find('?');
   auto path = PercentDecode(target.substr(0, q));
   if (!path) return false;
-  out->method.assign(msg.method_string());
+  out->method.assign(Sv(msg.method_string()));
   out->target.assign(target);
   out->path = std::move(*path);
   out->query.assign(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
   out->headers = Headers();
   for (const auto& field : msg) {
-    out->headers.Add(field.name_string(), std::string(field.value()));
+    out->headers.Add(Sv(field.name_string()), std::string(Sv(field.value())));
   }
   out->body = std::move(msg.body());
   out->remote = remote;

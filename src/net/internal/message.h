@@ -15,6 +15,10 @@ namespace cocoon::net::internal {
 using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
+// Beast 1.74 uses boost::string_view. (Switching it with BOOST_BEAST_USE_STD_STRING_VIEW would
+// break the ODR against other targets that include Beast.)
+inline std::string_view Sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
 // Moves `msg` into `out`, reusing its buffers. False if the path has a malformed %-escape.
 bool FillRequest(BeastRequest&& msg, const std::string& remote, HttpRequest* out);
 

@@ -59,8 +59,8 @@ void SessionCore::PrepareError(int status) {
     message = "request header exceeds " + std::to_string(options().header_limit) + " bytes";
   }
   bool have_header = parser_ && parser_->is_header_done();
-  req_.method = have_header ? std::string(parser_->get().method_string()) : "-";
-  req_.target = have_header ? std::string(parser_->get().target()) : "-";
+  req_.method = have_header ? std::string(Sv(parser_->get().method_string())) : "-";
+  req_.target = have_header ? std::string(Sv(parser_->get().target())) : "-";
   FillResponse(ErrorResponse(status, message), false, false, &res_);
 }
 
