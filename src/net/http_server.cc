@@ -29,7 +29,7 @@ struct HttpServer::Impl {
   Status LoadTls();
   Status Bind();
   void Accept();
-  void OnAccept(boost::system::error_code ec, tcp::socket socket);
+  void OnAccept(boost::system::error_code ec, internal::StrandSocket socket);
   void Shutdown(std::chrono::milliseconds grace);
   void Run();
   void WaitForSignal();
@@ -85,11 +85,12 @@ Status HttpServer::Impl::Bind() {
 }
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc),
-                        [this](auto ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
+  acceptor.async_accept(asio::make_strand(ioc), [this](auto ec, internal::StrandSocket socket) {
+    OnAccept(ec, std::move(socket));
+  });
 }
 
-void HttpServer::Impl::OnAccept(boost::system::error_code ec, tcp::socket socket) {
+void HttpServer::Impl::OnAccept(boost::system::error_code ec, internal::StrandSocket socket) {
   if (!acceptor.is_open() || ec == asio::error::operation_aborted) return;
   if (ec) {
     LOG_WARN("http server: accept failed: {}", ec.message());
