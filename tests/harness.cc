@@ -19,7 +19,7 @@
 
 extern char** environ;
 
-namespace cocoon::testing {
+namespace cocoon::harness {
 
 TempDir::TempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "cocoon-test-XXXXXX").string();
@@ -193,4 +193,4 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-}  // namespace cocoon::testing
+}  // namespace cocoon::harness

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace cocoon::testing {
+namespace cocoon::harness {
 
 // A fresh directory under $TMPDIR, removed (recursively) on destruction.
 class TempDir {
@@ -56,4 +56,4 @@ class Process {
 std::string BinaryPath(const std::string& name);  // <build>/cmd/<name>
 std::string ReadFile(const std::string& path);
 
-}  // namespace cocoon::testing
+}  // namespace cocoon::harness

@@ -13,10 +13,10 @@
 namespace cocoon {
 namespace {
 
-using testing::BinaryPath;
-using testing::Process;
-using testing::Run;
-using testing::TempDir;
+using harness::BinaryPath;
+using harness::Process;
+
+using harness::TempDir;
 
 struct KbsOptions {
   bool https = false;
@@ -28,10 +28,10 @@ struct KbsOptions {
 // Owns a temp dir with an Ed25519 admin key pair, TLS material and a running cocoon-kbs.
 class KbsFixture {
  public:
-  explicit KbsFixture(KbsOptions o = {}) : opts_(o), port_(testing::FreePort()) {
-    auto r = Run({"/usr/bin/openssl", "genpkey", "-algorithm", "ed25519", "-out", dir_.File("admin.key")});
+  explicit KbsFixture(KbsOptions o = {}) : opts_(o), port_(harness::FreePort()) {
+    auto r = harness::Run({"/usr/bin/openssl", "genpkey", "-algorithm", "ed25519", "-out", dir_.File("admin.key")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    r = Run({"/usr/bin/openssl", "pkey", "-in", dir_.File("admin.key"), "-pubout", "-out",
+    r = harness::Run({"/usr/bin/openssl", "pkey", "-in", dir_.File("admin.key"), "-pubout", "-out",
              dir_.File("admin.pub")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     if (o.https) MakeTls();
@@ -44,7 +44,7 @@ class KbsFixture {
         std::vector<std::string>{BinaryPath("cocoon-kbs"), "--config-file", dir_.File("kbs.toml")});
     std::string line;
     bool up = proc_->WaitForLine("listening on", std::chrono::seconds(20), &line);
-    ASSERT_TRUE(up) << testing::ReadFile(proc_->stderr_path());
+    ASSERT_TRUE(up) << harness::ReadFile(proc_->stderr_path());
   }
   void Kill9() { proc_->Kill9(); }
   int Terminate() { return proc_->Terminate(); }
@@ -55,26 +55,26 @@ class KbsFixture {
   const TempDir& dir() const { return dir_; }
 
   // `cocoon kbs <args> --url … [--cacert …]`
-  testing::CommandResult Cocoon(std::vector<std::string> args, bool admin = false) {
+  harness::CommandResult Cocoon(std::vector<std::string> args, bool admin = false) {
     std::vector<std::string> argv = {BinaryPath("cocoon"), "kbs"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--url", url()});
     if (opts_.https) argv.insert(argv.end(), {"--cacert", dir_.File("ca.crt")});
     if (admin) argv.insert(argv.end(), {"--admin-key", dir_.File("admin.key")});
-    return Run(argv);
+    return harness::Run(argv);
   }
 
  private:
   void MakeTls() {
-    auto ok = [](const testing::CommandResult& r) { EXPECT_EQ(r.exit_code, 0) << r.err; };
-    ok(Run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+    auto ok = [](const harness::CommandResult& r) { EXPECT_EQ(r.exit_code, 0) << r.err; };
+    ok(harness::Run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
             "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=cocoon test CA", "-days", "2",
             "-keyout", dir_.File("ca.key"), "-out", dir_.File("ca.crt")}));
-    ok(Run({"/usr/bin/openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+    ok(harness::Run({"/usr/bin/openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
             "-nodes", "-subj", "/CN=localhost", "-keyout", dir_.File("tls.key"), "-out",
             dir_.File("tls.csr")}));
     dir_.Write("san.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-    ok(Run({"/usr/bin/openssl", "x509", "-req", "-in", dir_.File("tls.csr"), "-CA",
+    ok(harness::Run({"/usr/bin/openssl", "x509", "-req", "-in", dir_.File("tls.csr"), "-CA",
             dir_.File("ca.crt"), "-CAkey", dir_.File("ca.key"), "-CAcreateserial", "-days", "2",
             "-extfile", dir_.File("san.ext"), "-out", dir_.File("tls.crt")}));
   }
@@ -129,7 +129,7 @@ TEST(KbsIntegration, HttpsRoundTripWithCustomCa) {
   ASSERT_EQ(get.exit_code, 0) << get.err;
   EXPECT_EQ(get.out, "over tls");
   // Without the CA the client refuses the server.
-  auto untrusted = Run({BinaryPath("cocoon"), "kbs", "get-resource", "kbs:///default/key/tls",
+  auto untrusted = harness::Run({BinaryPath("cocoon"), "kbs", "get-resource", "kbs:///default/key/tls",
                         "--url", kbs.url()});
   EXPECT_NE(untrusted.exit_code, 0);
   EXPECT_NE(untrusted.err.find("Unavailable"), std::string::npos) << untrusted.err;
@@ -162,7 +162,7 @@ TEST(KbsIntegration, AdminCallsNeedAValidToken) {
   net::Headers h;
   h.Set("authorization", "Bearer " + *kbs::MakeAdminToken(other, o, std::time(nullptr)));
   expect_refused(h, "wrong key");
-  auto admin_key = *crypto::PrivateKey::FromPem(testing::ReadFile(kbs.dir().File("admin.key")));
+  auto admin_key = *crypto::PrivateKey::FromPem(harness::ReadFile(kbs.dir().File("admin.key")));
   h.Set("authorization", "Bearer " + *kbs::MakeAdminToken(admin_key, o, std::time(nullptr) - 3600));
   expect_refused(h, "expired");
   h.Set("authorization", "Bearer " + *kbs::MakeAdminToken(admin_key, o, std::time(nullptr)));
@@ -209,10 +209,10 @@ TEST(KbsIntegration, AcknowledgedWriteSurvivesKill9) {
 TEST(KbsIntegration, BadConfigFailsWithAClearMessage) {
   TempDir d;
   d.Write("bad.toml", "[http_server]\nsockets = 5\n");
-  auto r = Run({BinaryPath("cocoon-kbs"), "--config-file", d.File("bad.toml")});
+  auto r = harness::Run({BinaryPath("cocoon-kbs"), "--config-file", d.File("bad.toml")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("sockets"), std::string::npos) << r.err;
-  auto missing = Run({BinaryPath("cocoon-kbs"), "--config-file", d.File("nope.toml")});
+  auto missing = harness::Run({BinaryPath("cocoon-kbs"), "--config-file", d.File("nope.toml")});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("nope.toml"), std::string::npos) << missing.err;
 }

@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   app.set_version_flag("--version", "cocoon-kbs 0.1.0");
   CLI11_PARSE(app, argc, argv);
-  cocoon::base::SetLogLevel(log_level);
+  cocoon::base::InitLogging(log_level);
 
   auto config = config_file.empty() ? Result<cocoon::kbs::KbsConfig>(cocoon::kbs::DefaultKbsConfig())
                                     : cocoon::kbs::LoadKbsConfig(config_file);

@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "cocoon 0.1.0");
   int exit_code = 0;
   cocoon::cli::AddKbsCommands(app, &exit_code);
-  app.parse_complete_callback([&] { cocoon::base::SetLogLevel(log_level); });
+  app.parse_complete_callback([&] { cocoon::base::InitLogging(log_level); });
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

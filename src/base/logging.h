@@ -7,6 +7,9 @@
 
 namespace cocoon::base {
 
+// Sends logs to stderr (stdout carries command output) with one format, at `level`.
+void InitLogging(std::string_view level);
+
 // Sets the global level from "trace|debug|info|warn|error|off"; unknown names keep "info".
 void SetLogLevel(std::string_view level);
 
