@@ -4,6 +4,8 @@
 #include "bench/load_generator.h"
 
 #include <algorithm>
+#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
+
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 

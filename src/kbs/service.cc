@@ -83,7 +83,8 @@ Result<std::unique_ptr<KbsService>> KbsService::Create(const KbsConfig& config,
   if (sc.session_storage_type == sc.storage_type && sc.storage_type != "Memory") {
     s->session_kv_ = nullptr;  // share the main store
   } else {
-    ASSIGN_OR_RETURN(s->session_kv_, stores.Create(sc.session_storage_type, sc.options));
+    ASSIGN_OR_RETURN(s->session_kv_,
+                     stores.Create(sc.session_storage_type, sc.session_options));
   }
   KvStore* session_kv = s->session_kv_ ? s->session_kv_.get() : s->kv_.get();
   s->sessions_ = std::make_unique<SessionStore>(
