@@ -19,12 +19,15 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpServerOptions {
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
-  uint16_t port = 0;                   // 0 = pick a free port (see HttpServer::port())
+  uint16_t port = 0;                  // 0 = pick a free port (see HttpServer::port())
   int threads = 2;
-  size_t body_limit = limits::kDefaultHttpBodyBytes;    // 413 beyond this
-  size_t header_limit = limits::kHttpHeaderBytes;       // 431 beyond this
+  size_t body_limit = limits::kDefaultHttpBodyBytes;  // 413 beyond this
+  size_t header_limit = limits::kHttpHeaderBytes;     // 431 beyond this
+  // Connect (or first byte of a keep-alive request) to end of header; TLS handshake too.
   std::chrono::milliseconds header_timeout{limits::kHttpHeaderTimeoutMs};
+  // Reading the body, and writing the response.
   std::chrono::milliseconds read_timeout{limits::kHttpReadTimeoutMs};
+  // Between keep-alive requests, until the next request's first byte.
   std::chrono::milliseconds idle_timeout{limits::kHttpIdleTimeoutMs};
   // TLS: both PEM paths set => HTTPS only.
   std::string tls_cert_file;
@@ -43,7 +46,8 @@ class HttpServer {
   // InvalidArgument if the TLS files cannot be loaded.
   Status Start();
   uint16_t port() const;
-  // Stops accepting, lets in-flight requests finish (up to `grace`), closes connections.
+  // Stops accepting, lets in-flight requests finish (up to `grace`), closes connections and
+  // joins the workers. Idempotent; must not be called from a handler (it joins its thread).
   void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
   // Blocks until Stop() is called or SIGTERM/SIGINT arrives (if `handle_signals`), then stops.
   void Wait(bool handle_signals = true);

@@ -273,6 +273,24 @@ TEST(HttpServerTest, HeadOmitsBody) {
   EXPECT_EQ(get->body, "GET /g  ");
 }
 
+TEST(HttpServerTest, ConcurrentClients) {
+  auto server = StartServer(Quiet());
+  std::vector<std::future<int>> workers;
+  for (int t = 0; t < 8; ++t) {
+    workers.push_back(std::async(std::launch::async, [&, t] {
+      HttpClient client;
+      int ok = 0;
+      for (int i = 0; i < 50; ++i) {
+        std::string path = "/" + std::to_string(t) + "/" + std::to_string(i);
+        auto res = client.Post(Url(*server, path), "b");
+        ok += res.has_value() && res->body == "POST " + path + "  b";
+      }
+      return ok;
+    }));
+  }
+  for (auto& w : workers) EXPECT_EQ(w.get(), 50);
+}
+
 TEST(HttpServerTest, StopLetsInFlightHandlerFinish) {
   std::promise<void> entered;
   std::atomic<bool> finished{false};
@@ -353,6 +371,10 @@ TEST(HttpServerTest, HttpsWithCaFileSucceedsWithoutItFails) {
   auto res = untrusted.Get(Url(*server, "/tls", /*tls=*/true));
   ASSERT_FALSE(res.has_value());
   EXPECT_EQ(res.error().code(), Code::kUnavailable);
+  HttpClient plain;  // plain HTTP to the TLS port fails without hurting the server
+  auto mismatched = plain.Get(Url(*server, "/tls", /*tls=*/false));
+  ASSERT_FALSE(mismatched.has_value());
+  EXPECT_EQ(mismatched.error().code(), Code::kUnavailable);
   HttpClientOptions insecure_options;
   insecure_options.insecure_skip_verify = true;
   HttpClient insecure(insecure_options);
