@@ -203,6 +203,21 @@ TEST(HttpServerTest, MalformedRequestIs400AndServerKeepsServing) {
   EXPECT_EQ(res->status, 200);
 }
 
+// Request-smuggling shapes: the server must refuse rather than guess where the body ends.
+TEST(HttpServerTest, AmbiguousFramingIs400) {
+  auto server = StartServer(Quiet());
+  for (std::string_view framing : {"Content-Length: 3\r\nContent-Length: 4\r\n",
+                                   "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n",
+                                   "Content-Length: -1\r\n", "Transfer-Encoding: gzip\r\n"}) {
+    RawConn conn(server->port());
+    ASSERT_TRUE(conn.connected());
+    ASSERT_TRUE(conn.Send("POST / HTTP/1.1\r\nHost: x\r\n" + std::string(framing) + "\r\nabcd"));
+    auto r = conn.ReadUntilClosed();
+    EXPECT_TRUE(r.closed) << framing;
+    EXPECT_TRUE(r.data.starts_with("HTTP/1.1 400")) << framing << r.data;
+  }
+}
+
 TEST(HttpServerTest, PartialHeaderIsDisconnectedAfterHeaderTimeout) {
   HttpServerOptions o = Quiet();
   o.header_timeout = 200ms;

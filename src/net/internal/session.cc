@@ -41,6 +41,10 @@ bool SessionCore::ExpectsContinue() const {
   return beast::iequals(parser_->get()[bhttp::field::expect], "100-continue");
 }
 
+bool SessionCore::HasUnsupportedTransferEncoding() const {
+  return parser_->get().count(bhttp::field::transfer_encoding) > 0 && !parser_->chunked();
+}
+
 void SessionCore::Handle() {
   bool head = parser_->get().method() == bhttp::verb::head;
   bool keep_alive = parser_->get().keep_alive() && !state_->stopping;

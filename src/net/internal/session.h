@@ -42,6 +42,9 @@ class SessionCore {
   // Maps a read error to the status to answer with, or 0 to close silently.
   static int StatusForReadError(beast::error_code ec);
   bool ExpectsContinue() const;
+  // RFC 9112 6.3: a request whose transfer coding does not end in chunked has no knowable
+  // length; Beast would read it as bodyless, letting the body smuggle in a second request.
+  bool HasUnsupportedTransferEncoding() const;
   // Converts the parsed request, runs the handler and fills res_.
   void Handle();
   void PrepareError(int status);
@@ -128,6 +131,9 @@ class Session : public SessionBase,
 
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
+    if (HasUnsupportedTransferEncoding()) {
+      return OnReadError(bhttp::make_error_code(bhttp::error::bad_transfer_encoding));
+    }
     start_ = SteadyClock::now();
     SetBusy(true);
     if (parser_->is_done()) return Dispatch();
