@@ -160,6 +160,17 @@ TEST(HttpServerTest, BodyAtLimitAcceptedOnePastIs413) {
   EXPECT_EQ(after->status, 200);
 }
 
+// The client is still uploading when the 413 goes out; the server drains instead of resetting.
+TEST(HttpServerTest, LargeBodyPastLimitStillGets413) {
+  HttpServerOptions o = Quiet();
+  o.body_limit = 1024;
+  auto server = StartServer(o);
+  HttpClient client;
+  auto past = client.Post(Url(*server, "/b"), std::string(4 << 20, 'x'));
+  ASSERT_TRUE(past.has_value()) << past.error().ToString();
+  EXPECT_EQ(past->status, 413);
+}
+
 TEST(HttpServerTest, ChunkedBodyPastLimitIs413) {
   HttpServerOptions o = Quiet();
   o.body_limit = 16;
