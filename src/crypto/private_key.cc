@@ -30,7 +30,7 @@ Result<PrivateKey> PrivateKey::Generate(KeyType type, int rsa_bits) {
       break;
   }
   if (raw == nullptr) return OpensslError(Code::kInternal, "key generation failed");
-  return internal::WrapPrivate(internal::PkeyPtr(raw));
+  return internal::WrapGenerated(internal::PkeyPtr(raw), type);
 }
 
 Result<PrivateKey> PrivateKey::FromPem(std::string_view pem) {

@@ -80,15 +80,16 @@ Result<std::unique_ptr<KbsService>> KbsService::Create(const KbsConfig& config,
   s->verifiers_ = verifiers;
   const auto& sc = config.storage_backend;
   ASSIGN_OR_RETURN(s->kv_, stores.Create(sc.storage_type, sc.options));
-  if (sc.session_storage_type == sc.storage_type && sc.storage_type != "Memory") {
-    s->session_kv_ = nullptr;  // share the main store
+  const int64_t ttl = int64_t{config.attestation_service.timeout_min} * 60;
+  if (sc.session_storage_type == "Memory") {
+    s->sessions_ = NewMemorySessionStore(ttl);
+  } else if (sc.session_storage_type == sc.storage_type) {
+    s->sessions_ = NewKvSessionStore(s->kv_.get(), ttl);  // share the main store
   } else {
     ASSIGN_OR_RETURN(s->session_kv_,
                      stores.Create(sc.session_storage_type, sc.session_options));
+    s->sessions_ = NewKvSessionStore(s->session_kv_.get(), ttl);
   }
-  KvStore* session_kv = s->session_kv_ ? s->session_kv_.get() : s->kv_.get();
-  s->sessions_ = std::make_unique<SessionStore>(
-      session_kv, int64_t{config.attestation_service.timeout_min} * 60);
   s->resources_ = std::make_unique<KvResourceStore>(s->kv_.get());
   s->rvps_ = std::make_unique<ReferenceValueStore>(s->kv_.get());
 

@@ -2,8 +2,12 @@
 #include "kbs/session.h"
 
 #include <ctime>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
 
 #include "base/encoding.h"
+#include "base/limits.h"
 #include "crypto/random.h"
 
 namespace cocoon::kbs {
@@ -36,37 +40,92 @@ Result<Session> SessionStore::Create(std::string tee, std::string nonce, std::st
   return s;
 }
 
-Status SessionStore::Save(const Session& s) {
-  return store_->Set(kNamespace, s.id, AsBytes(base::DumpJson(ToJson(s))));
-}
+namespace {
 
-Result<Session> SessionStore::Get(std::string_view id, int64_t now) {
-  if (id.size() != 32 || !base::HexDecode(id)) return NotFound("session not found");
-  ASSIGN_OR_RETURN(auto raw, store_->Get(kNamespace, id));
-  if (!raw) return NotFound("session not found");
-  ASSIGN_OR_RETURN(Json j, base::ParseJson(*raw));
-  Session s;
-  s.id = std::string(id);
-  ASSIGN_OR_RETURN(s.tee, base::GetString(j, "tee"));
-  ASSIGN_OR_RETURN(s.nonce, base::GetString(j, "nonce"));
-  ASSIGN_OR_RETURN(s.hash_alg, base::GetString(j, "hash_alg"));
-  ASSIGN_OR_RETURN(s.expires, base::GetInt(j, "expires"));
-  if (j.contains("token") && j["token"].is_string()) s.token = j["token"].get<std::string>();
-  if (s.expires <= now) {
-    (void)store_->Delete(kNamespace, id);
+class KvSessionStore : public SessionStore {
+ public:
+  KvSessionStore(KvStore* store, int64_t ttl) : SessionStore(ttl), store_(store) {}
+
+  Status Save(const Session& s) override {
+    return store_->Set(kNamespace, s.id, AsBytes(base::DumpJson(ToJson(s))));
+  }
+
+  Result<Session> Get(std::string_view id, int64_t now) override {
+    if (id.size() != 32 || !base::HexDecode(id)) return NotFound("session not found");
+    ASSIGN_OR_RETURN(auto raw, store_->Get(kNamespace, id));
+    if (!raw) return NotFound("session not found");
+    ASSIGN_OR_RETURN(Json j, base::ParseJson(*raw));
+    Session s;
+    s.id = std::string(id);
+    ASSIGN_OR_RETURN(s.tee, base::GetString(j, "tee"));
+    ASSIGN_OR_RETURN(s.nonce, base::GetString(j, "nonce"));
+    ASSIGN_OR_RETURN(s.hash_alg, base::GetString(j, "hash_alg"));
+    ASSIGN_OR_RETURN(s.expires, base::GetInt(j, "expires"));
+    if (j.contains("token") && j["token"].is_string()) s.token = j["token"].get<std::string>();
+    if (s.expires <= now) {
+      (void)store_->Delete(kNamespace, id);
+      return NotFound("session expired");
+    }
+    return s;
+  }
+
+  Result<size_t> Sweep(int64_t now) override {
+    ASSIGN_OR_RETURN(auto keys, store_->List(kNamespace));
+    size_t n = 0;
+    for (const auto& k : keys) {
+      auto s = Get(k, now);
+      if (!s && s.error().code() == Code::kNotFound) ++n;
+    }
+    return n;
+  }
+
+ private:
+  KvStore* store_;
+};
+
+class MemorySessionStore : public SessionStore {
+ public:
+  explicit MemorySessionStore(int64_t ttl) : SessionStore(ttl) {}
+
+  Status Save(const Session& s) override {
+    std::unique_lock lock(mu_);
+    if (sessions_.size() >= limits::kMaxSessions && !sessions_.contains(s.id)) {
+      return ResourceExhausted("too many open sessions; retry later");
+    }
+    sessions_[s.id] = s;
+    return Ok();
+  }
+
+  Result<Session> Get(std::string_view id, int64_t now) override {
+    {
+      std::shared_lock lock(mu_);
+      auto it = sessions_.find(std::string(id));
+      if (it == sessions_.end()) return NotFound("session not found");
+      if (it->second.expires > now) return it->second;
+    }
+    std::unique_lock lock(mu_);
+    sessions_.erase(std::string(id));
     return NotFound("session expired");
   }
-  return s;
+
+  Result<size_t> Sweep(int64_t now) override {
+    std::unique_lock lock(mu_);
+    return std::erase_if(sessions_, [now](const auto& kv) { return kv.second.expires <= now; });
+  }
+
+ private:
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, Session> sessions_;
+};
+
+}  // namespace
+
+std::unique_ptr<SessionStore> NewKvSessionStore(KvStore* store, int64_t ttl_seconds) {
+  return std::make_unique<KvSessionStore>(store, ttl_seconds);
 }
 
-Result<size_t> SessionStore::Sweep(int64_t now) {
-  ASSIGN_OR_RETURN(auto keys, store_->List(kNamespace));
-  size_t n = 0;
-  for (const auto& k : keys) {
-    auto s = Get(k, now);
-    if (!s && s.error().code() == Code::kNotFound) ++n;
-  }
-  return n;
+std::unique_ptr<SessionStore> NewMemorySessionStore(int64_t ttl_seconds) {
+  return std::make_unique<MemorySessionStore>(ttl_seconds);
 }
 
 std::string HttpDate(int64_t t) {

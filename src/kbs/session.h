@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -24,21 +25,28 @@ struct Session {
 
 class SessionStore {
  public:
-  SessionStore(KvStore* store, int64_t ttl_seconds) : store_(store), ttl_(ttl_seconds) {}
-
+  virtual ~SessionStore() = default;
   // New session with a fresh id and expiry now + ttl.
   Result<Session> Create(std::string tee, std::string nonce, std::string hash_alg, int64_t now);
   // NotFound for unknown or expired sessions (expired ones are deleted).
-  Result<Session> Get(std::string_view id, int64_t now);
-  Status Save(const Session& s);
+  virtual Result<Session> Get(std::string_view id, int64_t now) = 0;
+  virtual Status Save(const Session& s) = 0;
   // Deletes expired sessions; returns how many.
-  Result<size_t> Sweep(int64_t now);
+  virtual Result<size_t> Sweep(int64_t now) = 0;
   int64_t ttl() const { return ttl_; }
 
+ protected:
+  explicit SessionStore(int64_t ttl_seconds) : ttl_(ttl_seconds) {}
+
  private:
-  KvStore* store_;
   int64_t ttl_;
 };
+
+// Sessions as JSON in a KvStore (namespace "kbs_protocol_session"): shareable between KBS
+// instances through a shared backend.
+std::unique_ptr<SessionStore> NewKvSessionStore(KvStore* store, int64_t ttl_seconds);
+// Sessions as structs in this process: no serialisation on the handshake's hot path.
+std::unique_ptr<SessionStore> NewMemorySessionStore(int64_t ttl_seconds);
 
 // "Sat, 28 Nov 2026 06:32:42 GMT" (RFC 7231 IMF-fixdate) for cookie Expires.
 std::string HttpDate(int64_t unix_seconds);

@@ -75,7 +75,7 @@ Result<KeyType> ClassifyEc(EVP_PKEY* pkey) {
   }
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
   if (!ctx) return OpensslError(Code::kInternal, "EVP_PKEY_CTX_new_from_pkey");
-  if (EVP_PKEY_public_check(ctx.get()) != 1) {
+  if (EVP_PKEY_public_check_quick(ctx.get()) != 1) {  // on-curve; prime-order curves need no n*Q check
     return OpensslError(Code::kInvalidArgument, "EC public key is not a valid curve point");
   }
   return type;
@@ -104,19 +104,44 @@ Result<PublicKey> WrapPublic(PkeyPtr pkey) {
   return PublicKey(std::move(handle));
 }
 
-Result<PrivateKey> WrapPrivate(PkeyPtr pkey) {
-  ASSIGN_OR_RETURN(KeyType type, ClassifyKey(pkey.get()));
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(pkey.get(), &der);
-  if (len <= 0) return OpensslError(Code::kInternal, "i2d_PUBKEY");
-  const unsigned char* p = der;
-  PkeyPtr pub(d2i_PUBKEY(nullptr, &p, len));
-  OPENSSL_free(der);
-  if (!pub) return OpensslError(Code::kInternal, "d2i_PUBKEY");
+namespace {
+
+// A public-only copy of `pkey` via its public parameters (much cheaper than a DER round trip,
+// which goes through OpenSSL 3's decoder framework).
+Result<PkeyPtr> PublicCopy(EVP_PKEY* pkey) {
+  OSSL_PARAM* raw_params = nullptr;
+  if (EVP_PKEY_todata(pkey, EVP_PKEY_PUBLIC_KEY, &raw_params) != 1) {
+    return OpensslError(Code::kInternal, "EVP_PKEY_todata");
+  }
+  ParamPtr params(raw_params);
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
+    return OpensslError(Code::kInternal, "EVP_PKEY_fromdata_init");
+  }
+  EVP_PKEY* pub = nullptr;
+  if (EVP_PKEY_fromdata(ctx.get(), &pub, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    return OpensslError(Code::kInternal, "EVP_PKEY_fromdata (public half)");
+  }
+  return PkeyPtr(pub);
+}
+
+Result<PrivateKey> WrapWithType(PkeyPtr pkey, KeyType type) {
+  ASSIGN_OR_RETURN(PkeyPtr pub, PublicCopy(pkey.get()));
   auto handle = std::make_shared<PkeyHandle>(pkey.get(), type);
   pkey.release();
   handle->public_half = std::make_shared<PkeyHandle>(pub.release(), type);
   return PrivateKey(std::move(handle));
+}
+
+}  // namespace
+
+Result<PrivateKey> WrapPrivate(PkeyPtr pkey) {
+  ASSIGN_OR_RETURN(KeyType type, ClassifyKey(pkey.get()));
+  return WrapWithType(std::move(pkey), type);
+}
+
+Result<PrivateKey> WrapGenerated(PkeyPtr pkey, KeyType type) {
+  return WrapWithType(std::move(pkey), type);
 }
 
 Result<PkeyPtr> PkeyFromParams(const char* type, int selection, OSSL_PARAM_BLD* bld) {

@@ -44,6 +44,8 @@ Result<KeyType> ClassifyKey(EVP_PKEY* pkey);
 Result<PublicKey> WrapPublic(PkeyPtr pkey);
 // Takes ownership of a private key and derives its public half.
 Result<PrivateKey> WrapPrivate(PkeyPtr pkey);
+// Same for a key OpenSSL just generated with `type`: no validation round (it is ours).
+Result<PrivateKey> WrapGenerated(PkeyPtr pkey, KeyType type);
 
 // EVP_PKEY_fromdata for key type name ("RSA", "EC") with the given selection.
 Result<PkeyPtr> PkeyFromParams(const char* type, int selection, OSSL_PARAM_BLD* bld);

@@ -1,0 +1,52 @@
+#include "kbs/session.h"
+
+#include <gtest/gtest.h>
+
+namespace cocoon::kbs {
+namespace {
+
+class SessionStoreTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    kv_ = NewMemoryKvStore();
+    store_ = GetParam() ? NewKvSessionStore(kv_.get(), 300) : NewMemorySessionStore(300);
+  }
+  std::unique_ptr<KvStore> kv_;
+  std::unique_ptr<SessionStore> store_;
+};
+
+TEST_P(SessionStoreTest, CreateGetAttestExpire) {
+  auto s = store_->Create("sample", "bm9uY2U=", "sha384", 1000);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->id.size(), 32u);
+  EXPECT_EQ(s->expires, 1300);
+  auto got = store_->Get(s->id, 1100);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->nonce, "bm9uY2U=");
+  EXPECT_FALSE(got->token);
+  got->token = "t.o.k";
+  ASSERT_TRUE(store_->Save(*got));
+  EXPECT_EQ(*store_->Get(s->id, 1299)->token, "t.o.k");
+  auto expired = store_->Get(s->id, 1300);
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().code(), Code::kNotFound);
+  EXPECT_EQ(store_->Get(s->id, 1000).error().code(), Code::kNotFound);  // deleted on expiry
+}
+
+TEST_P(SessionStoreTest, UnknownIdsAndSweep) {
+  EXPECT_EQ(store_->Get("not-a-session", 0).error().code(), Code::kNotFound);
+  auto a = *store_->Create("sample", "a", "sha384", 0);
+  auto b = *store_->Create("sample", "b", "sha384", 200);
+  EXPECT_NE(a.id, b.id);
+  EXPECT_EQ(*store_->Sweep(350), 1u);
+  EXPECT_FALSE(store_->Get(a.id, 0));
+  EXPECT_TRUE(store_->Get(b.id, 350));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SessionStoreTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "KvStore" : "Memory"; });
+
+TEST(HttpDate, Imf) { EXPECT_EQ(HttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT"); }
+
+}  // namespace
+}  // namespace cocoon::kbs
