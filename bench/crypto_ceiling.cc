@@ -27,7 +27,8 @@ CryptoCost MeasureCryptoCost(int rounds, int per_round) {
     for (int i = 0; i < per_round; ++i) {
       Bytes nonce = *crypto::RandomBytes(32);
       Bytes sid = *crypto::RandomBytes(16);
-      Json rd = {{"tee-pubkey", jwk}, {"nonce", base::Base64Encode(nonce)}, {"additional-evidence", ""}};
+      Json rd = {
+          {"tee-pubkey", jwk}, {"nonce", base::Base64Encode(nonce)}, {"additional-evidence", ""}};
       Bytes digest = *attestation::RuntimeDataDigest(rd, crypto::HashAlg::kSha384);
       auto key = *jose::PublicKeyFromJwk(jwk);
       std::string token = *issuer.Issue({sub}, 1'800'000'000);
@@ -37,8 +38,8 @@ CryptoCost MeasureCryptoCost(int rounds, int per_round) {
       auto jwe = jose::EncryptFlattened(key, jose::KeyAlg::kEcdhEsA256kw, secret);
       if (!claims || !jwe || digest.empty() || sid.empty()) return {};
     }
-    double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
-                    .count();
+    double us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
     per_handshake_us.push_back(us / per_round);
   }
   std::sort(per_handshake_us.begin(), per_handshake_us.end());

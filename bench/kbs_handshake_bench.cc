@@ -1,7 +1,6 @@
 // KBS handshake benchmark: starts the real cocoon-kbs on a free loopback port, measures full
 // RCAR handshakes/s with N concurrent keep-alive clients (peak), then latency at half of peak,
 // the server's peak RSS, and the in-process crypto ceiling. Prints a Markdown report.
-#include <CLI/CLI.hpp>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -9,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -63,12 +63,13 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp/cocoon-bench-" + std::to_string(getpid());
   std::string cfg = dir + "/kbs.toml";
   std::filesystem::create_directories(dir);
-  std::ofstream(cfg) << "access_log = false\nlog_level = \"warn\"\n[http_server]\nsockets = [\"127.0.0.1:"
-                     << port << "\"]\ninsecure_http = true\nworker_count = " << workers
-                     << "\n[attestation_service]\ntype = \"coco_as_builtin\"\n"
-                     << "[admin]\nauthorization_mode = \"InsecureAllowAll\"\n"
-                     << "[storage_backend]\nstorage_type = \"Memory\"\n"
-                     << "[policy_engine]\nbuiltin = \"allow_all\"\n";
+  std::ofstream(cfg)
+      << "access_log = false\nlog_level = \"warn\"\n[http_server]\nsockets = [\"127.0.0.1:" << port
+      << "\"]\ninsecure_http = true\nworker_count = " << workers
+      << "\n[attestation_service]\ntype = \"coco_as_builtin\"\n"
+      << "[admin]\nauthorization_mode = \"InsecureAllowAll\"\n"
+      << "[storage_backend]\nstorage_type = \"Memory\"\n"
+      << "[policy_engine]\nbuiltin = \"allow_all\"\n";
   pid_t pid = fork();
   if (pid == 0) {
     execl(kbs_bin.c_str(), kbs_bin.c_str(), "--config-file", cfg.c_str(), "--log-level", "warn",
@@ -104,14 +105,17 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 
-  std::printf("## KBS full handshake (auth + attest + resource), %d clients, %d server workers, %d cores\n\n",
-              clients, workers, cores);
+  std::printf(
+      "## KBS full handshake (auth + attest + resource), %d clients, %d server workers, %d "
+      "cores\n\n",
+      clients, workers, cores);
   std::printf("| phase | handshakes/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|\n");
   Report("peak (closed loop)", peak);
   Report("half of peak (paced)", half);
   double ceiling = cost.Ceiling(cores);
-  std::printf("\ncrypto per handshake: %.1f us (one core) => ceiling %.0f handshakes/s on %d cores\n",
-              cost.median_us, ceiling, cores);
+  std::printf(
+      "\ncrypto per handshake: %.1f us (one core) => ceiling %.0f handshakes/s on %d cores\n",
+      cost.median_us, ceiling, cores);
   std::printf("throughput / ceiling: %.1f%%\n", ceiling > 0 ? 100.0 * peak.rate() / ceiling : 0);
   std::printf("server peak RSS (VmHWM): %.1f MiB\n", rss / 1024.0);
   return peak.errors == 0 && half.errors == 0 ? 0 : 2;

@@ -4,10 +4,9 @@
 #include "bench/load_generator.h"
 
 #include <algorithm>
-#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
-
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
 
 #include "attestation/service.h"
 #include "base/json.h"
@@ -87,9 +86,10 @@ asio::awaitable<void> Client(Shared& sh, int index) {
     std::string nonce = ok ? Json::parse(resp.body()).value("nonce", "") : "";
     Json rd = {{"tee-pubkey", jwk}, {"nonce", nonce}, {"additional-evidence", ""}};
     Bytes report = *attestation::RuntimeDataDigest(rd, crypto::HashAlg::kSha384);
-    Json att = {{"runtime-data", {{"nonce", nonce}, {"tee-pubkey", jwk}}},
-                {"tee-evidence",
-                 {{"primary_evidence", *attester->GetEvidence(report)}, {"additional_evidence", ""}}}};
+    Json att = {
+        {"runtime-data", {{"nonce", nonce}, {"tee-pubkey", jwk}}},
+        {"tee-evidence",
+         {{"primary_evidence", *attester->GetEvidence(report)}, {"additional_evidence", ""}}}};
     http::request<http::string_body> attest{http::verb::post, "/kbs/v0/attest", 11};
     attest.set(http::field::host, sh.opts.host);
     attest.set(http::field::content_type, "application/json");
@@ -104,7 +104,8 @@ asio::awaitable<void> Client(Shared& sh, int index) {
     if (end >= sh.measure_from && end < sh.stop_at) {
       if (ok) {
         ++sh.result.handshakes;
-        sh.result.latencies_ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+        sh.result.latencies_ms.push_back(
+            std::chrono::duration<double, std::milli>(end - start).count());
       } else {
         ++sh.result.errors;
       }

@@ -26,7 +26,9 @@ std::vector<uint8_t> Mutate(const std::vector<uint8_t>& in, std::mt19937& rng,
       case 0:
         if (!out.empty()) out[pos] ^= static_cast<uint8_t>(1u << (rng() % 8));
         break;
-      case 1: out.insert(out.begin() + pos, static_cast<uint8_t>(rng())); break;
+      case 1:
+        out.insert(out.begin() + pos, static_cast<uint8_t>(rng()));
+        break;
       case 2:
         if (!out.empty()) out.erase(out.begin() + pos);
         break;
@@ -38,7 +40,8 @@ std::vector<uint8_t> Mutate(const std::vector<uint8_t>& in, std::mt19937& rng,
       default: {  // splice a chunk of another seed
         const auto& other = seeds[rng() % seeds.size()];
         if (other.empty()) break;
-        size_t from = rng() % other.size(), len = 1 + rng() % std::min<size_t>(64, other.size() - from);
+        size_t from = rng() % other.size(),
+               len = 1 + rng() % std::min<size_t>(64, other.size() - from);
         out.insert(out.begin() + pos, other.begin() + from, other.begin() + from + len);
       }
     }

@@ -46,8 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   attest.headers.Set("cookie", "kbs-session-id=" + cookie);
   if (kbs.Handle(attest).status == 0) std::abort();
-  for (const char* route : {"/kbs/v0/reference-value", "/kbs/v0/resource-policy",
-                            "/kbs/v0/attestation-policy"}) {
+  for (const char* route :
+       {"/kbs/v0/reference-value", "/kbs/v0/resource-policy", "/kbs/v0/attestation-policy"}) {
     cocoon::net::HttpRequest admin = auth;
     admin.body = body;
     admin.path = admin.target = route;

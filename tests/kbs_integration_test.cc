@@ -29,10 +29,11 @@ struct KbsOptions {
 class KbsFixture {
  public:
   explicit KbsFixture(KbsOptions o = {}) : opts_(o), port_(harness::FreePort()) {
-    auto r = harness::Run({"/usr/bin/openssl", "genpkey", "-algorithm", "ed25519", "-out", dir_.File("admin.key")});
+    auto r = harness::Run(
+        {"/usr/bin/openssl", "genpkey", "-algorithm", "ed25519", "-out", dir_.File("admin.key")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     r = harness::Run({"/usr/bin/openssl", "pkey", "-in", dir_.File("admin.key"), "-pubout", "-out",
-             dir_.File("admin.pub")});
+                      dir_.File("admin.pub")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     if (o.https) MakeTls();
     WriteConfig();
@@ -68,15 +69,15 @@ class KbsFixture {
   void MakeTls() {
     auto ok = [](const harness::CommandResult& r) { EXPECT_EQ(r.exit_code, 0) << r.err; };
     ok(harness::Run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-            "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=cocoon test CA", "-days", "2",
-            "-keyout", dir_.File("ca.key"), "-out", dir_.File("ca.crt")}));
-    ok(harness::Run({"/usr/bin/openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-            "-nodes", "-subj", "/CN=localhost", "-keyout", dir_.File("tls.key"), "-out",
-            dir_.File("tls.csr")}));
+                     "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=cocoon test CA", "-days",
+                     "2", "-keyout", dir_.File("ca.key"), "-out", dir_.File("ca.crt")}));
+    ok(harness::Run({"/usr/bin/openssl", "req", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost", "-keyout",
+                     dir_.File("tls.key"), "-out", dir_.File("tls.csr")}));
     dir_.Write("san.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     ok(harness::Run({"/usr/bin/openssl", "x509", "-req", "-in", dir_.File("tls.csr"), "-CA",
-            dir_.File("ca.crt"), "-CAkey", dir_.File("ca.key"), "-CAcreateserial", "-days", "2",
-            "-extfile", dir_.File("san.ext"), "-out", dir_.File("tls.crt")}));
+                     dir_.File("ca.crt"), "-CAkey", dir_.File("ca.key"), "-CAcreateserial", "-days",
+                     "2", "-extfile", dir_.File("san.ext"), "-out", dir_.File("tls.crt")}));
   }
 
   void WriteConfig() {
@@ -124,13 +125,14 @@ TEST(KbsIntegration, HttpRoundTripWithCli) {
 
 TEST(KbsIntegration, HttpsRoundTripWithCustomCa) {
   KbsFixture kbs({.https = true});
-  ASSERT_EQ(kbs.Cocoon({"set-resource", "default/key/tls", "--value", "over tls"}, true).exit_code, 0);
+  ASSERT_EQ(kbs.Cocoon({"set-resource", "default/key/tls", "--value", "over tls"}, true).exit_code,
+            0);
   auto get = kbs.Cocoon({"get-resource", "kbs:///default/key/tls"});
   ASSERT_EQ(get.exit_code, 0) << get.err;
   EXPECT_EQ(get.out, "over tls");
   // Without the CA the client refuses the server.
-  auto untrusted = harness::Run({BinaryPath("cocoon"), "kbs", "get-resource", "kbs:///default/key/tls",
-                        "--url", kbs.url()});
+  auto untrusted = harness::Run(
+      {BinaryPath("cocoon"), "kbs", "get-resource", "kbs:///default/key/tls", "--url", kbs.url()});
   EXPECT_NE(untrusted.exit_code, 0);
   EXPECT_NE(untrusted.err.find("Unavailable"), std::string::npos) << untrusted.err;
 }
@@ -198,7 +200,9 @@ TEST(KbsIntegration, BodyLimitAtAndPastTheLimitServerKeepsServing) {
 
 TEST(KbsIntegration, AcknowledgedWriteSurvivesKill9) {
   KbsFixture kbs;
-  ASSERT_EQ(kbs.Cocoon({"set-resource", "default/key/durable", "--value", "still here"}, true).exit_code, 0);
+  ASSERT_EQ(
+      kbs.Cocoon({"set-resource", "default/key/durable", "--value", "still here"}, true).exit_code,
+      0);
   kbs.Kill9();
   kbs.Start();
   auto get = kbs.Cocoon({"get-resource", "kbs:///default/key/durable"});

@@ -1,7 +1,6 @@
 // cocoon-kbs: Key Broker Service + built-in Attestation Service, wire-compatible with Trustee's
 // KBS protocol 0.4.0. Reads a Trustee-style TOML config (--config-file).
 #include <CLI/CLI.hpp>
-
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -23,7 +22,8 @@ Result<std::pair<std::string, uint16_t>> SplitSocket(const std::string& s) {
   size_t colon = s.rfind(':');
   if (colon == std::string::npos) return cocoon::InvalidArgument("socket must be ip:port: " + s);
   std::string host = s.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = std::atoi(s.substr(colon + 1).c_str());
   if (port < 0 || port > 65535) return cocoon::InvalidArgument("bad port in socket " + s);
   return std::make_pair(host, static_cast<uint16_t>(port));
@@ -40,7 +40,9 @@ int Run(const cocoon::kbs::KbsConfig& config) {
     spdlog::error("cannot start cocoon-kbs: {}", service.error().ToString());
     return 1;
   }
-  auto handler = [svc = service->get()](const cocoon::net::HttpRequest& r) { return svc->Handle(r); };
+  auto handler = [svc = service->get()](const cocoon::net::HttpRequest& r) {
+    return svc->Handle(r);
+  };
   std::vector<std::unique_ptr<cocoon::net::HttpServer>> servers;
   for (const auto& socket : config.http_server.sockets) {
     auto hp = SplitSocket(socket);
@@ -96,8 +98,9 @@ int Run(const cocoon::kbs::KbsConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"cocoon-kbs: Key Broker Service with built-in Attestation Service (Trustee KBS "
-               "protocol 0.4.0)"};
+  CLI::App app{
+      "cocoon-kbs: Key Broker Service with built-in Attestation Service (Trustee KBS "
+      "protocol 0.4.0)"};
   std::string config_file, log_level = "info";
   app.add_option("-c,--config-file", config_file,
                  "TOML configuration file (Trustee KBS format; see docs/config.md)")
@@ -107,12 +110,14 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   cocoon::base::InitLogging(log_level);
 
-  auto config = config_file.empty() ? Result<cocoon::kbs::KbsConfig>(cocoon::kbs::DefaultKbsConfig())
-                                    : cocoon::kbs::LoadKbsConfig(config_file);
+  auto config = config_file.empty()
+                    ? Result<cocoon::kbs::KbsConfig>(cocoon::kbs::DefaultKbsConfig())
+                    : cocoon::kbs::LoadKbsConfig(config_file);
   if (!config) {
     spdlog::error("configuration: {}", config.error().ToString());
     return 1;
   }
-  if (log_level == "info" && config->log_level != "info") cocoon::base::SetLogLevel(config->log_level);
+  if (log_level == "info" && config->log_level != "info")
+    cocoon::base::SetLogLevel(config->log_level);
   return Run(*config);
 }

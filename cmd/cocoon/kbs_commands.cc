@@ -85,7 +85,8 @@ void AddKbsCommands(CLI::App& app, int* exit_code) {
   kbs->require_subcommand(1);
   auto flags = std::make_shared<KbsFlags>();
 
-  auto* attest = kbs->add_subcommand("attest", "Run the RCAR handshake (sample TEE); print the token");
+  auto* attest =
+      kbs->add_subcommand("attest", "Run the RCAR handshake (sample TEE); print the token");
   AddCommon(attest, flags.get(), false);
   attest->callback([flags, exit_code] {
     auto client = MakeClient(*flags);

@@ -32,7 +32,7 @@ std::string EarStatus(const Json& tv) {
 
 const std::vector<std::string>& TrustClaimNames() {
   static const std::vector<std::string> kNames = {
-      "instance-identity", "configuration", "executables",    "file-system",
+      "instance-identity", "configuration",  "executables",    "file-system",
       "hardware",          "runtime-opaque", "storage-opaque", "sourced-data"};
   return kNames;
 }
@@ -92,13 +92,13 @@ Result<std::string> EarIssuer::Issue(const std::vector<EarSubmod>& submods, int6
     }
     subs[s.name] = std::move(sub);
   }
-  Json claims = {{"eat_profile", options_.profile_name},
-                 {"iat", now},
-                 {"ear.verifier-id",
-                  {{"developer", options_.developer_name}, {"build", options_.build_name}}},
-                 {"submods", std::move(subs)},
-                 {"exp", now + int64_t{options_.duration_min} * 60},
-                 {"iss", options_.issuer_name}};
+  Json claims = {
+      {"eat_profile", options_.profile_name},
+      {"iat", now},
+      {"ear.verifier-id", {{"developer", options_.developer_name}, {"build", options_.build_name}}},
+      {"submods", std::move(subs)},
+      {"exp", now + int64_t{options_.duration_min} * 60},
+      {"iss", options_.issuer_name}};
   OrderedJson extra = OrderedJson::object();
   extra["jwk"] = header_jwk_;
   return jose::SignJwt(key_, crypto::SignAlg::kEs256, claims, extra);

@@ -23,15 +23,15 @@ std::string EarStatus(const Json& trust_vector);
 const std::vector<std::string>& TrustClaimNames();
 
 struct EarSubmod {
-  std::string name;         // "cpu0", "gpu0", …
-  Json trust_vector;        // claim name -> int
-  Json annotated_evidence;  // "ear.veraison.annotated-evidence"
+  std::string name;                 // "cpu0", "gpu0", …
+  Json trust_vector;                // claim name -> int
+  Json annotated_evidence;          // "ear.veraison.annotated-evidence"
   Json extensions = Json::array();  // [{"name","key","value"}] from the policy
   std::string policy_id = "default";
 };
 
 struct EarIssuerOptions {
-  std::optional<crypto::PrivateKey> key;  // P-256; nullopt = ephemeral key generated at start
+  std::optional<crypto::PrivateKey> key;   // P-256; nullopt = ephemeral key generated at start
   std::vector<crypto::Certificate> chain;  // -> header jwk.x5c (leaf first)
   std::string cert_url;                    // -> header jwk.x5u
   int duration_min = 5;

@@ -37,7 +37,8 @@ TEST(Ear, IssuedTokenVerifiesWithItsKeyAndHasTrusteeShape) {
   sub.name = "cpu0";
   sub.trust_vector = {{"hardware", 2}, {"executables", 3}, {"configuration", 2}};
   sub.annotated_evidence = {{"sample", {{"svn", "1"}}}};
-  sub.extensions = Json::array({{{"name", "ear.trustee.identifiers"}, {"key", -18},
+  sub.extensions = Json::array({{{"name", "ear.trustee.identifiers"},
+                                 {"key", -18},
                                  {"value", {{"validated", Json::object()}}}}});
   auto token = issuer->Issue({sub}, 1'800'000'000);
   ASSERT_TRUE(token);

@@ -2,8 +2,9 @@
 // this file is its only adapter in the attestation module.
 #include "attestation/init_data.h"
 
-#include <sstream>
 #include <toml++/toml.h>
+
+#include <sstream>
 
 #include "crypto/digest.h"
 

@@ -111,7 +111,8 @@ Result<std::string> AttestationService::Attest(const std::vector<EvidenceToVerif
     if (init) req.init_data_digest = init->digest;
     ASSIGN_OR_RETURN(std::vector<tee::TeeClaims> claims, verifier->Evaluate(req));
     for (const auto& tc : claims) {
-      ASSIGN_OR_RETURN(EarSubmod sub, Appraise(tc, item.runtime_data, init, per_class[tc.tee_class]++));
+      ASSIGN_OR_RETURN(EarSubmod sub,
+                       Appraise(tc, item.runtime_data, init, per_class[tc.tee_class]++));
       submods.push_back(std::move(sub));
     }
   }

@@ -64,7 +64,9 @@ TEST_F(AttestationServiceTest, InitDataIsDigestedAndReported) {
   e.runtime_data = {{"nonce", "n"}};
   Bytes rd = *RuntimeDataDigest(e.runtime_data, crypto::HashAlg::kSha384);
   e.evidence = *tee::sample::NewAttester()->GetEvidence(rd);
-  std::string toml = "version = \"0.1.0\"\nalgorithm = \"sha256\"\n[data]\n\"aa.toml\" = '''\n[token_configs]\nx = 1\n'''\n";
+  std::string toml =
+      "version = \"0.1.0\"\nalgorithm = \"sha256\"\n[data]\n\"aa.toml\" = '''\n[token_configs]\nx "
+      "= 1\n'''\n";
   e.init_data = InitData{"toml", toml};
   auto token = as.Attest({e}, crypto::HashAlg::kSha384, 1'800'000'000);
   ASSERT_TRUE(token) << token.error().ToString();

@@ -42,8 +42,9 @@ Result<crypto::PublicKey> TokenVerifier::KeyFor(const Json& header, std::string*
     }
     if (options_.insecure_header_jwk) return key;
     if (options_.trusted_certs.empty()) {
-      return Unauthenticated("token signer is not trusted: no trusted_certs_paths configured "
-                             "and insecure_header_jwk is false");
+      return Unauthenticated(
+          "token signer is not trusted: no trusted_certs_paths configured "
+          "and insecure_header_jwk is false");
     }
     ASSIGN_OR_RETURN(auto chain, ParseX5c(jwk.value("x5c", Json())));
     ASSIGN_OR_RETURN(crypto::PublicKey leaf_key, chain.front().public_key());
@@ -87,11 +88,11 @@ Result<Json> TokenVerifier::Verify(std::string_view token, int64_t now) const {
 
 Result<Json> TokenVerifier::TeePublicKey(const Json& claims) const {
   std::vector<std::string> paths = options_.extra_teekey_paths;
-  for (const char* p : {"/tdx/attester_runtime_data/tee-pubkey",
-                        "/tdx/attester_user_data/tee-pubkey",
-                        "/customized_claims/runtime_data/tee-pubkey",
-                        "/submods/cpu0/ear.veraison.annotated-evidence/runtime_data_claims/tee-pubkey",
-                        "/tee-pubkey"}) {
+  for (const char* p :
+       {"/tdx/attester_runtime_data/tee-pubkey", "/tdx/attester_user_data/tee-pubkey",
+        "/customized_claims/runtime_data/tee-pubkey",
+        "/submods/cpu0/ear.veraison.annotated-evidence/runtime_data_claims/tee-pubkey",
+        "/tee-pubkey"}) {
     paths.emplace_back(p);
   }
   for (const auto& p : paths) {

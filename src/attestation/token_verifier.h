@@ -17,7 +17,7 @@ namespace cocoon::attestation {
 
 struct TokenVerifierOptions {
   std::vector<crypto::Certificate> trusted_certs;
-  Json trusted_jwks = Json::array();  // array of JWK objects (each needs "alg")
+  Json trusted_jwks = Json::array();            // array of JWK objects (each needs "alg")
   std::vector<crypto::PublicKey> trusted_keys;  // e.g. the built-in AS signer (ES256)
   std::vector<std::string> extra_teekey_paths;  // JSON pointers tried first
   bool insecure_header_jwk = false;

@@ -34,12 +34,12 @@ Result<uint8_t> ByteReader::U8(std::string_view what) {
   return data_[pos_++];
 }
 
-#define COCOON_READ_INT(Name, Type, Fn)                    \
-  Result<Type> ByteReader::Name(std::string_view what) {   \
-    TRY(Need(sizeof(Type), what));                         \
-    Type v = Fn<Type>(data_.data() + pos_);                \
-    pos_ += sizeof(Type);                                  \
-    return v;                                              \
+#define COCOON_READ_INT(Name, Type, Fn)                  \
+  Result<Type> ByteReader::Name(std::string_view what) { \
+    TRY(Need(sizeof(Type), what));                       \
+    Type v = Fn<Type>(data_.data() + pos_);              \
+    pos_ += sizeof(Type);                                \
+    return v;                                            \
   }
 COCOON_READ_INT(U16Le, uint16_t, ReadLe)
 COCOON_READ_INT(U32Le, uint32_t, ReadLe)

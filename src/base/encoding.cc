@@ -101,7 +101,8 @@ std::string HexEncode(ByteSpan data) {
 }
 
 Result<Bytes> HexDecode(std::string_view text) {
-  if (text.size() % 2 != 0) return InvalidArgument("hex: odd length " + std::to_string(text.size()));
+  if (text.size() % 2 != 0)
+    return InvalidArgument("hex: odd length " + std::to_string(text.size()));
   Bytes out(text.size() / 2);
   for (size_t i = 0; i < out.size(); ++i) {
     int hi = HexValue(text[2 * i]), lo = HexValue(text[2 * i + 1]);
@@ -122,7 +123,8 @@ Result<Bytes> Base64Decode(std::string_view text) {
                            " is not a multiple of 4");
   }
   size_t pad = 0;
-  if (!text.empty() && text.back() == '=') pad = (text.size() >= 2 && text[text.size() - 2] == '=') ? 2 : 1;
+  if (!text.empty() && text.back() == '=')
+    pad = (text.size() >= 2 && text[text.size() - 2] == '=') ? 2 : 1;
   return DecodeUnpadded(text.substr(0, text.size() - pad), StdTable(), "base64");
 }
 

@@ -10,13 +10,13 @@
 
 namespace cocoon::base {
 
-std::string HexEncode(ByteSpan data);  // lower-case
+std::string HexEncode(ByteSpan data);            // lower-case
 Result<Bytes> HexDecode(std::string_view text);  // accepts upper and lower case
 
-std::string Base64Encode(ByteSpan data);  // standard alphabet, with '=' padding
+std::string Base64Encode(ByteSpan data);            // standard alphabet, with '=' padding
 Result<Bytes> Base64Decode(std::string_view text);  // requires correct padding
 
-std::string Base64UrlEncode(ByteSpan data);  // url alphabet, no padding
+std::string Base64UrlEncode(ByteSpan data);            // url alphabet, no padding
 Result<Bytes> Base64UrlDecode(std::string_view text);  // rejects '=' padding
 
 inline std::string Base64Encode(std::string_view s) { return Base64Encode(AsBytes(s)); }

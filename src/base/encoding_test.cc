@@ -26,10 +26,10 @@ TEST(Encoding, Base64Rfc4648Vectors) {
 }
 
 TEST(Encoding, Base64IsStrict) {
-  EXPECT_FALSE(Base64Decode("Zg"));      // missing padding
-  EXPECT_FALSE(Base64Decode("Zh=="));    // non-zero trailing bits
-  EXPECT_FALSE(Base64Decode("Zm9v\n"));  // whitespace
-  EXPECT_FALSE(Base64Decode("Zm-_"));    // url alphabet
+  EXPECT_FALSE(Base64Decode("Zg"));       // missing padding
+  EXPECT_FALSE(Base64Decode("Zh=="));     // non-zero trailing bits
+  EXPECT_FALSE(Base64Decode("Zm9v\n"));   // whitespace
+  EXPECT_FALSE(Base64Decode("Zm-_"));     // url alphabet
   EXPECT_FALSE(Base64UrlDecode("Zg=="));  // padding in base64url
   EXPECT_FALSE(Base64UrlDecode("Zm+/"));  // std alphabet
   EXPECT_FALSE(Base64UrlDecode("Z"));     // impossible length

@@ -92,16 +92,16 @@ inline Status Ok() { return {}; }
 #define COCOON_CONCAT(a, b) COCOON_CONCAT_INNER(a, b)
 
 // TRY(expr): evaluates a Result-returning expression; on error returns the error.
-#define TRY(expr)                                                           \
-  do {                                                                      \
-    auto&& cocoon_try_result_ = (expr);                                     \
+#define TRY(expr)                                                                \
+  do {                                                                           \
+    auto&& cocoon_try_result_ = (expr);                                          \
     if (!cocoon_try_result_) return std::unexpected(cocoon_try_result_.error()); \
   } while (0)
 
 // ASSIGN_OR_RETURN(lhs, expr): `lhs = std::move(*expr)` or return the error.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   COCOON_ASSIGN_OR_RETURN_IMPL(COCOON_CONCAT(cocoon_aor_, __LINE__), lhs, expr)
-#define COCOON_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)      \
-  auto tmp = (expr);                                      \
+#define COCOON_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)        \
+  auto tmp = (expr);                                        \
   if (!tmp) return std::unexpected(std::move(tmp).error()); \
   lhs = std::move(*tmp)

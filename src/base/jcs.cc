@@ -18,11 +18,20 @@ bool ToUtf16(const std::string& s, std::u16string* out) {
     uint8_t c = static_cast<uint8_t>(s[i]);
     uint32_t cp;
     size_t n;
-    if (c < 0x80) { cp = c; n = 1; }
-    else if ((c & 0xE0) == 0xC0) { cp = c & 0x1F; n = 2; }
-    else if ((c & 0xF0) == 0xE0) { cp = c & 0x0F; n = 3; }
-    else if ((c & 0xF8) == 0xF0) { cp = c & 0x07; n = 4; }
-    else return false;
+    if (c < 0x80) {
+      cp = c;
+      n = 1;
+    } else if ((c & 0xE0) == 0xC0) {
+      cp = c & 0x1F;
+      n = 2;
+    } else if ((c & 0xF0) == 0xE0) {
+      cp = c & 0x0F;
+      n = 3;
+    } else if ((c & 0xF8) == 0xF0) {
+      cp = c & 0x07;
+      n = 4;
+    } else
+      return false;
     if (i + n > s.size()) return false;
     for (size_t k = 1; k < n; ++k) {
       uint8_t cc = static_cast<uint8_t>(s[i + k]);
@@ -52,13 +61,27 @@ Status AppendString(const std::string& s, std::string* out) {
   for (char ch : s) {
     uint8_t c = static_cast<uint8_t>(ch);
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -75,8 +98,12 @@ Status AppendString(const std::string& s, std::string* out) {
 
 Status Append(const Json& v, std::string* out) {
   switch (v.type()) {
-    case Json::value_t::null: *out += "null"; return Ok();
-    case Json::value_t::boolean: *out += v.get<bool>() ? "true" : "false"; return Ok();
+    case Json::value_t::null:
+      *out += "null";
+      return Ok();
+    case Json::value_t::boolean:
+      *out += v.get<bool>() ? "true" : "false";
+      return Ok();
     case Json::value_t::number_integer: {
       int64_t i = v.get<int64_t>();
       if (i > (int64_t{1} << 53) || i < -(int64_t{1} << 53)) {
@@ -88,7 +115,8 @@ Status Append(const Json& v, std::string* out) {
     }
     case Json::value_t::number_unsigned: {
       uint64_t u = v.get<uint64_t>();
-      *out += u > (uint64_t{1} << 53) ? FormatEcmaNumber(static_cast<double>(u)) : std::to_string(u);
+      *out +=
+          u > (uint64_t{1} << 53) ? FormatEcmaNumber(static_cast<double>(u)) : std::to_string(u);
       return Ok();
     }
     case Json::value_t::number_float: {
@@ -97,7 +125,8 @@ Status Append(const Json& v, std::string* out) {
       *out += FormatEcmaNumber(d);
       return Ok();
     }
-    case Json::value_t::string: return AppendString(v.get_ref<const std::string&>(), out);
+    case Json::value_t::string:
+      return AppendString(v.get_ref<const std::string&>(), out);
     case Json::value_t::array: {
       out->push_back('[');
       bool first = true;
@@ -152,7 +181,8 @@ std::string FormatEcmaNumber(double v) {
   std::string mant = sci.substr(0, e);
   int exp10 = std::stoi(sci.substr(e + 1));
   std::string digits;
-  for (char c : mant) if (c != '.') digits.push_back(c);
+  for (char c : mant)
+    if (c != '.') digits.push_back(c);
   int k = static_cast<int>(digits.size());
   int n = exp10 + 1;  // value = 0.digits * 10^n
   std::string out;

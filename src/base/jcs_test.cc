@@ -35,8 +35,8 @@ TEST(Jcs, Rfc8785StringAndSortingVector) {
   ASSERT_TRUE(j);
   auto c = Canonicalize(*j);
   ASSERT_TRUE(c);
-  std::vector<std::string> order = {"\\r", "1", "\xc2\x80", "\xc3\xb6", "\xe2\x82\xac",
-                                    "\xf0\x9f\x98\x80", "\xef\xac\xb3"};
+  std::vector<std::string> order = {
+      "\\r", "1", "\xc2\x80", "\xc3\xb6", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xac\xb3"};
   size_t pos = 0;
   for (const auto& k : order) {
     size_t p = c->find("\"" + k + "\"", pos);

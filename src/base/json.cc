@@ -64,10 +64,12 @@ Result<int64_t> GetInt(const Json& obj, std::string_view key) {
   ASSIGN_OR_RETURN(const Json* f, GetField(obj, key));
   if (f->is_number_unsigned()) {
     uint64_t u = f->get<uint64_t>();
-    if (u > static_cast<uint64_t>(INT64_MAX)) return InvalidArgument("field " + Quote(key) + " out of range");
+    if (u > static_cast<uint64_t>(INT64_MAX))
+      return InvalidArgument("field " + Quote(key) + " out of range");
     return static_cast<int64_t>(u);
   }
-  if (!f->is_number_integer()) return InvalidArgument("field " + Quote(key) + " must be an integer");
+  if (!f->is_number_integer())
+    return InvalidArgument("field " + Quote(key) + " must be an integer");
   return f->get<int64_t>();
 }
 

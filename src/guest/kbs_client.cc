@@ -55,18 +55,20 @@ Error KbsReplyError(int status, std::string_view body, std::string_view what) {
   if (auto j = base::ParseJson(body); j && j->is_object() && j->contains("detail")) {
     detail = j->value("detail", detail);
   }
-  Code code = status == 404 ? Code::kNotFound
+  Code code = status == 404                    ? Code::kNotFound
               : status == 401 || status == 403 ? Code::kUnauthenticated
-              : status == 413 ? Code::kResourceExhausted
-              : status >= 500 ? Code::kUnavailable : Code::kInvalidArgument;
-  return Error(code, std::string(what) + ": KBS answered " + std::to_string(status) + ": " + detail);
+              : status == 413                  ? Code::kResourceExhausted
+              : status >= 500                  ? Code::kUnavailable
+                                               : Code::kInvalidArgument;
+  return Error(code,
+               std::string(what) + ": KBS answered " + std::to_string(status) + ": " + detail);
 }
 
 Result<std::unique_ptr<KbsClient>> KbsClient::Create(KbsClientOptions o,
                                                      std::unique_ptr<tee::Attester> attester) {
   if (o.url.empty()) return InvalidArgument("KBS URL is empty");
   o.url = TrimSlash(o.url);
-  crypto::KeyType kt = o.key_type == TeeKeyType::kRsa2048 ? crypto::KeyType::kRsa
+  crypto::KeyType kt = o.key_type == TeeKeyType::kRsa2048  ? crypto::KeyType::kRsa
                        : o.key_type == TeeKeyType::kEcP521 ? crypto::KeyType::kEcP521
                                                            : crypto::KeyType::kEcP256;
   crypto::PrivateKey key = o.tee_key ? *o.tee_key : crypto::PrivateKey(nullptr);
@@ -82,7 +84,9 @@ Result<std::unique_ptr<KbsClient>> KbsClient::Create(KbsClientOptions o,
 
 KbsClient::KbsClient(KbsClientOptions o, std::unique_ptr<tee::Attester> a, crypto::PrivateKey key,
                      net::HttpClient http)
-    : options_(std::move(o)), attester_(std::move(a)), tee_key_(std::move(key)),
+    : options_(std::move(o)),
+      attester_(std::move(a)),
+      tee_key_(std::move(key)),
       http_(std::move(http)) {}
 
 Result<std::string> KbsClient::Attest() {
@@ -92,7 +96,8 @@ Result<std::string> KbsClient::Attest() {
   request["extra-params"] = {{"supported-hash-algorithms", {"sha256", "sha384", "sha512"}}};
   net::Headers h;
   h.Set("content-type", "application/json");
-  ASSIGN_OR_RETURN(auto auth, http_.Post(options_.url + "/kbs/v0/auth", base::DumpJson(request), h));
+  ASSIGN_OR_RETURN(auto auth,
+                   http_.Post(options_.url + "/kbs/v0/auth", base::DumpJson(request), h));
   if (auth.status != 200) return std::unexpected(KbsReplyError(auth.status, auth.body, "auth"));
   ASSIGN_OR_RETURN(Json challenge, base::ParseJson(auth.body));
   ASSIGN_OR_RETURN(std::string nonce, base::GetString(challenge, "nonce"));

@@ -45,24 +45,25 @@ Json Vector() {
 // Serves the vector's challenge, a token, and the recorded JWE; records what the client sent.
 struct ReplayServer {
   explicit ReplayServer(Json v) : vec(std::move(v)) {
-    server = std::make_unique<net::HttpServer>(net::HttpServerOptions{}, [this](const net::HttpRequest& r) {
-      if (r.path == "/kbs/v0/auth") {
-        auth_body = r.body;
-        auto resp = net::HttpResponse::Json(200, vec["challenge"].dump());
-        resp.headers.Add("set-cookie", "kbs-session-id=00112233445566778899aabbccddeeff");
-        return resp;
-      }
-      if (r.path == "/kbs/v0/attest") {
-        attest_body = r.body;
-        attest_cookie = r.Cookie("kbs-session-id").value_or("");
-        return net::HttpResponse::Json(200, R"({"token":"recorded.token.value"})");
-      }
-      if (r.path == "/kbs/v0/resource/default/key/1") {
-        resource_cookie = r.Cookie("kbs-session-id").value_or("");
-        return net::HttpResponse::Json(200, vec["jwe"]["response"].dump());
-      }
-      return net::HttpResponse::Json(404, R"({"type":"x","detail":"nope"})");
-    });
+    server = std::make_unique<net::HttpServer>(
+        net::HttpServerOptions{}, [this](const net::HttpRequest& r) {
+          if (r.path == "/kbs/v0/auth") {
+            auth_body = r.body;
+            auto resp = net::HttpResponse::Json(200, vec["challenge"].dump());
+            resp.headers.Add("set-cookie", "kbs-session-id=00112233445566778899aabbccddeeff");
+            return resp;
+          }
+          if (r.path == "/kbs/v0/attest") {
+            attest_body = r.body;
+            attest_cookie = r.Cookie("kbs-session-id").value_or("");
+            return net::HttpResponse::Json(200, R"({"token":"recorded.token.value"})");
+          }
+          if (r.path == "/kbs/v0/resource/default/key/1") {
+            resource_cookie = r.Cookie("kbs-session-id").value_or("");
+            return net::HttpResponse::Json(200, vec["jwe"]["response"].dump());
+          }
+          return net::HttpResponse::Json(404, R"({"type":"x","detail":"nope"})");
+        });
     EXPECT_TRUE(server->Start());
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }

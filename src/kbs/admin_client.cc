@@ -3,8 +3,8 @@
 
 #include "base/encoding.h"
 #include "base/json.h"
-#include "kbs/errors.h"
 #include "jose/jwt.h"
+#include "kbs/errors.h"
 #include "kbs/service.h"
 
 namespace cocoon::kbs {
@@ -13,11 +13,20 @@ Result<std::string> MakeAdminToken(const crypto::PrivateKey& key, const AdminCli
                                    int64_t now) {
   crypto::SignAlg alg;
   switch (key.type()) {
-    case crypto::KeyType::kEd25519: alg = crypto::SignAlg::kEdDsa; break;
-    case crypto::KeyType::kEcP256: alg = crypto::SignAlg::kEs256; break;
-    case crypto::KeyType::kEcP384: alg = crypto::SignAlg::kEs384; break;
-    case crypto::KeyType::kRsa: alg = crypto::SignAlg::kRs256; break;
-    default: return InvalidArgument("admin key must be Ed25519, EC P-256/P-384 or RSA");
+    case crypto::KeyType::kEd25519:
+      alg = crypto::SignAlg::kEdDsa;
+      break;
+    case crypto::KeyType::kEcP256:
+      alg = crypto::SignAlg::kEs256;
+      break;
+    case crypto::KeyType::kEcP384:
+      alg = crypto::SignAlg::kEs384;
+      break;
+    case crypto::KeyType::kRsa:
+      alg = crypto::SignAlg::kRs256;
+      break;
+    default:
+      return InvalidArgument("admin key must be Ed25519, EC P-256/P-384 or RSA");
   }
   Json claims = {{"role", o.role}, {"iat", now}, {"exp", now + o.token_ttl_seconds}};
   if (!o.issuer.empty()) claims["iss"] = o.issuer;

@@ -7,20 +7,34 @@ namespace cocoon::kbs {
 
 std::string_view KbsErrorName(KbsError e) {
   switch (e) {
-    case KbsError::kAdminAuthAccess: return "AdminAuthAccess";
-    case KbsError::kAdminAuthInitialization: return "AdminAuthInitialization";
-    case KbsError::kAttestationError: return "AttestationError";
-    case KbsError::kInvalidRequestPath: return "InvalidRequestPath";
-    case KbsError::kJweError: return "JweError";
-    case KbsError::kPluginInternalError: return "PluginInternalError";
-    case KbsError::kPluginNotFound: return "PluginNotFound";
-    case KbsError::kPolicyDeny: return "PolicyDeny";
-    case KbsError::kPolicyEngineError: return "PolicyEngineError";
-    case KbsError::kParsePolicyError: return "ParsePolicyError";
-    case KbsError::kRvpsError: return "RvpsError";
-    case KbsError::kSerdeError: return "SerdeError";
-    case KbsError::kTokenNotFound: return "TokenNotFound";
-    case KbsError::kTokenVerifierError: return "TokenVerifierError";
+    case KbsError::kAdminAuthAccess:
+      return "AdminAuthAccess";
+    case KbsError::kAdminAuthInitialization:
+      return "AdminAuthInitialization";
+    case KbsError::kAttestationError:
+      return "AttestationError";
+    case KbsError::kInvalidRequestPath:
+      return "InvalidRequestPath";
+    case KbsError::kJweError:
+      return "JweError";
+    case KbsError::kPluginInternalError:
+      return "PluginInternalError";
+    case KbsError::kPluginNotFound:
+      return "PluginNotFound";
+    case KbsError::kPolicyDeny:
+      return "PolicyDeny";
+    case KbsError::kPolicyEngineError:
+      return "PolicyEngineError";
+    case KbsError::kParsePolicyError:
+      return "ParsePolicyError";
+    case KbsError::kRvpsError:
+      return "RvpsError";
+    case KbsError::kSerdeError:
+      return "SerdeError";
+    case KbsError::kTokenNotFound:
+      return "TokenNotFound";
+    case KbsError::kTokenVerifierError:
+      return "TokenVerifierError";
   }
   return "Unknown";
 }
@@ -46,11 +60,11 @@ Error ReplyError(int status, std::string_view body, std::string_view what) {
   if (auto j = base::ParseJson(body); j && j->is_object() && j->contains("detail")) {
     detail = j->value("detail", detail);
   }
-  Code code = status == 404                  ? Code::kNotFound
+  Code code = status == 404                    ? Code::kNotFound
               : status == 401 || status == 403 ? Code::kUnauthenticated
-              : status == 413                ? Code::kResourceExhausted
-              : status >= 500                ? Code::kUnavailable
-                                             : Code::kInvalidArgument;
+              : status == 413                  ? Code::kResourceExhausted
+              : status >= 500                  ? Code::kUnavailable
+                                               : Code::kInvalidArgument;
   return Error(code,
                std::string(what) + ": KBS answered " + std::to_string(status) + ": " + detail);
 }

@@ -111,8 +111,8 @@ net::HttpResponse KbsService::Attest(const net::HttpRequest& req) {
   attestation::EvidenceToVerify main;
   main.tee = session->tee;
   main.evidence = **primary;
-  main.runtime_data = {{"tee-pubkey", *pubkey}, {"nonce", session->nonce},
-                       {"additional-evidence", *additional}};
+  main.runtime_data = {
+      {"tee-pubkey", *pubkey}, {"nonce", session->nonce}, {"additional-evidence", *additional}};
   auto init = base::FindField(*body, "init-data");
   if (init && *init != nullptr && !(*init)->is_null()) {
     auto format = base::GetString(**init, "format");

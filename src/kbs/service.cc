@@ -73,8 +73,7 @@ Result<attestation::TokenVerifierOptions> MakeTokenTrust(const AttestationTokenC
 
 Result<std::unique_ptr<KbsService>> KbsService::Create(const KbsConfig& config,
                                                        const tee::VerifierRegistry* verifiers,
-                                                       const KvStoreRegistry& stores,
-                                                       Clock clock) {
+                                                       const KvStoreRegistry& stores, Clock clock) {
   std::unique_ptr<KbsService> s(new KbsService());
   s->clock_ = std::move(clock);
   s->verifiers_ = verifiers;
@@ -86,8 +85,7 @@ Result<std::unique_ptr<KbsService>> KbsService::Create(const KbsConfig& config,
   } else if (sc.session_storage_type == sc.storage_type) {
     s->sessions_ = NewKvSessionStore(s->kv_.get(), ttl);  // share the main store
   } else {
-    ASSIGN_OR_RETURN(s->session_kv_,
-                     stores.Create(sc.session_storage_type, sc.session_options));
+    ASSIGN_OR_RETURN(s->session_kv_, stores.Create(sc.session_storage_type, sc.session_options));
     s->sessions_ = NewKvSessionStore(s->session_kv_.get(), ttl);
   }
   s->resources_ = std::make_unique<KvResourceStore>(s->kv_.get());
@@ -106,7 +104,8 @@ Result<std::unique_ptr<KbsService>> KbsService::Create(const KbsConfig& config,
   s->token_verifier_ = std::make_unique<attestation::TokenVerifier>(std::move(trust));
   ASSIGN_OR_RETURN(s->admin_, AdminAuthorizer::Create(config.admin));
   s->engine_ = policy::NewBuiltinEngine();
-  ASSIGN_OR_RETURN(s->resource_policy_, policy::BuiltinResourcePolicy(config.policy_engine.builtin));
+  ASSIGN_OR_RETURN(s->resource_policy_,
+                   policy::BuiltinResourcePolicy(config.policy_engine.builtin));
   return s;
 }
 

@@ -42,7 +42,9 @@ class KbsService {
   void SweepSessions();
   const attestation::AttestationService& attestation_service() const { return *as_; }
   // Test hook: replaces the CSPRNG nonce (replaying recorded handshakes).
-  void SetNonceSourceForTesting(std::function<Bytes()> source) { nonce_source_ = std::move(source); }
+  void SetNonceSourceForTesting(std::function<Bytes()> source) {
+    nonce_source_ = std::move(source);
+  }
 
  private:
   KbsService() = default;

@@ -71,8 +71,8 @@ class KbsServiceTest : public ::testing::Test {
     EXPECT_EQ(r.status, status) << r.body;
     auto j = base::ParseJson(r.body);
     ASSERT_TRUE(j) << r.body;
-    EXPECT_EQ((*j)["type"], "https://github.com/confidential-containers/kbs/errors/" +
-                                std::string(variant));
+    EXPECT_EQ((*j)["type"],
+              "https://github.com/confidential-containers/kbs/errors/" + std::string(variant));
     EXPECT_NE((*j)["detail"].get<std::string>().find(detail_part), std::string::npos)
         << (*j)["detail"];
   }
@@ -109,7 +109,8 @@ TEST_F(KbsServiceTest, ConformanceVectorChallengeIsByteExact) {
   });
   auto auth = kbs->Handle(Req("POST", "/kbs/v0/auth", vector_["request"].dump()));
   ASSERT_EQ(auth.status, 200);
-  EXPECT_EQ(auth.body, R"({"nonce":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","extra-params":""})");
+  EXPECT_EQ(auth.body,
+            R"({"nonce":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","extra-params":""})");
   std::string cookie = CookieOf(auth);
   EXPECT_EQ(cookie.size(), 32u);
   EXPECT_NE(auth.headers.Get("set-cookie")->find("; Expires="), std::string::npos);
@@ -125,7 +126,11 @@ TEST_F(KbsServiceTest, ConformanceVectorFullHandshakeDecryptsWithVectorKey) {
   auto jwe = *base::ParseJson(get.body);
   // Header serialised exactly as Trustee: alg, enc, epk{crv,kty,x,y}.
   std::string header = ToString(*base::Base64UrlDecode(jwe["protected"].get<std::string>()));
-  EXPECT_EQ(header.rfind(R"({"alg":"ECDH-ES+A256KW","enc":"A256GCM","epk":{"crv":"P-256","kty":"EC","x":")", 0), 0u) << header;
+  EXPECT_EQ(
+      header.rfind(
+          R"({"alg":"ECDH-ES+A256KW","enc":"A256GCM","epk":{"crv":"P-256","kty":"EC","x":")", 0),
+      0u)
+      << header;
   auto key = crypto::PrivateKey::FromPem(vector_["tee_private_key_pem"].get<std::string>());
   ASSERT_TRUE(key);
   auto plain = jose::DecryptFlattened(jwe, *key);
@@ -183,7 +188,8 @@ TEST_F(KbsServiceTest, RejectsMalformedJson) {
   auto kbs = Make();
   ExpectKbsError(kbs->Handle(Req("POST", "/kbs/v0/auth", "{\"version\":")), 401, "AttestationError",
                  "malformed JSON");
-  std::string cookie = CookieOf(kbs->Handle(Req("POST", "/kbs/v0/auth", vector_["request"].dump())));
+  std::string cookie =
+      CookieOf(kbs->Handle(Req("POST", "/kbs/v0/auth", vector_["request"].dump())));
   ExpectKbsError(kbs->Handle(Req("POST", "/kbs/v0/attest", "[1,2", cookie)), 401,
                  "AttestationError", "malformed JSON");
   ExpectKbsError(kbs->Handle(Req("POST", "/kbs/v0/attest", "{}", cookie)), 401, "AttestationError",
@@ -192,7 +198,8 @@ TEST_F(KbsServiceTest, RejectsMalformedJson) {
 
 TEST_F(KbsServiceTest, RejectsWrongNonce) {
   auto kbs = Make();
-  std::string cookie = CookieOf(kbs->Handle(Req("POST", "/kbs/v0/auth", vector_["request"].dump())));
+  std::string cookie =
+      CookieOf(kbs->Handle(Req("POST", "/kbs/v0/auth", vector_["request"].dump())));
   ExpectKbsError(kbs->Handle(Req("POST", "/kbs/v0/attest", vector_["attestation"].dump(), cookie)),
                  401, "AttestationError", "nonce does not match");
 }
@@ -204,7 +211,8 @@ TEST_F(KbsServiceTest, RejectsEvidenceBoundToAnotherKey) {
     for (int i = 0; i < 32; ++i) n[i] = static_cast<uint8_t>(i);
     return n;
   });
-  std::string cookie = CookieOf(kbs->Handle(Req("POST", "/kbs/v0/auth", vector_["request"].dump())));
+  std::string cookie =
+      CookieOf(kbs->Handle(Req("POST", "/kbs/v0/auth", vector_["request"].dump())));
   Json att = vector_["attestation"];
   auto other = *crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   att["runtime-data"]["tee-pubkey"] =
@@ -248,7 +256,8 @@ TEST_F(KbsServiceTest, BearerTokenPathAndTamperedToken) {
 TEST_F(KbsServiceTest, ExpiredBearerTokenIsRefused) {
   auto kbs = Make();
   std::string cookie = AttestWithVector(*kbs);
-  std::string token = (*base::ParseJson(kbs->Handle(Req("POST", "/kbs/v0/attest", "{}", cookie)).body))["token"];
+  std::string token =
+      (*base::ParseJson(kbs->Handle(Req("POST", "/kbs/v0/attest", "{}", cookie)).body))["token"];
   now_ += 5 * 60 + 61;  // token TTL 5 min + 60 s leeway
   auto r = Req("GET", "/kbs/v0/resource/default/key/1");
   r.headers.Set("authorization", "Bearer " + token);
@@ -294,14 +303,15 @@ TEST_F(KbsServiceTest, ResourcePolicyUploadAnswersClearlyUntilRego) {
 TEST_F(KbsServiceTest, ReferenceValuesFeedTheEarPolicy) {
   auto kbs = Make();
   Json payload = {{"launch_digest", {"abcde"}}};
-  Json msg = {{"version", "0.1.0"}, {"type", "sample"},
-              {"payload", base::Base64Encode(payload.dump())}};
+  Json msg = {
+      {"version", "0.1.0"}, {"type", "sample"}, {"payload", base::Base64Encode(payload.dump())}};
   auto r = kbs->Handle(Req("POST", "/kbs/v0/reference-value", msg.dump()));
   ASSERT_EQ(r.status, 200) << r.body;
   auto q = kbs->Handle(Req("GET", "/kbs/v0/reference-value/launch_digest"));
   EXPECT_EQ(q.body, R"(["abcde"])");
   std::string cookie = AttestWithVector(*kbs);
-  std::string token = (*base::ParseJson(kbs->Handle(Req("POST", "/kbs/v0/attest", "{}", cookie)).body))["token"];
+  std::string token =
+      (*base::ParseJson(kbs->Handle(Req("POST", "/kbs/v0/attest", "{}", cookie)).body))["token"];
   Json claims = *base::ParseJson(jose::ParseCompact(token)->payload);
   EXPECT_EQ(claims["submods"]["cpu0"]["ear.trustworthiness-vector"]["executables"], 3);
 }

@@ -15,11 +15,11 @@
 namespace cocoon::kbs {
 
 struct Session {
-  std::string id;       // 32 lower-case hex (UUIDv4, simple form)
-  std::string tee;      // from the Request
-  std::string nonce;    // challenge nonce as sent (std base64)
+  std::string id;     // 32 lower-case hex (UUIDv4, simple form)
+  std::string tee;    // from the Request
+  std::string nonce;  // challenge nonce as sent (std base64)
   std::string hash_alg = "sha384";
-  int64_t expires = 0;  // unix seconds
+  int64_t expires = 0;               // unix seconds
   std::optional<std::string> token;  // set once attested
 };
 

@@ -69,8 +69,9 @@ class EarPolicy : public Policy {
                      const ReferenceValueLookup& rv) const override {
     if (query == "data.policy.extensions") return Extensions(input);
     if (query != "data.policy.trust_claims") {
-      return InvalidArgument("built-in EAR policy answers data.policy.trust_claims and "
-                             "data.policy.extensions");
+      return InvalidArgument(
+          "built-in EAR policy answers data.policy.trust_claims and "
+          "data.policy.extensions");
     }
     int executables = 33, hardware = 97, configuration = 36;
     const Json& sample = At(input, "sample");
@@ -86,10 +87,10 @@ class EarPolicy : public Policy {
       }
       if (At(sample, "debug") == Json(false)) configuration = 2;
     }
-    return Json{{"executables", executables},     {"hardware", hardware},
-                {"configuration", configuration}, {"file-system", 0},
-                {"instance-identity", 0},         {"runtime-opaque", 0},
-                {"storage-opaque", 0},            {"sourced-data", 0}};
+    return Json{
+        {"executables", executables}, {"hardware", hardware},   {"configuration", configuration},
+        {"file-system", 0},           {"instance-identity", 0}, {"runtime-opaque", 0},
+        {"storage-opaque", 0},        {"sourced-data", 0}};
   }
 
  private:
@@ -110,15 +111,15 @@ class EarPolicy : public Policy {
     Json validated = Json::object();
     if (!images.empty()) validated["container_images"] = images;
     if (!uids.empty()) validated["container_uids"] = uids;
-    return Json::array(
-        {{{"name", "ear.trustee.identifiers"}, {"key", -18}, {"value", {{"validated", validated}}}}});
+    return Json::array({{{"name", "ear.trustee.identifiers"},
+                         {"key", -18},
+                         {"value", {{"validated", validated}}}}});
   }
 };
 
 class BuiltinEngine : public PolicyEngine {
  public:
-  Result<std::shared_ptr<const Policy>> Compile(std::string_view,
-                                                std::string_view) const override {
+  Result<std::shared_ptr<const Policy>> Compile(std::string_view, std::string_view) const override {
     return Unimplemented(
         "Rego policies cannot be uploaded yet: this cocoon-kbs has no Rego engine; choose a "
         "built-in resource policy with [policy_engine] builtin = \"default\" | \"allow_all\" | "

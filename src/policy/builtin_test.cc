@@ -16,9 +16,8 @@ Json LoadToken() {
 }
 
 Json ResourceData(std::string plugin = "resource") {
-  return {{"plugin", plugin},
-          {"resource-path", {"default", "key", "1"}},
-          {"query", Json::object()}};
+  return {
+      {"plugin", plugin}, {"resource-path", {"default", "key", "1"}}, {"query", Json::object()}};
 }
 
 bool Allow(std::string_view name, const Json& input, const Json& data) {
@@ -49,12 +48,14 @@ TEST(BuiltinResourcePolicy, DefaultAllowsNonSampleTeesForResourcePluginOnly) {
   EXPECT_FALSE(Allow("default", snp, ResourceData("sample")));
   EXPECT_FALSE(Allow("allow_all", snp, ResourceData("other")));
   // Rego `not x` holds when x is false: a literal false "sample" member does not deny.
-  Json falsy = {{"submods", {{"cpu0", {{"ear.veraison.annotated-evidence", {{"sample", false}}}}}}}};
+  Json falsy = {
+      {"submods", {{"cpu0", {{"ear.veraison.annotated-evidence", {{"sample", false}}}}}}}};
   EXPECT_TRUE(Allow("default", falsy, ResourceData()));
 }
 
 TEST(BuiltinResourcePolicy, AffirmingNeedsEverySubmodAffirming) {
-  Json ok = {{"submods", {{"cpu0", {{"ear.status", "affirming"}}}, {"gpu0", {{"ear.status", "affirming"}}}}}};
+  Json ok = {{"submods",
+              {{"cpu0", {{"ear.status", "affirming"}}}, {"gpu0", {{"ear.status", "affirming"}}}}}};
   Json mixed = ok;
   mixed["submods"]["gpu0"]["ear.status"] = "warning";
   EXPECT_TRUE(Allow("affirming", ok, ResourceData()));

@@ -7,7 +7,7 @@ namespace cocoon::tee {
 
 bool IsKnownTee(std::string_view name) {
   static constexpr std::array<std::string_view, 14> kTees = {
-      "az-snp-vtpm", "az-tdx-vtpm", "nvidia", "sgx", "snp",    "tdx",          "cca",
+      "az-snp-vtpm", "az-tdx-vtpm", "nvidia",   "sgx", "snp",    "tdx",          "cca",
       "csv",         "se",          "hygondcu", "tpm", "sample", "sampledevice", "nvidia-dpu"};
   for (auto t : kTees) {
     if (t == name) return true;

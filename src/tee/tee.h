@@ -26,8 +26,8 @@ struct TeeClaims {
 };
 
 struct VerifyRequest {
-  const Json* evidence = nullptr;      // the TEE-specific evidence JSON
-  ByteSpan expected_report_data;       // hash of the runtime data (empty = none bound)
+  const Json* evidence = nullptr;  // the TEE-specific evidence JSON
+  ByteSpan expected_report_data;   // hash of the runtime data (empty = none bound)
   std::optional<Bytes> init_data_digest;
 };
 

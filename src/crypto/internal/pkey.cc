@@ -75,7 +75,8 @@ Result<KeyType> ClassifyEc(EVP_PKEY* pkey) {
   }
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
   if (!ctx) return OpensslError(Code::kInternal, "EVP_PKEY_CTX_new_from_pkey");
-  if (EVP_PKEY_public_check_quick(ctx.get()) != 1) {  // on-curve; prime-order curves need no n*Q check
+  if (EVP_PKEY_public_check_quick(ctx.get()) !=
+      1) {  // on-curve; prime-order curves need no n*Q check
     return OpensslError(Code::kInvalidArgument, "EC public key is not a valid curve point");
   }
   return type;
