@@ -3,10 +3,13 @@
 // sample evidence (JCS + SHA-384) and checks the resource reply's status, without decrypting.
 #include "bench/load_generator.h"
 
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+// clang-format off
+#include <utility>
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
-#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
+// clang-format on
 
 #include "attestation/service.h"
 #include "base/json.h"
