@@ -290,8 +290,9 @@ Status ParseStorage(const TomlTable& root, StorageConfig& c) {
   ASSIGN_OR_RETURN(section, root.Table("storage_backend"));
   std::optional<TomlTable> backends;
   if (section.has_value()) {
-    section->WarnUnknown({"storage_type", "session_storage_type", "backends"});
+    section->WarnUnknown({"storage_type", "session_storage_type", "session_cache_mib", "backends"});
     TRY(section->Read("storage_type", c.storage_type));
+    TRY(section->ReadInt("session_cache_mib", 1, kMaxPayloadMib * 64, c.session_cache_mib));
     ASSIGN_OR_RETURN(backends, section->Table("backends"));
   }
   const TomlTable& type_at = section.has_value() ? *section : root;

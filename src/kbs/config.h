@@ -80,6 +80,9 @@ struct StorageConfig {
   std::string session_storage_type = "Memory";
   // Options of the session backend (from [storage_backend.backends.<its table>]).
   KvStoreOptions session_options;
+  // Memory budget of the in-memory session table; when full, the oldest sessions are evicted
+  // (their clients get 401 and re-attest). Bounds memory against /auth floods.
+  size_t session_cache_mib = 32;
 };
 
 struct PolicyEngineConfig {

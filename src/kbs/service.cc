@@ -81,7 +81,7 @@ Result<std::unique_ptr<KbsService>> KbsService::Create(const KbsConfig& config,
   ASSIGN_OR_RETURN(s->kv_, stores.Create(sc.storage_type, sc.options));
   const int64_t ttl = int64_t{config.attestation_service.timeout_min} * 60;
   if (sc.session_storage_type == "Memory") {
-    s->sessions_ = NewMemorySessionStore(ttl);
+    s->sessions_ = NewMemorySessionStore(ttl, sc.session_cache_mib << 20);
   } else if (sc.session_storage_type == sc.storage_type) {
     s->sessions_ = NewKvSessionStore(s->kv_.get(), ttl);  // share the main store
   } else {

@@ -2,6 +2,7 @@
 #include "kbs/session.h"
 
 #include <ctime>
+#include <deque>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
@@ -85,14 +86,19 @@ class KvSessionStore : public SessionStore {
 
 class MemorySessionStore : public SessionStore {
  public:
-  explicit MemorySessionStore(int64_t ttl) : SessionStore(ttl) {}
+  MemorySessionStore(int64_t ttl, size_t max_bytes) : SessionStore(ttl), max_bytes_(max_bytes) {}
 
   Status Save(const Session& s) override {
     std::unique_lock lock(mu_);
-    if (sessions_.size() >= limits::kMaxSessions && !sessions_.contains(s.id)) {
-      return ResourceExhausted("too many open sessions; retry later");
+    auto [it, inserted] = sessions_.try_emplace(s.id);
+    if (inserted) {
+      order_.push_back(s.id);
+    } else {
+      bytes_ -= Footprint(it->second);
     }
-    sessions_[s.id] = s;
+    it->second = s;
+    bytes_ += Footprint(s);
+    EvictOldest();
     return Ok();
   }
 
@@ -104,18 +110,56 @@ class MemorySessionStore : public SessionStore {
       if (it->second.expires > now) return it->second;
     }
     std::unique_lock lock(mu_);
-    sessions_.erase(std::string(id));
+    auto it = sessions_.find(std::string(id));
+    if (it != sessions_.end()) Erase(it);
     return NotFound("session expired");
   }
 
   Result<size_t> Sweep(int64_t now) override {
     std::unique_lock lock(mu_);
-    return std::erase_if(sessions_, [now](const auto& kv) { return kv.second.expires <= now; });
+    size_t n = 0;
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (it->second.expires <= now) {
+        bytes_ -= Footprint(it->second);
+        it = sessions_.erase(it);
+        ++n;
+      } else {
+        ++it;
+      }
+    }
+    std::erase_if(order_, [this](const std::string& id) { return !sessions_.contains(id); });
+    return n;
   }
 
  private:
+  using Map = std::unordered_map<std::string, Session>;
+
+  // Approximate heap bytes a session holds (strings + node + order entry).
+  static size_t Footprint(const Session& s) {
+    return 2 * s.id.size() + s.tee.size() + s.nonce.size() + s.hash_alg.size() +
+           (s.token ? s.token->size() : 0) + 192;
+  }
+
+  void Erase(Map::iterator it) {
+    bytes_ -= Footprint(it->second);
+    sessions_.erase(it);  // its id stays in order_ until it reaches the front
+  }
+
+  void EvictOldest() {
+    while ((bytes_ > max_bytes_ || sessions_.size() > limits::kMaxSessions) && !order_.empty()) {
+      auto it = sessions_.find(order_.front());
+      order_.pop_front();
+      if (it != sessions_.end()) Erase(it);
+    }
+    // Ids of sessions already gone (expired, read after expiry) are dropped lazily.
+    while (!order_.empty() && !sessions_.contains(order_.front())) order_.pop_front();
+  }
+
   std::shared_mutex mu_;
-  std::unordered_map<std::string, Session> sessions_;
+  Map sessions_;
+  std::deque<std::string> order_;  // creation order, for eviction
+  size_t bytes_ = 0;
+  size_t max_bytes_;
 };
 
 }  // namespace
@@ -124,8 +168,8 @@ std::unique_ptr<SessionStore> NewKvSessionStore(KvStore* store, int64_t ttl_seco
   return std::make_unique<KvSessionStore>(store, ttl_seconds);
 }
 
-std::unique_ptr<SessionStore> NewMemorySessionStore(int64_t ttl_seconds) {
-  return std::make_unique<MemorySessionStore>(ttl_seconds);
+std::unique_ptr<SessionStore> NewMemorySessionStore(int64_t ttl_seconds, size_t max_bytes) {
+  return std::make_unique<MemorySessionStore>(ttl_seconds, max_bytes);
 }
 
 std::string HttpDate(int64_t t) {

@@ -45,8 +45,11 @@ class SessionStore {
 // Sessions as JSON in a KvStore (namespace "kbs_protocol_session"): shareable between KBS
 // instances through a shared backend.
 std::unique_ptr<SessionStore> NewKvSessionStore(KvStore* store, int64_t ttl_seconds);
-// Sessions as structs in this process: no serialisation on the handshake's hot path.
-std::unique_ptr<SessionStore> NewMemorySessionStore(int64_t ttl_seconds);
+// Sessions as structs in this process: no serialisation on the handshake's hot path. Holds at
+// most about `max_bytes` of session state (and limits::kMaxSessions sessions); beyond that the
+// oldest sessions are evicted first, and their clients re-attest after a 401.
+std::unique_ptr<SessionStore> NewMemorySessionStore(int64_t ttl_seconds,
+                                                    size_t max_bytes = size_t{32} << 20);
 
 // "Sat, 28 Nov 2026 06:32:42 GMT" (RFC 7231 IMF-fixdate) for cookie Expires.
 std::string HttpDate(int64_t unix_seconds);

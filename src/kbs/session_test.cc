@@ -50,3 +50,31 @@ TEST(HttpDate, Imf) { EXPECT_EQ(HttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT"); }
 
 }  // namespace
 }  // namespace cocoon::kbs
+
+namespace cocoon::kbs {
+namespace {
+
+TEST(MemorySessionStore, EvictsOldestBeyondItsBudget) {
+  // Each session costs ~312 bytes of budget here; 4 KiB holds 13.
+  auto store = NewMemorySessionStore(300, 4096);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    auto s = store->Create("sample", std::string(44, 'n'), "sha384", 0);
+    ASSERT_TRUE(s);
+    ids.push_back(s->id);
+  }
+  EXPECT_FALSE(store->Get(ids.front(), 1));  // oldest evicted
+  EXPECT_TRUE(store->Get(ids.back(), 1));    // newest kept
+  size_t alive = 0;
+  for (const auto& id : ids) alive += store->Get(id, 1).has_value();
+  EXPECT_GE(alive, 5u);
+  EXPECT_LE(alive, 13u);
+  // Growing a session (attesting it) also respects the budget.
+  auto last = *store->Get(ids.back(), 1);
+  last.token = std::string(2000, 't');
+  ASSERT_TRUE(store->Save(last));
+  EXPECT_TRUE(store->Get(ids.back(), 1));
+}
+
+}  // namespace
+}  // namespace cocoon::kbs
