@@ -198,6 +198,57 @@ TEST(KbsIntegration, BodyLimitAtAndPastTheLimitServerKeepsServing) {
   EXPECT_EQ(fresh.Get(kbs.url() + "/healthz")->status, 200);
 }
 
+// Every bad request gets Trustee's JSON error body over the wire, and the server keeps serving.
+TEST(KbsIntegration, NegativesOverTheWireKeepTheServerUp) {
+  KbsFixture kbs;
+  net::HttpClient http;
+  net::Headers json;
+  json.Set("content-type", "application/json");
+  struct Case {
+    std::string method, path, body;
+    int status;
+    std::string variant, detail;
+  };
+  const std::vector<Case> cases = {
+      {"POST", "/kbs/v0/auth", R"({"version":"0.1.1","tee":"sample","extra-params":""})", 401,
+       "AttestationError", "expect =0.4.0 while the request is 0.1.1"},
+      {"POST", "/kbs/v0/auth", R"({"version":"0.4.0","tee":"tpm9","extra-params":""})", 401,
+       "AttestationError", "unknown TEE"},
+      {"POST", "/kbs/v0/auth", "{\"version\":", 401, "AttestationError", "malformed JSON"},
+      {"POST", "/kbs/v0/attest", "{}", 401, "AttestationError", "cookie kbs-session-id not found"},
+      {"GET", "/kbs/v0/resource/default/key/1", "", 401, "TokenNotFound",
+       "Attestation Token not found"},
+      {"GET", "/kbs/v0/resource/..%2F..%2Fetc/passwd", "", 401, "TokenNotFound", ""},
+      {"POST", "/kbs/v0/resource/..%2F..%2Fetc/passwd", "x", 401, "AdminAuthInitialization", ""},
+      {"GET", "/kbs/v0/no-such-plugin/x", "", 404, "PluginNotFound", "Plugin no-such-plugin"},
+  };
+  for (const auto& c : cases) {
+    auto r = http.Send(c.method, kbs.url() + c.path, json, c.body);
+    ASSERT_TRUE(r) << c.path;
+    EXPECT_EQ(r->status, c.status) << c.path << " " << r->body;
+    auto j = base::ParseJson(r->body);
+    ASSERT_TRUE(j) << c.path << " " << r->body;
+    EXPECT_EQ((*j)["type"], "https://github.com/confidential-containers/kbs/errors/" + c.variant)
+        << c.path;
+    EXPECT_NE((*j)["detail"].get<std::string>().find(c.detail), std::string::npos) << r->body;
+  }
+  // An attested client asking for a traversal path or a missing resource: clear errors too.
+  ASSERT_EQ(kbs.Cocoon({"set-resource", "default/key/1", "--value", "v"}, true).exit_code, 0);
+  auto traversal = kbs.Cocoon({"get-resource", "kbs:///default/../key"});
+  EXPECT_EQ(traversal.exit_code, 1);
+  EXPECT_NE(traversal.err.find("illegal ResourceDesc format."), std::string::npos) << traversal.err;
+  auto missing = kbs.Cocoon({"get-resource", "kbs:///default/key/404"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("resource default/key/404 not found"), std::string::npos)
+      << missing.err;
+  auto health = http.Get(kbs.url() + "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto metrics = http.Get(kbs.url() + "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("kbs_http_requests_total"), std::string::npos);
+}
+
 TEST(KbsIntegration, AcknowledgedWriteSurvivesKill9) {
   KbsFixture kbs;
   ASSERT_EQ(
