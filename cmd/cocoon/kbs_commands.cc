@@ -1,9 +1,8 @@
 // `cocoon kbs …`: the guest-side RCAR client (sample attester) and the KBS admin client.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
+#include "base/file.h"
 #include "cmd/cocoon/commands.h"
 #include "guest/kbs_client.h"
 #include "kbs/admin_client.h"
@@ -27,14 +26,6 @@ int Fail(const Error& e) {
   return 1;
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return NotFound("cannot read " + path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 Result<std::unique_ptr<guest::KbsClient>> MakeClient(const KbsFlags& f) {
   guest::KbsClientOptions o;
   o.url = f.url;
@@ -51,7 +42,7 @@ Result<kbs::AdminClient> MakeAdmin(const KbsFlags& f) {
   o.issuer = f.admin_issuer;
   o.audience = f.admin_audience;
   if (!f.admin_key.empty()) {
-    ASSIGN_OR_RETURN(std::string pem, ReadFile(f.admin_key));
+    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(f.admin_key, "admin key"));
     ASSIGN_OR_RETURN(o.key, crypto::PrivateKey::FromPem(pem));
   }
   return kbs::AdminClient(std::move(o));
@@ -122,7 +113,7 @@ void AddKbsCommands(CLI::App& app, int* exit_code) {
     if (!admin) return void(*exit_code = Fail(admin.error()));
     std::string data = *value;
     if (!file->empty()) {
-      auto content = ReadFile(*file);
+      auto content = base::ReadFile(*file);
       if (!content) return void(*exit_code = Fail(content.error()));
       data = *content;
     }
@@ -149,7 +140,7 @@ void AddKbsCommands(CLI::App& app, int* exit_code) {
   pol->callback([flags, policy_file, policy_id, exit_code] {
     auto admin = MakeAdmin(*flags);
     if (!admin) return void(*exit_code = Fail(admin.error()));
-    auto text = ReadFile(*policy_file);
+    auto text = base::ReadFile(*policy_file, "policy");
     if (!text) return void(*exit_code = Fail(text.error()));
     auto st = policy_id->empty() ? admin->SetResourcePolicy(*text)
                                  : admin->SetAttestationPolicy(*policy_id, *text);

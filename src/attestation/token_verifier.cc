@@ -1,10 +1,8 @@
 // Attestation-token verification (Trustee kbs/src/token semantics).
 #include "attestation/token_verifier.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "base/encoding.h"
+#include "base/file.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
 #include "jose/jwt.h"
@@ -104,11 +102,8 @@ Result<Json> TokenVerifier::TeePublicKey(const Json& claims) const {
 
 Result<Json> LoadJwksFile(const std::string& path) {
   std::string p = path.rfind("file://", 0) == 0 ? path.substr(7) : path;
-  std::ifstream f(p);
-  if (!f) return NotFound("cannot open JWKS file " + p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  ASSIGN_OR_RETURN(Json j, base::ParseJson(ss.str()));
+  ASSIGN_OR_RETURN(std::string text, base::ReadFile(p, "JWKS file"));
+  ASSIGN_OR_RETURN(Json j, base::ParseJson(text));
   if (!j.is_object() || !j.contains("keys") || !j["keys"].is_array()) {
     return InvalidArgument("JWKS file " + p + " has no \"keys\" array");
   }

@@ -50,20 +50,6 @@ Result<TeeKeyType> ParseTeeKeyType(std::string_view n) {
   return InvalidArgument("unknown TEE key type \"" + std::string(n) + "\" (ec, p521 or rsa)");
 }
 
-Error KbsReplyError(int status, std::string_view body, std::string_view what) {
-  std::string detail(body.substr(0, 512));
-  if (auto j = base::ParseJson(body); j && j->is_object() && j->contains("detail")) {
-    detail = j->value("detail", detail);
-  }
-  Code code = status == 404                    ? Code::kNotFound
-              : status == 401 || status == 403 ? Code::kUnauthenticated
-              : status == 413                  ? Code::kResourceExhausted
-              : status >= 500                  ? Code::kUnavailable
-                                               : Code::kInvalidArgument;
-  return Error(code,
-               std::string(what) + ": KBS answered " + std::to_string(status) + ": " + detail);
-}
-
 Result<std::unique_ptr<KbsClient>> KbsClient::Create(KbsClientOptions o,
                                                      std::unique_ptr<tee::Attester> attester) {
   if (o.url.empty()) return InvalidArgument("KBS URL is empty");
@@ -98,7 +84,8 @@ Result<std::string> KbsClient::Attest() {
   h.Set("content-type", "application/json");
   ASSIGN_OR_RETURN(auto auth,
                    http_.Post(options_.url + "/kbs/v0/auth", base::DumpJson(request), h));
-  if (auth.status != 200) return std::unexpected(KbsReplyError(auth.status, auth.body, "auth"));
+  if (auth.status != 200)
+    return std::unexpected(net::ErrorFromReply(auth.status, auth.body, "auth"));
   ASSIGN_OR_RETURN(Json challenge, base::ParseJson(auth.body));
   ASSIGN_OR_RETURN(std::string nonce, base::GetString(challenge, "nonce"));
   std::string hash_name = "sha384";
@@ -123,7 +110,8 @@ Result<std::string> KbsClient::Attest() {
   att["tee-evidence"] = {{"primary_evidence", OrderedJson::parse(evidence.dump())},
                          {"additional_evidence", ""}};
   ASSIGN_OR_RETURN(auto resp, http_.Post(options_.url + "/kbs/v0/attest", base::DumpJson(att), h));
-  if (resp.status != 200) return std::unexpected(KbsReplyError(resp.status, resp.body, "attest"));
+  if (resp.status != 200)
+    return std::unexpected(net::ErrorFromReply(resp.status, resp.body, "attest"));
   ASSIGN_OR_RETURN(Json body, base::ParseJson(resp.body));
   ASSIGN_OR_RETURN(token_, base::GetString(body, "token"));
   return token_;
@@ -137,7 +125,8 @@ Result<crypto::SecretBytes> KbsClient::FetchOnce(const ResourceUri& uri, std::st
   if (!bearer.empty()) h.Set("authorization", "Bearer " + std::string(bearer));
   ASSIGN_OR_RETURN(auto resp, http_.Get(url, h));
   *status = resp.status;
-  if (resp.status != 200) return std::unexpected(KbsReplyError(resp.status, resp.body, "resource"));
+  if (resp.status != 200)
+    return std::unexpected(net::ErrorFromReply(resp.status, resp.body, "resource"));
   ASSIGN_OR_RETURN(Json jwe, base::ParseJson(resp.body));
   return jose::DecryptFlattened(jwe, tee_key_);
 }

@@ -70,7 +70,4 @@ class KbsClient {
   std::string token_;
 };
 
-// Turns a non-2xx KBS reply into an Error carrying the KBS's `detail`.
-Error KbsReplyError(int status, std::string_view body, std::string_view what);
-
 }  // namespace cocoon::guest

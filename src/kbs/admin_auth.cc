@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "base/file.h"
 #include "base/json.h"
 #include "base/limits.h"
 #include "crypto/sign.h"
@@ -38,11 +39,7 @@ Result<std::string> LocalPath(const std::string& uri) {
 
 Result<std::string> ReadTextFile(const std::string& uri) {
   ASSIGN_OR_RETURN(std::string path, LocalPath(uri));
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return NotFound("cannot read " + path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  return base::ReadFile(path, "admin identity provider file");
 }
 
 Result<crypto::PublicKey> LoadPemKey(const std::string& uri) {

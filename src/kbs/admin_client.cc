@@ -59,7 +59,8 @@ Status AdminClient::Call(std::string_view method, std::string_view route, std::s
   if (!content_type.empty()) h.Set("content-type", std::string(content_type));
   std::string url = options_.url + "/kbs/v0/" + std::string(route);
   ASSIGN_OR_RETURN(auto resp, http_.Send(method, url, h, body));
-  if (resp.status != 200) return std::unexpected(ReplyError(resp.status, resp.body, route));
+  if (resp.status != 200)
+    return std::unexpected(net::ErrorFromReply(resp.status, resp.body, route));
   return Ok();
 }
 

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <regex>
 
+#include "base/file.h"
 #include "base/logging.h"
 #include "kbs/internal/toml_reader.h"
 
@@ -400,14 +401,7 @@ Result<KbsConfig> ParseKbsConfig(std::string_view toml_text, std::string_view so
 }
 
 Result<KbsConfig> LoadKbsConfig(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return NotFound("config file " + path + " not found");
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return InvalidArgument("config file " + path + " is not a regular file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string text(std::istreambuf_iterator<char>(in), {});
-  if (!in.is_open() || in.bad()) return PermissionDenied("config file " + path + " cannot be read");
+  ASSIGN_OR_RETURN(std::string text, base::ReadFile(path, "config file"));
   return ParseKbsConfig(text, path);
 }
 

@@ -55,18 +55,4 @@ net::HttpResponse ErrorResponse(KbsError e, const Error& error) {
   return ErrorResponse(e, error.message());
 }
 
-Error ReplyError(int status, std::string_view body, std::string_view what) {
-  std::string detail(body.substr(0, 512));
-  if (auto j = base::ParseJson(body); j && j->is_object() && j->contains("detail")) {
-    detail = j->value("detail", detail);
-  }
-  Code code = status == 404                    ? Code::kNotFound
-              : status == 401 || status == 403 ? Code::kUnauthenticated
-              : status == 413                  ? Code::kResourceExhausted
-              : status >= 500                  ? Code::kUnavailable
-                                               : Code::kInvalidArgument;
-  return Error(code,
-               std::string(what) + ": KBS answered " + std::to_string(status) + ": " + detail);
-}
-
 }  // namespace cocoon::kbs

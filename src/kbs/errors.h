@@ -36,8 +36,4 @@ net::HttpResponse ErrorResponse(KbsError e, std::string_view detail);
 // Same, with the detail taken from a cocoon Error.
 net::HttpResponse ErrorResponse(KbsError e, const Error& error);
 
-// Client side: an Error for a non-2xx KBS reply carrying the KBS's `detail`
-// (404 → NotFound, 401/403 → Unauthenticated, 413 → ResourceExhausted, 5xx → Unavailable).
-Error ReplyError(int status, std::string_view body, std::string_view what);
-
 }  // namespace cocoon::kbs

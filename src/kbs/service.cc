@@ -2,10 +2,9 @@
 #include "kbs/service.h"
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "base/encoding.h"
+#include "base/file.h"
 #include "base/logging.h"
 #include "kbs/errors.h"
 #include "policy/builtin.h"
@@ -22,14 +21,6 @@ KbsService::~KbsService() = default;
 
 namespace {
 
-Result<std::string> ReadFile(const std::string& path, std::string_view what) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return NotFound("cannot read " + std::string(what) + " " + path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 Result<attestation::EarIssuer> MakeIssuer(const AttestationServiceConfig& c) {
   attestation::EarIssuerOptions o;
   o.duration_min = c.token_duration_min;
@@ -38,10 +29,11 @@ Result<attestation::EarIssuer> MakeIssuer(const AttestationServiceConfig& c) {
   o.build_name = c.build_name;
   o.profile_name = c.profile_name;
   if (c.signer && !c.signer->key_path.empty()) {
-    ASSIGN_OR_RETURN(std::string pem, ReadFile(c.signer->key_path, "token signer key"));
+    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(c.signer->key_path, "token signer key"));
     ASSIGN_OR_RETURN(o.key, crypto::PrivateKey::FromPem(pem));
     if (!c.signer->cert_path.empty()) {
-      ASSIGN_OR_RETURN(std::string chain, ReadFile(c.signer->cert_path, "token signer chain"));
+      ASSIGN_OR_RETURN(std::string chain,
+                       base::ReadFile(c.signer->cert_path, "token signer chain"));
       ASSIGN_OR_RETURN(o.chain, crypto::Certificate::ParsePemBundle(chain));
     }
     o.cert_url = c.signer->cert_url;
@@ -54,7 +46,7 @@ Result<attestation::TokenVerifierOptions> MakeTokenTrust(const AttestationTokenC
   o.insecure_header_jwk = c.insecure_header_jwk;
   o.extra_teekey_paths = c.extra_teekey_paths;
   for (const auto& p : c.trusted_certs_paths) {
-    ASSIGN_OR_RETURN(std::string pem, ReadFile(p, "trusted certificate"));
+    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(p, "trusted certificate"));
     ASSIGN_OR_RETURN(auto certs, crypto::Certificate::ParsePemBundle(pem));
     for (auto& cert : certs) o.trusted_certs.push_back(std::move(cert));
   }

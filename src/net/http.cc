@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/json.h"
+
 namespace cocoon::net {
 namespace {
 
@@ -140,6 +142,21 @@ std::map<std::string, std::string> ParseQuery(std::string_view query) {
     out[std::move(*key)] = std::move(*value);
   }
   return out;
+}
+
+Error ErrorFromReply(int status, std::string_view body, std::string_view what) {
+  std::string detail(body.substr(0, 512));
+  if (auto j = base::ParseJson(body);
+      j && j->is_object() && j->contains("detail") && (*j)["detail"].is_string()) {
+    detail = (*j)["detail"].get<std::string>();
+  }
+  Code code = status == 404                    ? Code::kNotFound
+              : status == 401 || status == 403 ? Code::kUnauthenticated
+              : status == 413                  ? Code::kResourceExhausted
+              : status >= 500                  ? Code::kUnavailable
+                                               : Code::kInvalidArgument;
+  return Error(code,
+               std::string(what) + ": server answered " + std::to_string(status) + ": " + detail);
 }
 
 }  // namespace cocoon::net

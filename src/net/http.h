@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
+
 namespace cocoon::net {
 
 // Case-insensitive header map (names are stored lower-case).
@@ -50,5 +52,10 @@ struct HttpResponse {
 std::map<std::string, std::string> ParseQuery(std::string_view query);
 // Percent-decodes; returns nullopt on malformed escapes.
 std::optional<std::string> PercentDecode(std::string_view s);
+
+// An Error for a non-2xx reply: the code follows the status (404 → NotFound, 401/403 →
+// Unauthenticated, 413 → ResourceExhausted, 5xx → Unavailable, else InvalidArgument) and the
+// message carries `what`, the status and the body's RFC 7807 "detail" (or the body's start).
+Error ErrorFromReply(int status, std::string_view body, std::string_view what);
 
 }  // namespace cocoon::net

@@ -1,0 +1,29 @@
+// Whole-file reads.
+#include "base/file.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace cocoon::base {
+
+Result<std::string> ReadFile(const std::string& path, std::string_view what, size_t max_bytes) {
+  std::string name = std::string(what) + " " + path;
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) return NotFound(name + " not found");
+  if (!std::filesystem::is_regular_file(status)) {
+    return InvalidArgument(name + " is not a regular file");
+  }
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > max_bytes) {
+    return ResourceExhausted(name + " is larger than " + std::to_string(max_bytes) + " bytes");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) return PermissionDenied(name + " cannot be read");
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) return PermissionDenied(name + " cannot be read");
+  return text;
+}
+
+}  // namespace cocoon::base
