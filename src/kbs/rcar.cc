@@ -79,68 +79,75 @@ net::HttpResponse KbsService::Auth(const net::HttpRequest& req) {
   return resp;
 }
 
+namespace {
+
+// The Attestation body → what the AS verifies: the primary evidence bound to
+// {"tee-pubkey","nonce","additional-evidence"} and each additional device's evidence bound to
+// {"tee-pubkey","nonce"} — with the *session's* nonce and TEE, never the client's claims of them.
+Result<std::vector<attestation::EvidenceToVerify>> ParseAttestation(std::string_view text,
+                                                                    const Session& session) {
+  ASSIGN_OR_RETURN(Json body, base::ParseJson(text));
+  ASSIGN_OR_RETURN(const Json* rd, base::GetObject(body, "runtime-data"));
+  ASSIGN_OR_RETURN(std::string nonce, base::GetString(*rd, "nonce"));
+  if (nonce != session.nonce) return Unauthenticated("nonce does not match the challenge");
+  ASSIGN_OR_RETURN(const Json* pubkey_field, base::GetField(*rd, "tee-pubkey"));
+  ASSIGN_OR_RETURN(Json pubkey, NormaliseTeePubkey(*pubkey_field));
+  ASSIGN_OR_RETURN(const Json* te, base::GetObject(body, "tee-evidence"));
+  ASSIGN_OR_RETURN(const Json* primary, base::GetField(*te, "primary_evidence"));
+  ASSIGN_OR_RETURN(std::string additional, base::GetString(*te, "additional_evidence"));
+
+  std::vector<attestation::EvidenceToVerify> items(1);
+  items[0].tee = session.tee;
+  items[0].evidence = *primary;
+  items[0].runtime_data = {
+      {"tee-pubkey", pubkey}, {"nonce", session.nonce}, {"additional-evidence", additional}};
+  ASSIGN_OR_RETURN(const Json* init, base::FindField(body, "init-data"));
+  if (init != nullptr && !init->is_null()) {
+    auto format = base::GetString(*init, "format");
+    auto toml = base::GetString(*init, "body");
+    if (!format || !toml) return InvalidArgument("init-data needs string members format and body");
+    items[0].init_data = attestation::InitData{*format, *toml};
+  }
+  if (!additional.empty()) {
+    auto extra = base::ParseJson(additional);
+    if (!extra || !extra->is_object())
+      return InvalidArgument("additional_evidence is not a JSON map");
+    for (const auto& [tee, ev] : extra->items()) {
+      attestation::EvidenceToVerify item;
+      item.tee = tee;
+      item.evidence = ev;
+      item.runtime_data = {{"tee-pubkey", pubkey}, {"nonce", session.nonce}};
+      items.push_back(std::move(item));
+    }
+  }
+  return items;
+}
+
+net::HttpResponse TokenResponse(const Session& s) {
+  auto resp = net::HttpResponse::Json(200, base::DumpJson(Json{{"token", *s.token}}));
+  SetSessionCookie(resp, s);
+  return resp;
+}
+
+}  // namespace
+
 net::HttpResponse KbsService::Attest(const net::HttpRequest& req) {
   auto cookie = req.Cookie("kbs-session-id");
   if (!cookie) return AttestError("cookie kbs-session-id not found");
   auto session = sessions_->Get(*cookie, clock_());
   if (!session) return AttestError(session.error().message());
-  if (session->token) {  // already attested: Trustee returns the same token again
-    auto resp = net::HttpResponse::Json(200, base::DumpJson(Json{{"token", *session->token}}));
-    SetSessionCookie(resp, *session);
-    return resp;
-  }
-  auto body = base::ParseJson(req.body);
-  if (!body) return AttestError(body.error().message());
-  auto rd = base::GetObject(*body, "runtime-data");
-  if (!rd) return AttestError(rd.error().message());
-  auto nonce = base::GetString(**rd, "nonce");
-  if (!nonce) return AttestError(nonce.error().message());
-  if (*nonce != session->nonce) return AttestError("nonce does not match the challenge");
-  auto pubkey_field = base::GetField(**rd, "tee-pubkey");
-  if (!pubkey_field) return AttestError(pubkey_field.error().message());
-  auto pubkey = NormaliseTeePubkey(**pubkey_field);
-  if (!pubkey) return AttestError(pubkey.error().message());
-  auto te = base::GetObject(*body, "tee-evidence");
-  if (!te) return AttestError(te.error().message());
-  auto primary = base::GetField(**te, "primary_evidence");
-  if (!primary) return AttestError(primary.error().message());
-  auto additional = base::GetString(**te, "additional_evidence");
-  if (!additional) return AttestError(additional.error().message());
+  // An attested session gets its token again without re-verification, as Trustee does.
+  if (session->token) return TokenResponse(*session);
 
-  std::vector<attestation::EvidenceToVerify> items;
-  attestation::EvidenceToVerify main;
-  main.tee = session->tee;
-  main.evidence = **primary;
-  main.runtime_data = {
-      {"tee-pubkey", *pubkey}, {"nonce", session->nonce}, {"additional-evidence", *additional}};
-  auto init = base::FindField(*body, "init-data");
-  if (init && *init != nullptr && !(*init)->is_null()) {
-    auto format = base::GetString(**init, "format");
-    auto text = base::GetString(**init, "body");
-    if (!format || !text) return AttestError("init-data needs string members format and body");
-    main.init_data = attestation::InitData{*format, *text};
-  }
-  items.push_back(std::move(main));
-  if (!additional->empty()) {
-    auto extra = base::ParseJson(*additional);
-    if (!extra || !extra->is_object()) return AttestError("additional_evidence is not a JSON map");
-    for (const auto& [tee, ev] : extra->items()) {
-      attestation::EvidenceToVerify item;
-      item.tee = tee;
-      item.evidence = ev;
-      item.runtime_data = {{"tee-pubkey", *pubkey}, {"nonce", session->nonce}};
-      items.push_back(std::move(item));
-    }
-  }
+  auto items = ParseAttestation(req.body, *session);
+  if (!items) return AttestError(items.error().message());
   auto hash = crypto::ParseHashAlg(session->hash_alg);
-  auto token = hash ? as_->Attest(items, *hash, clock_()) : std::unexpected(hash.error());
+  auto token = hash ? as_->Attest(*items, *hash, clock_()) : std::unexpected(hash.error());
   metrics_.ObserveAttestation(session->tee, token ? "success" : "failure");
   if (!token) return AttestError(token.error().message());
   session->token = *token;
   if (auto st = sessions_->Save(*session); !st) return AttestError(st.error().message());
-  auto resp = net::HttpResponse::Json(200, base::DumpJson(Json{{"token", *token}}));
-  SetSessionCookie(resp, *session);
-  return resp;
+  return TokenResponse(*session);
 }
 
 }  // namespace cocoon::kbs
