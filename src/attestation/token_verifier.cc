@@ -75,7 +75,7 @@ Result<Json> TokenVerifier::Verify(std::string_view token, int64_t now) const {
   jose::JwtValidation v;
   v.now = now;
   v.check_nbf = false;  // Trustee does not validate nbf
-  auto claims = jose::VerifyJwt(token, key, alg, v);
+  auto claims = jose::VerifyJwtParts(std::move(parts), key, alg, v);
   if (!claims) {
     return std::unexpected(claims.error().code() == Code::kInvalidArgument
                                ? claims.error()

@@ -65,6 +65,14 @@ Result<JwsParts> VerifyCompact(std::string_view token, const crypto::PublicKey& 
                            std::string(crypto::KeyTypeName(key.type())) + " key");
   }
   ASSIGN_OR_RETURN(JwsParts parts, ParseCompact(token));
+  return VerifyParsed(std::move(parts), key, alg);
+}
+
+Result<JwsParts> VerifyParsed(JwsParts parts, const crypto::PublicKey& key, crypto::SignAlg alg) {
+  if (!crypto::SignAlgMatchesKey(alg, key.type())) {
+    return InvalidArgument(std::string(crypto::SignAlgName(alg)) + " does not fit a " +
+                           std::string(crypto::KeyTypeName(key.type())) + " key");
+  }
   auto header_alg = parts.header.find("alg");
   if (header_alg == parts.header.end() || !header_alg->is_string() ||
       header_alg->get<std::string>() != crypto::SignAlgName(alg)) {

@@ -32,6 +32,8 @@ Result<std::string> SignCompact(const crypto::PrivateKey& key, crypto::SignAlg a
 
 // Verifies `token` with `key` and the pinned `alg`. Unauthenticated if the header alg differs,
 // the signature is wrong, or `crit` is present.
+// Same, for a token already split by ParseCompact (avoids decoding it twice).
+Result<JwsParts> VerifyParsed(JwsParts parts, const crypto::PublicKey& key, crypto::SignAlg alg);
 Result<JwsParts> VerifyCompact(std::string_view token, const crypto::PublicKey& key,
                                crypto::SignAlg alg);
 

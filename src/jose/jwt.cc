@@ -92,7 +92,13 @@ Result<std::string> SignJwt(const crypto::PrivateKey& key, crypto::SignAlg alg, 
 
 Result<Json> VerifyJwt(std::string_view token, const crypto::PublicKey& key, crypto::SignAlg alg,
                        const JwtValidation& v) {
-  ASSIGN_OR_RETURN(JwsParts parts, VerifyCompact(token, key, alg));
+  ASSIGN_OR_RETURN(JwsParts parts, ParseCompact(token));
+  return VerifyJwtParts(std::move(parts), key, alg, v);
+}
+
+Result<Json> VerifyJwtParts(JwsParts parts, const crypto::PublicKey& key, crypto::SignAlg alg,
+                            const JwtValidation& v) {
+  ASSIGN_OR_RETURN(parts, VerifyParsed(std::move(parts), key, alg));
   auto claims = base::ParseJson(parts.payload);
   if (!claims) return std::unexpected(claims.error().WithContext("JWT payload"));
   if (!claims->is_object()) return InvalidArgument("JWT payload must be a JSON object");

@@ -12,6 +12,7 @@
 #include "base/limits.h"
 #include "crypto/keys.h"
 #include "crypto/sign.h"
+#include "jose/jws.h"
 
 namespace cocoon::jose {
 
@@ -33,6 +34,10 @@ Result<std::string> SignJwt(const crypto::PrivateKey& key, crypto::SignAlg alg, 
 // required, wrong iss/aud. InvalidArgument if the payload is not a JSON object.
 Result<Json> VerifyJwt(std::string_view token, const crypto::PublicKey& key, crypto::SignAlg alg,
                        const JwtValidation& v = {});
+
+// Same for a token already split by jose::ParseCompact.
+Result<Json> VerifyJwtParts(JwsParts parts, const crypto::PublicKey& key, crypto::SignAlg alg,
+                            const JwtValidation& v = {});
 
 // Time checks alone (for callers that verified the signature themselves).
 Status ValidateJwtClaims(const Json& claims, const JwtValidation& v);

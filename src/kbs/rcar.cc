@@ -47,7 +47,6 @@ Result<Json> NormaliseTeePubkey(const Json& jwk) {
   } else {
     return InvalidArgument("tee-pubkey kty \"" + kty + "\" is not supported (EC or RSA)");
   }
-  TRY(jose::PublicKeyFromJwk(out));  // the key itself must be valid (point on curve, …)
   return out;
 }
 
@@ -85,13 +84,15 @@ namespace {
 // {"tee-pubkey","nonce","additional-evidence"} and each additional device's evidence bound to
 // {"tee-pubkey","nonce"} — with the *session's* nonce and TEE, never the client's claims of them.
 Result<std::vector<attestation::EvidenceToVerify>> ParseAttestation(std::string_view text,
-                                                                    const Session& session) {
+                                                                    const Session& session,
+                                                                    TeeKeyCache& keys) {
   ASSIGN_OR_RETURN(Json body, base::ParseJson(text));
   ASSIGN_OR_RETURN(const Json* rd, base::GetObject(body, "runtime-data"));
   ASSIGN_OR_RETURN(std::string nonce, base::GetString(*rd, "nonce"));
   if (nonce != session.nonce) return Unauthenticated("nonce does not match the challenge");
   ASSIGN_OR_RETURN(const Json* pubkey_field, base::GetField(*rd, "tee-pubkey"));
   ASSIGN_OR_RETURN(Json pubkey, NormaliseTeePubkey(*pubkey_field));
+  TRY(keys.Get(pubkey));  // the key itself must be valid (point on curve, RSA size, …)
   ASSIGN_OR_RETURN(const Json* te, base::GetObject(body, "tee-evidence"));
   ASSIGN_OR_RETURN(const Json* primary, base::GetField(*te, "primary_evidence"));
   ASSIGN_OR_RETURN(std::string additional, base::GetString(*te, "additional_evidence"));
@@ -139,7 +140,7 @@ net::HttpResponse KbsService::Attest(const net::HttpRequest& req) {
   // An attested session gets its token again without re-verification, as Trustee does.
   if (session->token) return TokenResponse(*session);
 
-  auto items = ParseAttestation(req.body, *session);
+  auto items = ParseAttestation(req.body, *session, tee_keys_);
   if (!items) return AttestError(items.error().message());
   auto hash = crypto::ParseHashAlg(session->hash_alg);
   auto token = hash ? as_->Attest(*items, *hash, clock_()) : std::unexpected(hash.error());

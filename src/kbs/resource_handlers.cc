@@ -51,7 +51,7 @@ net::HttpResponse KbsService::GetResource(const net::HttpRequest& req,
 
   auto jwk = token_verifier_->TeePublicKey(*claims);
   if (!jwk) return ErrorResponse(KbsError::kJweError, jwk.error());
-  auto key = jose::PublicKeyFromJwk(*jwk);
+  auto key = tee_keys_.Get(*jwk);
   auto alg = KeyAlgOf(*jwk);
   if (!key || !alg) return ErrorResponse(KbsError::kJweError, "token tee-pubkey is not usable");
   auto jwe = jose::EncryptFlattened(*key, *alg, *value);

@@ -16,6 +16,7 @@
 #include "kbs/resource_store.h"
 #include "kbs/rvps.h"
 #include "kbs/session.h"
+#include "kbs/tee_key_cache.h"
 #include "net/http.h"
 #include "policy/policy_engine.h"
 #include "tee/tee.h"
@@ -74,6 +75,7 @@ class KbsService {
   std::shared_ptr<const policy::Policy> resource_policy_;
   const tee::VerifierRegistry* verifiers_ = nullptr;
   Metrics metrics_;
+  TeeKeyCache tee_keys_;
 };
 
 }  // namespace cocoon::kbs
