@@ -21,22 +21,6 @@ extern char** environ;
 
 namespace cocoon::harness {
 
-TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "cocoon-test-XXXXXX").string();
-  char* p = mkdtemp(tmpl.data());
-  path_ = p != nullptr ? p : "";
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-}
-
-void TempDir::Write(const std::string& name, const std::string& content) const {
-  std::ofstream f(File(name), std::ios::binary);
-  f << content;
-}
-
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

@@ -7,20 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "testutil/temp_dir.h"
+
 namespace cocoon::harness {
 
-// A fresh directory under $TMPDIR, removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  void Write(const std::string& name, const std::string& content) const;
-
- private:
-  std::string path_;
-};
+using TempDir = testutil::TempDir;
 
 // A currently free TCP port on 127.0.0.1 (bound to port 0, then released).
 int FreePort();

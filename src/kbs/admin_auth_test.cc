@@ -15,6 +15,7 @@
 #include "crypto/sign.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
+#include "testutil/temp_dir.h"
 
 namespace cocoon::kbs {
 namespace {
@@ -28,21 +29,7 @@ constexpr int64_t kNow = 1'750'000'000;
 constexpr char kIssuer[] = "cocoon-test";
 constexpr char kAudience[] = "kbs-admin";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cocoon-admin-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) != nullptr ? fs::path(tmpl) : fs::path();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testutil::TempDir;
 
 void WriteFile(const fs::path& path, std::string_view text) {
   std::ofstream(path, std::ios::binary) << text;

@@ -14,27 +14,14 @@
 #include <string>
 #include <thread>
 
+#include "testutil/temp_dir.h"
+
 namespace cocoon::kbs {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory under $TMPDIR, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cocoon-kv-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) != nullptr ? fs::path(tmpl) : fs::path();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testutil::TempDir;
 
 struct Backend {
   std::string name;

@@ -379,13 +379,13 @@ TEST(HttpServerTest, MissingTlsFilesAreInvalidArgument) {
 TEST(HttpServerTest, HttpsWithCaFileSucceedsWithoutItFails) {
   testing::TempDir dir;
   ASSERT_FALSE(dir.path().empty());
-  ASSERT_TRUE(testing::MakeSelfSignedCert(dir.path()));
+  ASSERT_TRUE(testing::MakeSelfSignedCert(dir.path().string()));
   HttpServerOptions o = Quiet();
-  o.tls_cert_file = dir.path() + "/cert.pem";
-  o.tls_key_file = dir.path() + "/key.pem";
+  o.tls_cert_file = dir.File("cert.pem");
+  o.tls_key_file = dir.File("key.pem");
   auto server = StartServer(o);
   HttpClientOptions trusted_options;
-  trusted_options.ca_file = dir.path() + "/cert.pem";
+  trusted_options.ca_file = dir.File("cert.pem");
   HttpClient trusted(trusted_options);
   for (int i = 0; i < 3; ++i) {
     auto res = trusted.Post(Url(*server, "/tls", /*tls=*/true), "secret");

@@ -12,6 +12,7 @@
 
 #include "net/http_client.h"
 #include "net/http_server.h"
+#include "testutil/temp_dir.h"
 
 namespace cocoon::net::testing {
 
@@ -39,22 +40,7 @@ inline std::string Url(const HttpServer& server, std::string_view path, bool tls
          std::string(path);
 }
 
-// A temporary directory removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cocoon-net-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testutil::TempDir;
 
 // Writes cert.pem and key.pem (P-256, CN=localhost, SAN IP:127.0.0.1) into `dir`.
 inline bool MakeSelfSignedCert(const std::string& dir) {
