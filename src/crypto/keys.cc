@@ -13,6 +13,8 @@ namespace cocoon::crypto {
 
 using internal::OpensslError;
 
+size_t EcCoordinateSize(KeyType t) { return internal::CoordinateSize(t); }
+
 std::string_view KeyTypeName(KeyType t) {
   switch (t) {
     case KeyType::kRsa:

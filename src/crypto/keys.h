@@ -2,6 +2,7 @@
 // Copies share the underlying key (reference counted); keys are immutable after creation.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@ namespace cocoon::crypto {
 
 enum class KeyType { kRsa, kEcP256, kEcP384, kEcP521, kEd25519 };
 std::string_view KeyTypeName(KeyType t);  // "RSA", "P-256", "P-384", "P-521", "Ed25519"
+// Size in bytes of one EC coordinate (and of a private scalar): 32, 48, 66; 0 for non-EC.
+size_t EcCoordinateSize(KeyType t);
 
 namespace internal {
 struct PkeyHandle;  // wraps EVP_PKEY*; defined in crypto/internal/pkey.h

@@ -36,19 +36,6 @@ Result<KeyType> CurveFromName(std::string_view crv) {
   return InvalidArgument("unsupported JWK EC curve \"" + std::string(crv) + "\"");
 }
 
-size_t CoordinateSize(KeyType t) {
-  switch (t) {
-    case KeyType::kEcP256:
-      return 32;
-    case KeyType::kEcP384:
-      return 48;
-    case KeyType::kEcP521:
-      return 66;
-    default:
-      return 0;
-  }
-}
-
 Result<std::string> Kty(const Json& jwk) {
   if (!jwk.is_object()) return InvalidArgument("JWK must be a JSON object");
   return base::GetString(jwk, "kty");
@@ -59,7 +46,7 @@ Result<crypto::PublicKey> EcPublic(const Json& jwk) {
   ASSIGN_OR_RETURN(KeyType curve, CurveFromName(crv));
   ASSIGN_OR_RETURN(Bytes x, B64Member(jwk, "x"));
   ASSIGN_OR_RETURN(Bytes y, B64Member(jwk, "y"));
-  const size_t size = CoordinateSize(curve);
+  const size_t size = crypto::EcCoordinateSize(curve);
   if (x.size() != size) return InvalidArgument("JWK member \"x\" has the wrong size for " + crv);
   if (y.size() != size) return InvalidArgument("JWK member \"y\" has the wrong size for " + crv);
   auto key = crypto::PublicKey::FromEc(curve, x, y);
@@ -113,7 +100,7 @@ Result<crypto::PrivateKey> RsaPrivate(const Json& jwk) {
 Result<crypto::PrivateKey> EcPrivate(const Json& jwk) {
   ASSIGN_OR_RETURN(crypto::PublicKey pub, EcPublic(jwk));
   ASSIGN_OR_RETURN(crypto::SecretBytes d, SecretMember(jwk, "d"));
-  if (d.size() != CoordinateSize(pub.type())) {
+  if (d.size() != crypto::EcCoordinateSize(pub.type())) {
     return InvalidArgument("JWK member \"d\" has the wrong size for the curve");
   }
   auto key = crypto::PrivateKey::FromEcScalar(pub.type(), d.span());
