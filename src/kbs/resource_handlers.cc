@@ -37,7 +37,7 @@ net::HttpResponse KbsService::GetResource(const net::HttpRequest& req,
   Json query = Json::object();
   for (const auto& [k, v] : net::ParseQuery(req.query)) query[k] = v;
   Json data = {{"plugin", "resource"}, {"resource-path", segments}, {"query", query}};
-  const auto& policy = resource_policy_;
+  auto policy = resource_policy();
   auto allow = policy->Query("data.policy.allow", *claims, data);
   if (!allow) return ErrorResponse(KbsError::kPolicyEngineError, allow.error());
   if (!allow->is_boolean() || !allow->get<bool>()) {

@@ -98,6 +98,7 @@ Result<std::unique_ptr<KbsService>> KbsService::Create(const KbsConfig& config,
   s->engine_ = policy::NewBuiltinEngine();
   ASSIGN_OR_RETURN(s->resource_policy_,
                    policy::BuiltinResourcePolicy(config.policy_engine.builtin));
+  TRY(s->LoadStoredPolicies());
   return s;
 }
 
@@ -107,6 +108,10 @@ void KbsService::SweepSessions() {
 }
 
 namespace {
+
+constexpr std::string_view kResourcePolicyNamespace = "kbs";
+constexpr std::string_view kResourcePolicyKey = "resource-policy.rego";
+constexpr std::string_view kAsPolicyNamespace = "attestation_service_policy";
 
 std::vector<std::string> SplitPath(std::string_view rest) {
   std::vector<std::string> out;
@@ -129,11 +134,25 @@ Result<std::string> DecodePolicyField(const std::string& body) {
 
 }  // namespace
 
+// Policies are compiled before they replace anything: a policy that does not compile is
+// refused with its position and the active one stays. Accepted policies are stored, so a
+// restart keeps them (KV namespaces as in Trustee).
 net::HttpResponse KbsService::SetAttestationPolicy(const net::HttpRequest& req) {
+  auto body = base::ParseJson(req.body);
+  if (!body) return ErrorResponse(KbsError::kParsePolicyError, body.error());
+  auto id = base::GetStringOr(*body, "policy_id", "default_cpu");
   auto text = DecodePolicyField(req.body);
-  if (!text) return ErrorResponse(KbsError::kParsePolicyError, text.error());
-  auto compiled = engine_->Compile("attestation-policy", *text);
+  if (!id || !text) {
+    return ErrorResponse(KbsError::kParsePolicyError, !id ? id.error() : text.error());
+  }
+  if (auto st = ValidateKey(*id); !st)
+    return ErrorResponse(KbsError::kParsePolicyError, st.error());
+  auto compiled = engine_->Compile(*id, *text);
   if (!compiled) return ErrorResponse(KbsError::kPolicyEngineError, compiled.error());
+  if (auto st = kv_->Set(kAsPolicyNamespace, *id + ".rego", AsBytes(*text)); !st) {
+    return ErrorResponse(KbsError::kPolicyEngineError, st.error());
+  }
+  as_->SetPolicy(*id, *compiled);
   return net::HttpResponse::Text(200, "");
 }
 
@@ -143,7 +162,36 @@ net::HttpResponse KbsService::ResourcePolicy(const net::HttpRequest& req) {
   if (!text) return ErrorResponse(KbsError::kParsePolicyError, text.error());
   auto compiled = engine_->Compile("resource-policy", *text);
   if (!compiled) return ErrorResponse(KbsError::kPolicyEngineError, compiled.error());
+  if (auto st = kv_->Set(kResourcePolicyNamespace, kResourcePolicyKey, AsBytes(*text)); !st) {
+    return ErrorResponse(KbsError::kPolicyEngineError, st.error());
+  }
+  std::lock_guard lock(policy_mu_);
+  resource_policy_ = *compiled;
   return net::HttpResponse::Text(200, "");
+}
+
+std::shared_ptr<const policy::Policy> KbsService::resource_policy() const {
+  std::lock_guard lock(policy_mu_);
+  return resource_policy_;
+}
+
+Status KbsService::LoadStoredPolicies() {
+  ASSIGN_OR_RETURN(auto stored, kv_->Get(kResourcePolicyNamespace, kResourcePolicyKey));
+  if (stored) {
+    auto compiled = engine_->Compile("resource-policy", AsString(*stored));
+    if (!compiled) return std::unexpected(compiled.error().WithContext("stored resource policy"));
+    resource_policy_ = *compiled;
+  }
+  ASSIGN_OR_RETURN(auto ids, kv_->List(kAsPolicyNamespace));
+  for (const auto& key : ids) {
+    ASSIGN_OR_RETURN(auto text, kv_->Get(kAsPolicyNamespace, key));
+    if (!text || !key.ends_with(".rego")) continue;
+    std::string id = key.substr(0, key.size() - 5);
+    auto compiled = engine_->Compile(id, AsString(*text));
+    if (!compiled) return std::unexpected(compiled.error().WithContext("stored policy " + id));
+    as_->SetPolicy(id, *compiled);
+  }
+  return Ok();
 }
 
 net::HttpResponse KbsService::ReferenceValue(const net::HttpRequest& req,

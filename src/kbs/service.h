@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "attestation/service.h"
@@ -42,6 +43,11 @@ class KbsService {
   // Deletes expired sessions (run periodically by the server).
   void SweepSessions();
   const attestation::AttestationService& attestation_service() const { return *as_; }
+  // Replaces the policy engine used for uploads (and reloads stored policies with it).
+  Status SetPolicyEngine(std::unique_ptr<policy::PolicyEngine> engine) {
+    engine_ = std::move(engine);
+    return LoadStoredPolicies();
+  }
   // Test hook: replaces the CSPRNG nonce (replaying recorded handshakes).
   void SetNonceSourceForTesting(std::function<Bytes()> source) {
     nonce_source_ = std::move(source);
@@ -60,6 +66,8 @@ class KbsService {
   net::HttpResponse ReferenceValue(const net::HttpRequest& req,
                                    const std::vector<std::string>& path);
   Result<std::string> FindToken(const net::HttpRequest& req);
+  std::shared_ptr<const policy::Policy> resource_policy() const;
+  Status LoadStoredPolicies();
 
   Clock clock_;
   std::function<Bytes()> nonce_source_;
@@ -72,7 +80,8 @@ class KbsService {
   std::unique_ptr<attestation::TokenVerifier> token_verifier_;
   std::unique_ptr<AdminAuthorizer> admin_;
   std::unique_ptr<policy::PolicyEngine> engine_;
-  std::shared_ptr<const policy::Policy> resource_policy_;
+  mutable std::mutex policy_mu_;
+  std::shared_ptr<const policy::Policy> resource_policy_;  // guarded by policy_mu_
   const tee::VerifierRegistry* verifiers_ = nullptr;
   Metrics metrics_;
   TeeKeyCache tee_keys_;

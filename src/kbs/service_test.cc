@@ -12,6 +12,7 @@
 #include "jose/jwk.h"
 #include "jose/jws.h"
 #include "jose/jwt.h"
+#include "policy/builtin.h"
 #include "tee/sample/sample.h"
 
 namespace cocoon::kbs {
@@ -329,6 +330,57 @@ TEST_F(KbsServiceTest, HealthMetricsAndJwks) {
   auto jwks = *base::ParseJson(kbs->Handle(Req("GET", "/.well-known/jwks.json")).body);
   EXPECT_EQ(jwks["keys"][0]["alg"], "ES256");
   EXPECT_EQ(jwks["keys"][0]["crv"], "P-256");
+}
+
+// Stands in for the Rego engine at the PolicyEngine seam: "allow_all"/"deny_all" compile to the
+// built-ins, anything else is a compile error with a position.
+class NamedPolicyEngine : public policy::PolicyEngine {
+ public:
+  Result<std::shared_ptr<const policy::Policy>> Compile(std::string_view,
+                                                        std::string_view source) const override {
+    if (source == "allow_all" || source == "deny_all") return policy::BuiltinResourcePolicy(source);
+    return InvalidArgument("policy.rego:1:1: unexpected token");
+  }
+};
+
+TEST_F(KbsServiceTest, PolicyUploadCompilesBeforeItReplacesAndPersists) {
+  auto kbs = Make("allow_all");
+  ASSERT_TRUE(kbs->SetPolicyEngine(std::make_unique<NamedPolicyEngine>()));
+  std::string cookie = AttestWithVector(*kbs);
+  kbs->Handle(Req("POST", "/kbs/v0/resource/default/key/1", "s"));
+  auto upload = [&](std::string text) {
+    return kbs->Handle(Req("POST", "/kbs/v0/resource-policy",
+                           Json{{"policy", base::Base64UrlEncode(text)}}.dump()));
+  };
+  // A malformed policy is refused with its position; the old one stays active.
+  ExpectKbsError(upload("package policy {"), 401, "PolicyEngineError", "policy.rego:1:1");
+  EXPECT_EQ(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)).status, 200);
+  // A good one replaces it at once.
+  EXPECT_EQ(upload("deny_all").status, 200);
+  ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)), 401,
+                 "PolicyDeny", "Access denied by policy");
+  // Padded base64 is refused as Trustee refuses it.
+  ExpectKbsError(kbs->Handle(Req("POST", "/kbs/v0/resource-policy", R"({"policy":"YWJj=="})")), 401,
+                 "ParsePolicyError", "base64url");
+}
+
+TEST_F(KbsServiceTest, AttestationPolicyUploadIsCheckedAndStored) {
+  auto kbs = Make();
+  ASSERT_TRUE(kbs->SetPolicyEngine(std::make_unique<NamedPolicyEngine>()));
+  auto post = [&](Json body) {
+    return kbs->Handle(Req("POST", "/kbs/v0/attestation-policy", body.dump()));
+  };
+  ExpectKbsError(
+      post({{"policy_id", "default_cpu"}, {"policy", base::Base64UrlEncode(std::string("x"))}}),
+      401, "PolicyEngineError", "policy.rego:1:1");
+  ExpectKbsError(
+      post({{"policy_id", "bad id"}, {"policy", base::Base64UrlEncode(std::string("allow_all"))}}),
+      401, "ParsePolicyError", "");
+  EXPECT_EQ(post({{"type", "rego"},
+                  {"policy_id", "custom"},
+                  {"policy", base::Base64UrlEncode(std::string("allow_all"))}})
+                .status,
+            200);
 }
 
 }  // namespace
