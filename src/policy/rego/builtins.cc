@@ -1,0 +1,427 @@
+// Rego built-in functions (see builtins.h): aggregates, strings, regex, objects, arrays, sets,
+// type checks, encoding. Each returns nullopt (undefined) on wrong argument types.
+#include "policy/rego/builtins.h"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <string>
+
+#include "base/encoding.h"
+#include "policy/rego/value.h"
+
+namespace cocoon::policy::rego {
+namespace {
+
+using Args = std::vector<Json>;
+using Opt = std::optional<Json>;
+
+const std::string* Str(const Json& j) {
+  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
+}
+
+Opt Count(const Args& a) {
+  if (a[0].is_array() || a[0].is_object()) return Json(a[0].size());
+  if (const std::string* s = Str(a[0])) {
+    size_t n = 0;
+    for (unsigned char c : *s) n += (c & 0xC0) != 0x80;
+    return Json(n);
+  }
+  return std::nullopt;
+}
+
+Opt Sum(const Args& a) {
+  if (!a[0].is_array()) return std::nullopt;
+  Json acc = 0;
+  for (auto& x : a[0]) {
+    auto r = Arith("+", acc, x);
+    if (!r) return std::nullopt;
+    acc = *r;
+  }
+  return acc;
+}
+
+Opt Extreme(const Json& xs, bool max) {
+  if (!xs.is_array() || xs.empty()) return std::nullopt;
+  Json best = xs[0];
+  for (auto& x : xs) {
+    int c = Compare(x, best);
+    if (max ? c > 0 : c < 0) best = x;
+  }
+  return best;
+}
+Opt Max(const Args& a) { return Extreme(a[0], true); }
+Opt Min(const Args& a) { return Extreme(a[0], false); }
+
+Opt Concat(const Args& a) {
+  const std::string* sep = Str(a[0]);
+  if (!sep || !a[1].is_array()) return std::nullopt;
+  std::string out;
+  bool first = true;
+  for (auto& x : a[1]) {
+    const std::string* s = Str(x);
+    if (!s) return std::nullopt;
+    if (!first) out += *sep;
+    out += *s;
+    first = false;
+  }
+  return Json(out);
+}
+
+template <typename F>
+Opt Str2(const Args& a, F f) {
+  const std::string* x = Str(a[0]);
+  const std::string* y = Str(a[1]);
+  if (!x || !y) return std::nullopt;
+  return Json(f(*x, *y));
+}
+Opt StartsWith(const Args& a) {
+  return Str2(a, [](const std::string& x, const std::string& y) { return x.starts_with(y); });
+}
+Opt EndsWith(const Args& a) {
+  return Str2(a, [](const std::string& x, const std::string& y) { return x.ends_with(y); });
+}
+Opt Contains(const Args& a) {
+  return Str2(
+      a, [](const std::string& x, const std::string& y) { return x.find(y) != std::string::npos; });
+}
+
+Opt Split(const Args& a) {
+  const std::string* s = Str(a[0]);
+  const std::string* d = Str(a[1]);
+  if (!s || !d) return std::nullopt;
+  Json out = Json::array();
+  if (d->empty()) {
+    for (char c : *s) out.push_back(std::string(1, c));
+    return out;
+  }
+  size_t start = 0;
+  while (true) {
+    size_t p = s->find(*d, start);
+    if (p == std::string::npos) break;
+    out.push_back(s->substr(start, p - start));
+    start = p + d->size();
+  }
+  out.push_back(s->substr(start));
+  return out;
+}
+
+Opt Case(const Json& j, bool upper) {
+  const std::string* s = Str(j);
+  if (!s) return std::nullopt;
+  std::string out = *s;
+  for (char& c : out)
+    c = upper ? std::toupper(static_cast<unsigned char>(c))
+              : std::tolower(static_cast<unsigned char>(c));
+  return Json(out);
+}
+Opt Lower(const Args& a) { return Case(a[0], false); }
+Opt Upper(const Args& a) { return Case(a[0], true); }
+
+Opt Trim(const Args& a) {
+  const std::string* s = Str(a[0]);
+  const std::string* cut = Str(a[1]);
+  if (!s || !cut) return std::nullopt;
+  size_t b = s->find_first_not_of(*cut);
+  if (b == std::string::npos) return Json("");
+  size_t e = s->find_last_not_of(*cut);
+  return Json(s->substr(b, e - b + 1));
+}
+Opt TrimSpace(const Args& a) { return Trim({a[0], Json(" \t\n\r")}); }
+
+Opt Replace(const Args& a) {
+  const std::string* s = Str(a[0]);
+  const std::string* old = Str(a[1]);
+  const std::string* nw = Str(a[2]);
+  if (!s || !old || !nw || old->empty()) return std::nullopt;
+  std::string out;
+  size_t start = 0;
+  while (true) {
+    size_t p = s->find(*old, start);
+    if (p == std::string::npos) break;
+    out += s->substr(start, p - start) + *nw;
+    start = p + old->size();
+  }
+  return Json(out + s->substr(start));
+}
+
+std::string Format(const Json& v) {
+  return v.is_string() ? v.get<std::string>() : base::DumpJson(v);
+}
+
+Opt Sprintf(const Args& a) {
+  const std::string* f = Str(a[0]);
+  if (!f || !a[1].is_array()) return std::nullopt;
+  std::string out;
+  size_t arg = 0;
+  for (size_t i = 0; i < f->size(); ++i) {
+    char c = (*f)[i];
+    if (c != '%' || i + 1 >= f->size()) {
+      out.push_back(c);
+      continue;
+    }
+    char verb = (*f)[++i];
+    if (verb == '%') {
+      out.push_back('%');
+      continue;
+    }
+    if (arg >= a[1].size()) {
+      out += "%!" + std::string(1, verb) + "(MISSING)";
+      continue;
+    }
+    const Json& v = a[1][arg++];
+    if (verb == 'd' && v.is_number()) {
+      out += std::to_string(static_cast<int64_t>(v.get<double>()));
+    } else if (verb == 'x' && v.is_string()) {
+      out += base::HexEncode(AsBytes(v.get_ref<const std::string&>()));
+    } else if (verb == 'q' && v.is_string()) {
+      out += base::DumpJson(v);
+    } else {
+      out += Format(v);
+    }
+  }
+  return Json(out);
+}
+
+// std::regex is the one throwing library call here; errors and oversized inputs are undefined.
+Opt RegexMatch(const Args& a) {
+  const std::string* p = Str(a[0]);
+  const std::string* s = Str(a[1]);
+  if (!p || !s || p->size() > 1024 || s->size() > 16384) return std::nullopt;
+  try {
+    return Json(std::regex_search(*s, std::regex(*p, std::regex::ECMAScript)));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+Opt ToNumber(const Args& a) {
+  const Json& v = a[0];
+  if (v.is_number()) return v;
+  if (v.is_boolean()) return Json(v.get<bool>() ? 1 : 0);
+  if (v.is_null()) return Json(0);
+  const std::string* s = Str(v);
+  if (!s || s->empty() || s->size() > 64) return std::nullopt;
+  auto j = base::ParseJson(*s, 2);
+  if (!j || !j->is_number()) return std::nullopt;
+  return *j;
+}
+
+Json MergeObjects(const Json& a, const Json& b) {
+  if (!a.is_object() || !b.is_object()) return b;
+  Json out = a;
+  for (auto it = b.begin(); it != b.end(); ++it) {
+    auto f = out.find(it.key());
+    out[it.key()] = f == out.end() ? it.value() : MergeObjects(*f, it.value());
+  }
+  return out;
+}
+Opt ObjectUnion(const Args& a) {
+  if (!a[0].is_object() || !a[1].is_object()) return std::nullopt;
+  return MergeObjects(a[0], a[1]);
+}
+Opt ObjectUnionN(const Args& a) {
+  if (!a[0].is_array()) return std::nullopt;
+  Json out = Json::object();
+  for (auto& o : a[0]) {
+    if (!o.is_object()) return std::nullopt;
+    out = MergeObjects(out, o);
+  }
+  return out;
+}
+
+bool Subset(const Json& sup, const Json& sub) {
+  if (sup.is_object() && sub.is_object()) {
+    for (auto it = sub.begin(); it != sub.end(); ++it) {
+      auto f = sup.find(it.key());
+      if (f == sup.end() || !Subset(*f, it.value())) return false;
+    }
+    return true;
+  }
+  if (sup.is_array() && sub.is_array()) {
+    for (auto& x : sub) {
+      if (std::none_of(sup.begin(), sup.end(), [&](const Json& y) { return Equal(x, y); })) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return Equal(sup, sub);
+}
+Opt ObjectSubset(const Args& a) { return Json(Subset(a[0], a[1])); }
+
+Opt ObjectGet(const Args& a) {
+  if (!a[0].is_object()) return std::nullopt;
+  if (const std::string* k = Str(a[1])) {
+    auto f = a[0].find(*k);
+    return f == a[0].end() ? a[2] : *f;
+  }
+  return a[2];
+}
+
+Opt ObjectKeys(const Args& a) {
+  if (!a[0].is_object()) return std::nullopt;
+  Json out = Json::array();
+  for (auto it = a[0].begin(); it != a[0].end(); ++it) out.push_back(it.key());
+  return out;
+}
+
+Opt Union(const Args& a) {
+  if (!a[0].is_array()) return std::nullopt;
+  Json out = Json::array();
+  for (auto& s : a[0]) {
+    if (!s.is_array()) return std::nullopt;
+    for (auto& x : s) out.push_back(x);
+  }
+  Normalize(out);
+  return out;
+}
+
+Opt Intersection(const Args& a) {
+  if (!a[0].is_array() || a[0].empty()) return std::nullopt;
+  Json out = a[0][0];
+  for (auto& s : a[0]) {
+    if (!s.is_array() || !out.is_array()) return std::nullopt;
+    Json keep = Json::array();
+    for (auto& x : out) {
+      if (std::any_of(s.begin(), s.end(), [&](const Json& y) { return Equal(x, y); })) {
+        keep.push_back(x);
+      }
+    }
+    out = keep;
+  }
+  Normalize(out);
+  return out;
+}
+
+Opt ArrayConcat(const Args& a) {
+  if (!a[0].is_array() || !a[1].is_array()) return std::nullopt;
+  Json out = a[0];
+  for (auto& x : a[1]) out.push_back(x);
+  return out;
+}
+
+Opt ArraySlice(const Args& a) {
+  if (!a[0].is_array() || !a[1].is_number_integer() || !a[2].is_number_integer()) {
+    return std::nullopt;
+  }
+  int64_t n = static_cast<int64_t>(a[0].size());
+  int64_t b = std::clamp<int64_t>(a[1].get<int64_t>(), 0, n);
+  int64_t e = std::clamp<int64_t>(a[2].get<int64_t>(), b, n);
+  Json out = Json::array();
+  for (int64_t i = b; i < e; ++i) out.push_back(a[0][i]);
+  return out;
+}
+
+Opt JsonUnmarshal(const Args& a) {
+  const std::string* s = Str(a[0]);
+  if (!s) return std::nullopt;
+  auto j = base::ParseJson(*s);
+  if (!j) return std::nullopt;
+  return *j;
+}
+Opt JsonMarshal(const Args& a) { return Json(base::DumpJson(a[0])); }
+
+template <Result<Bytes> (*Decode)(std::string_view)>
+Opt DecodeStr(const Args& a) {
+  const std::string* s = Str(a[0]);
+  if (!s) return std::nullopt;
+  auto b = Decode(*s);
+  if (!b) return std::nullopt;
+  return Json(std::string(b->begin(), b->end()));
+}
+Opt Base64Enc(const Args& a) {
+  const std::string* s = Str(a[0]);
+  return s ? Opt(Json(base::Base64Encode(*s))) : std::nullopt;
+}
+Opt HexEnc(const Args& a) {
+  const std::string* s = Str(a[0]);
+  return s ? Opt(Json(base::HexEncode(AsBytes(*s)))) : std::nullopt;
+}
+
+template <bool (Json::*Pred)() const noexcept>
+Opt Is(const Args& a) {
+  return Json((a[0].*Pred)());
+}
+Opt IsSet(const Args& a) { return Json(a[0].is_array()); }
+
+Opt TypeName(const Args& a) {
+  const Json& v = a[0];
+  if (v.is_null()) return Json("null");
+  if (v.is_boolean()) return Json("boolean");
+  if (v.is_number()) return Json("number");
+  if (v.is_string()) return Json("string");
+  if (v.is_array()) return Json("array");
+  return Json("object");
+}
+
+Opt Abs(const Args& a) {
+  if (!a[0].is_number()) return std::nullopt;
+  return Compare(a[0], Json(0)) < 0 ? Arith("-", Json(0), a[0]) : Opt(a[0]);
+}
+
+Opt Sort(const Args& a) {
+  if (!a[0].is_array()) return std::nullopt;
+  std::vector<Json> v(a[0].begin(), a[0].end());
+  std::sort(v.begin(), v.end(), [](const Json& x, const Json& y) { return Compare(x, y) < 0; });
+  return Json(v);
+}
+
+const std::map<std::string, Builtin, std::less<>>& Table() {
+  static const auto* t = new std::map<std::string, Builtin, std::less<>>{
+      {"count", {1, Count}},
+      {"sum", {1, Sum}},
+      {"max", {1, Max}},
+      {"min", {1, Min}},
+      {"abs", {1, Abs}},
+      {"sort", {1, Sort}},
+      {"concat", {2, Concat}},
+      {"startswith", {2, StartsWith}},
+      {"endswith", {2, EndsWith}},
+      {"contains", {2, Contains}},
+      {"split", {2, Split}},
+      {"lower", {1, Lower}},
+      {"upper", {1, Upper}},
+      {"trim", {2, Trim}},
+      {"trim_space", {1, TrimSpace}},
+      {"replace", {3, Replace}},
+      {"sprintf", {2, Sprintf}},
+      {"regex.match", {2, RegexMatch}},
+      {"re_match", {2, RegexMatch}},
+      {"to_number", {1, ToNumber}},
+      {"object.union", {2, ObjectUnion}},
+      {"object.union_n", {1, ObjectUnionN}},
+      {"object.subset", {2, ObjectSubset}},
+      {"object.get", {3, ObjectGet}},
+      {"object.keys", {1, ObjectKeys}},
+      {"union", {1, Union}},
+      {"intersection", {1, Intersection}},
+      {"array.concat", {2, ArrayConcat}},
+      {"array.slice", {3, ArraySlice}},
+      {"json.unmarshal", {1, JsonUnmarshal}},
+      {"json.marshal", {1, JsonMarshal}},
+      {"base64.decode", {1, DecodeStr<base::Base64DecodeAny>}},
+      {"base64url.decode", {1, DecodeStr<base::Base64DecodeAny>}},
+      {"base64.encode", {1, Base64Enc}},
+      {"hex.decode", {1, DecodeStr<base::HexDecode>}},
+      {"hex.encode", {1, HexEnc}},
+      {"is_string", {1, Is<&Json::is_string>}},
+      {"is_number", {1, Is<&Json::is_number>}},
+      {"is_boolean", {1, Is<&Json::is_boolean>}},
+      {"is_null", {1, Is<&Json::is_null>}},
+      {"is_array", {1, Is<&Json::is_array>}},
+      {"is_object", {1, Is<&Json::is_object>}},
+      {"is_set", {1, IsSet}},
+      {"type_name", {1, TypeName}},
+  };
+  return *t;
+}
+
+}  // namespace
+
+const Builtin* FindBuiltin(std::string_view name) {
+  auto it = Table().find(name);
+  return it == Table().end() ? nullptr : &it->second;
+}
+
+}  // namespace cocoon::policy::rego

@@ -1,0 +1,23 @@
+// Rego built-in functions over Json values. Arguments come from policy evaluation (untrusted
+// input); a type mismatch makes the call undefined, as OPA does without strict builtin errors.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+
+namespace cocoon::policy::rego {
+
+using BuiltinFn = std::optional<Json> (*)(const std::vector<Json>& args);
+
+struct Builtin {
+  int arity;  // -1: variadic
+  BuiltinFn fn;
+};
+
+// nullptr if `name` is not a known builtin. query_reference_value is handled by the evaluator.
+const Builtin* FindBuiltin(std::string_view name);
+
+}  // namespace cocoon::policy::rego

@@ -1,0 +1,336 @@
+// Rego evaluator core: bodies, expressions, terms and unification (see eval.h). Evaluation is
+// continuation-passing: each solution calls the continuation, undefined calls nothing.
+#include "policy/rego/eval.h"
+
+#include "policy/rego/value.h"
+
+namespace cocoon::policy::rego {
+
+std::unexpected<Error> Evaluator::Fail(const Pos& p, const std::string& msg) const {
+  return InvalidArgument(m_.module.file + ":" + std::to_string(p.line) + ":" +
+                         std::to_string(p.col) + ": " + msg);
+}
+
+const Evaluator::Binding* Evaluator::Lookup(const std::string& name) const {
+  for (auto it = env_.rbegin(); it != env_.rend(); ++it) {
+    if (it->name == name) return &*it;
+  }
+  return nullptr;
+}
+
+bool Evaluator::IsUnbound(const Term& t) const {
+  if (t.kind != TermKind::kVar) return false;
+  if (t.name == "_") return true;
+  const Binding* b = Lookup(t.name);
+  if (b) return !b->bound;
+  return t.name != "input" && t.name != "data" && !m_.rules.contains(t.name) &&
+         !m_.defaults.contains(t.name) && !m_.imports.contains(t.name);
+}
+
+bool Evaluator::HasUnbound(const Term& t) const {
+  if (t.kind == TermKind::kVar) return IsUnbound(t);
+  if (t.kind == TermKind::kArray) {
+    for (auto& a : t.args) {
+      if (HasUnbound(*a)) return true;
+    }
+  }
+  if (t.kind == TermKind::kObject) {
+    for (size_t i = 1; i < t.args.size(); i += 2) {
+      if (HasUnbound(*t.args[i])) return true;
+    }
+  }
+  return false;
+}
+
+Status Evaluator::Bind(const std::string& name, const Json& v, const Cont& k) {
+  if (name == "_") return k();
+  env_.push_back({name, v, true});
+  Status s = k();
+  env_.pop_back();
+  return s;
+}
+
+Result<std::optional<Json>> Evaluator::Query(const Term& query) {
+  std::optional<Json> out;
+  TRY(EvalTerm(query, [&](const Json& v) -> Status {
+    if (!out) out = v;
+    return Ok();
+  }));
+  return out;
+}
+
+Status Evaluator::EvalBody(const Body& body, size_t i, const Cont& k) {
+  if (i == body.size()) return k();
+  return EvalExpr(*body[i], [&]() { return EvalBody(body, i + 1, k); });
+}
+
+Status Evaluator::EvalExpr(const Expr& e, const Cont& k) {
+  if (++depth_ > 200) return Fail(e.pos, "evaluation too deep");
+  Status s = e.withs.empty() ? EvalExprNoWith(e, k) : EvalWith(e, k);
+  --depth_;
+  return s;
+}
+
+Status Evaluator::EvalExprNoWith(const Expr& e, const Cont& k) {
+  switch (e.kind) {
+    case ExprKind::kNot: {
+      bool found = false;
+      size_t mark = env_.size();
+      TRY(EvalExpr(*e.sub, [&]() -> Status {
+        found = true;
+        return Ok();
+      }));
+      env_.resize(mark);
+      return found ? Ok() : k();
+    }
+    case ExprKind::kSomeDecl: {
+      size_t mark = env_.size();
+      for (auto& t : e.terms) env_.push_back({t->name, Json(), false});
+      Status s = k();
+      env_.resize(mark);
+      return s;
+    }
+    case ExprKind::kSomeIn:
+      return EvalIn(e, k);
+    case ExprKind::kEvery:
+      return EvalEvery(e, k);
+    case ExprKind::kTerm:
+      break;
+  }
+  const Term& t = *e.term;
+  if (t.kind == TermKind::kBinary && (t.name == ":=" || t.name == "=")) {
+    return UnifyTerms(*t.args[0], *t.args[1], t.name == ":=", k);
+  }
+  return EvalTerm(t, [&](const Json& v) -> Status {
+    if (v.is_boolean() && !v.get<bool>()) return Ok();
+    return k();
+  });
+}
+
+// some [k,] v in xs
+Status Evaluator::EvalIn(const Expr& e, const Cont& k) {
+  const Term* key = e.terms.size() == 3 ? e.terms[0].get() : nullptr;
+  const Term& val = *e.terms[e.terms.size() - 2];
+  return EvalTerm(*e.terms.back(), [&](const Json& coll) -> Status {
+    if (coll.is_array()) {
+      for (size_t i = 0; i < coll.size(); ++i) {
+        auto inner = [&]() { return Unify(val, coll[i], true, k); };
+        TRY(key ? Unify(*key, Json(i), true, inner) : inner());
+      }
+    } else if (coll.is_object()) {
+      for (auto it = coll.begin(); it != coll.end(); ++it) {
+        auto inner = [&]() { return Unify(val, it.value(), true, k); };
+        TRY(key ? Unify(*key, Json(it.key()), true, inner) : inner());
+      }
+    }
+    return Ok();
+  });
+}
+
+Status Evaluator::EvalEvery(const Expr& e, const Cont& k) {
+  const Term* key = e.terms.size() == 3 ? e.terms[0].get() : nullptr;
+  const Term& val = *e.terms[e.terms.size() - 2];
+  bool all = true;
+  bool defined = false;
+  TRY(EvalTerm(*e.terms.back(), [&](const Json& coll) -> Status {
+    defined = true;
+    auto check = [&](const Json& kv, const Json& vv) -> Status {
+      bool ok = false;
+      auto body = [&]() -> Status {
+        return EvalBody(e.body, 0, [&]() -> Status {
+          ok = true;
+          return Ok();
+        });
+      };
+      auto inner = [&]() { return Unify(val, vv, true, body); };
+      TRY(key ? Unify(*key, kv, true, inner) : inner());
+      if (!ok) all = false;
+      return Ok();
+    };
+    if (coll.is_array()) {
+      for (size_t i = 0; i < coll.size() && all; ++i) TRY(check(Json(i), coll[i]));
+    } else if (coll.is_object()) {
+      for (auto it = coll.begin(); it != coll.end() && all; ++it) {
+        TRY(check(Json(it.key()), it.value()));
+      }
+    } else {
+      all = false;
+    }
+    return Ok();
+  }));
+  return defined && all ? k() : Ok();
+}
+
+Status Evaluator::Unify(const Term& p, const Json& v, bool declare, const Cont& k) {
+  if (p.kind == TermKind::kVar && (declare || IsUnbound(p))) return Bind(p.name, v, k);
+  if (p.kind == TermKind::kArray && HasUnbound(p)) {
+    if (!v.is_array() || v.size() != p.args.size()) return Ok();
+    std::function<Status(size_t)> step = [&](size_t i) -> Status {
+      if (i == p.args.size()) return k();
+      return Unify(*p.args[i], v[i], declare, [&]() { return step(i + 1); });
+    };
+    return step(0);
+  }
+  if (p.kind == TermKind::kObject && HasUnbound(p)) {
+    if (!v.is_object() || v.size() * 2 != p.args.size()) return Ok();
+    std::function<Status(size_t)> step = [&](size_t i) -> Status {
+      if (i >= p.args.size()) return k();
+      return EvalTerm(*p.args[i], [&](const Json& key) -> Status {
+        if (!key.is_string()) return Ok();
+        auto it = v.find(key.get_ref<const std::string&>());
+        if (it == v.end()) return Ok();
+        return Unify(*p.args[i + 1], *it, declare, [&]() { return step(i + 2); });
+      });
+    };
+    return step(0);
+  }
+  return EvalTerm(p, [&](const Json& pv) -> Status { return Equal(pv, v) ? k() : Ok(); });
+}
+
+Status Evaluator::UnifyTerms(const Term& lhs, const Term& rhs, bool declare, const Cont& k) {
+  if (!declare && HasUnbound(rhs) && !HasUnbound(lhs)) {
+    return EvalTerm(lhs, [&](const Json& v) { return Unify(rhs, v, false, k); });
+  }
+  return EvalTerm(rhs, [&](const Json& v) { return Unify(lhs, v, declare, k); });
+}
+
+Status Evaluator::EvalTerms(const std::vector<TermPtr>& ts, size_t i, std::vector<Json>& out,
+                            const std::function<Status(std::vector<Json>&)>& k) {
+  if (i == ts.size()) return k(out);
+  return EvalTerm(*ts[i], [&](const Json& v) -> Status {
+    out.push_back(v);
+    Status s = EvalTerms(ts, i + 1, out, k);
+    out.pop_back();
+    return s;
+  });
+}
+
+Status Evaluator::EvalTerm(const Term& t, const ValCont& k) {
+  switch (t.kind) {
+    case TermKind::kScalar:
+      return k(t.value);
+    case TermKind::kVar:
+      return EvalVar(t, k);
+    case TermKind::kRef:
+      return EvalRef(t, k);
+    case TermKind::kArray:
+    case TermKind::kSet:
+    case TermKind::kObject:
+      return EvalCollection(t, k);
+    case TermKind::kArrayCompr:
+    case TermKind::kSetCompr:
+    case TermKind::kObjectCompr:
+      return EvalComprehension(t, k);
+    case TermKind::kCall:
+      return EvalCall(t, k);
+    case TermKind::kBinary:
+      return EvalBinary(t, k);
+    case TermKind::kMember:
+      return EvalMember(t, k);
+    case TermKind::kNeg:
+      return EvalTerm(*t.args[0], [&](const Json& v) -> Status {
+        auto r = Arith("-", Json(0), v);
+        return r ? k(*r) : Ok();
+      });
+  }
+  return Ok();
+}
+
+Status Evaluator::EvalCollection(const Term& t, const ValCont& k) {
+  std::vector<Json> vals;
+  return EvalTerms(t.args, 0, vals, [&](std::vector<Json>& vs) -> Status {
+    if (t.kind == TermKind::kObject) {
+      Json o = Json::object();
+      for (size_t i = 0; i + 1 < vs.size(); i += 2) {
+        o[vs[i].is_string() ? vs[i].get<std::string>() : base::DumpJson(vs[i])] = vs[i + 1];
+      }
+      return k(o);
+    }
+    Json a = Json::array();
+    for (auto& v : vs) a.push_back(v);
+    if (t.kind == TermKind::kSet) Normalize(a);
+    return k(a);
+  });
+}
+
+Status Evaluator::EvalComprehension(const Term& t, const ValCont& k) {
+  Json out = t.kind == TermKind::kObjectCompr ? Json::object() : Json::array();
+  std::optional<Error> conflict;
+  size_t mark = env_.size();
+  TRY(EvalBody(t.body, 0, [&]() -> Status {
+    if (t.kind != TermKind::kObjectCompr) {
+      return EvalTerm(*t.args[0], [&](const Json& v) -> Status {
+        out.push_back(v);
+        return Ok();
+      });
+    }
+    return EvalTerm(*t.args[0], [&](const Json& key) -> Status {
+      return EvalTerm(*t.args[1], [&](const Json& v) -> Status {
+        std::string ks = key.is_string() ? key.get<std::string>() : base::DumpJson(key);
+        auto it = out.find(ks);
+        if (it != out.end() && !Equal(*it, v)) {
+          return Fail(t.pos, "object keys must be unique");
+        }
+        out[ks] = v;
+        return Ok();
+      });
+    });
+  }));
+  env_.resize(mark);
+  if (t.kind == TermKind::kSetCompr) Normalize(out);
+  return k(out);
+}
+
+Status Evaluator::EvalMember(const Term& t, const ValCont& k) {
+  bool has_key = t.args.size() == 3;
+  std::vector<Json> vals;
+  return EvalTerms(t.args, 0, vals, [&](std::vector<Json>& vs) -> Status {
+    const Json& coll = vs.back();
+    const Json& v = vs[vs.size() - 2];
+    bool found = false;
+    if (coll.is_array()) {
+      for (size_t i = 0; i < coll.size() && !found; ++i) {
+        found = Equal(coll[i], v) && (!has_key || Equal(vs[0], Json(i)));
+      }
+    } else if (coll.is_object()) {
+      for (auto it = coll.begin(); it != coll.end() && !found; ++it) {
+        found = Equal(it.value(), v) && (!has_key || Equal(vs[0], Json(it.key())));
+      }
+    }
+    return k(Json(found));
+  });
+}
+
+Status Evaluator::EvalBinary(const Term& t, const ValCont& k) {
+  const std::string& op = t.name;
+  if (op == ":=" || op == "=") {
+    return UnifyTerms(*t.args[0], *t.args[1], op == ":=", [&]() { return k(Json(true)); });
+  }
+  return EvalTerm(*t.args[0], [&](const Json& a) -> Status {
+    return EvalTerm(*t.args[1], [&](const Json& b) -> Status {
+      if (op == "==") return k(Json(Equal(a, b)));
+      if (op == "!=") return k(Json(!Equal(a, b)));
+      if (op == "<") return k(Json(Compare(a, b) < 0));
+      if (op == "<=") return k(Json(Compare(a, b) <= 0));
+      if (op == ">") return k(Json(Compare(a, b) > 0));
+      if (op == ">=") return k(Json(Compare(a, b) >= 0));
+      if (a.is_array() && b.is_array() && (op == "|" || op == "&" || op == "-")) {
+        Json out = Json::array();
+        for (auto& x : a) {
+          bool in_b = false;
+          for (auto& y : b) in_b = in_b || Equal(x, y);
+          if ((op == "&") == in_b || op == "|") out.push_back(x);
+        }
+        if (op == "|") {
+          for (auto& y : b) out.push_back(y);
+        }
+        Normalize(out);
+        return k(out);
+      }
+      auto r = Arith(op, a, b);
+      return r ? k(*r) : Ok();
+    });
+  });
+}
+
+}  // namespace cocoon::policy::rego

@@ -1,0 +1,97 @@
+// Rego evaluator: evaluates a query against a parsed module, `input` and caller `data`.
+// One Evaluator per query (it owns the per-query rule cache); the Module is shared read-only,
+// so concurrent queries on one compiled policy are safe.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "policy/policy_engine.h"
+#include "policy/rego/ast.h"
+
+namespace cocoon::policy::rego {
+
+// Rules grouped by name, built once at compile time.
+struct CompiledModule {
+  Module module;
+  std::map<std::string, std::vector<const Rule*>> rules;  // non-default definitions
+  std::map<std::string, const Rule*> defaults;
+  std::map<std::string, TermPtr> imports;  // alias -> ref term
+};
+
+// Groups rules; InvalidArgument (file:line:col) for mixed kinds or unknown functions.
+Result<CompiledModule> CompileModule(Module m);
+
+class Evaluator {
+ public:
+  Evaluator(const CompiledModule& m, const Json& input, const Json& data,
+            const ReferenceValueLookup& rv)
+      : m_(m), input_(&input), data_(&data), rv_(rv) {}
+
+  // The first value of `query`, or nullopt when undefined.
+  Result<std::optional<Json>> Query(const Term& query);
+
+ private:
+  using Cont = std::function<Status()>;
+  using ValCont = std::function<Status(const Json&)>;
+  struct Binding {
+    std::string name;
+    Json value;
+    bool bound;
+  };
+
+  Status EvalBody(const Body& body, size_t i, const Cont& k);
+  Status EvalExpr(const Expr& e, const Cont& k);
+  Status EvalExprNoWith(const Expr& e, const Cont& k);
+  Status EvalWith(const Expr& e, const Cont& k);
+  Status EvalIn(const Expr& e, const Cont& k);
+  Status EvalEvery(const Expr& e, const Cont& k);
+  Status EvalTerm(const Term& t, const ValCont& k);
+  Status EvalVar(const Term& t, const ValCont& k);
+  Status EvalTerms(const std::vector<TermPtr>& ts, size_t i, std::vector<Json>& out,
+                   const std::function<Status(std::vector<Json>&)>& k);
+  Status EvalCollection(const Term& t, const ValCont& k);
+  Status EvalComprehension(const Term& t, const ValCont& k);
+  Status EvalBinary(const Term& t, const ValCont& k);
+  Status EvalMember(const Term& t, const ValCont& k);
+  Status EvalRef(const Term& t, const ValCont& k);
+  Status EvalDataRef(const Term& t, const ValCont& k);
+  Status Walk(const Json& cur, const Term& ref, size_t i, const ValCont& k);
+  Status EvalCall(const Term& t, const ValCont& k);
+  Status CallUser(const Term& t, const std::vector<Json>& args, const ValCont& k);
+  Status Unify(const Term& pattern, const Json& v, bool declare, const Cont& k);
+  Status UnifyTerms(const Term& lhs, const Term& rhs, bool declare, const Cont& k);
+
+  Result<const Json*> RuleValue(const Term& at, const std::string& name);
+  Result<std::optional<Json>> ComputeRule(const std::string& name);
+  Status EvalRuleChain(const Rule& r, const std::function<Status(const Rule&)>& k);
+  Result<Json> PackageObject(const Term& at);
+
+  const Binding* Lookup(const std::string& name) const;
+  bool IsUnbound(const Term& t) const;
+  bool HasUnbound(const Term& t) const;
+  Status Bind(const std::string& name, const Json& v, const Cont& k);
+  std::unexpected<Error> Fail(const Pos& p, const std::string& msg) const;
+
+  const CompiledModule& m_;
+  const Json* input_;
+  const Json* data_;
+  const ReferenceValueLookup& rv_;
+  using Env = std::deque<Binding>;  // deque: references stay valid while bindings are pushed
+  Env env_;
+  std::map<std::string, std::optional<Json>> cache_;
+  // `with data.<pkg>.<rule> as v`: values live in the append-only with_values_ so references
+  // taken under an override stay valid after it is lifted.
+  std::map<std::string, const Json*> overrides_;
+  std::deque<Json> with_values_;
+  std::set<std::string> in_progress_;
+  int depth_ = 0;
+};
+
+}  // namespace cocoon::policy::rego

@@ -1,0 +1,579 @@
+// Rego parser (see parser.h). Recursive descent over the token stream; newlines separate body
+// expressions unless inside parentheses, brackets or literal braces.
+#include "policy/rego/parser.h"
+
+#include <charconv>
+#include <cstdlib>
+
+#include "policy/rego/lexer.h"
+
+namespace cocoon::policy::rego {
+namespace {
+
+class Parser {
+ public:
+  Parser(std::string_view file, std::vector<Token> toks) : file_(file), t_(std::move(toks)) {}
+
+  Result<Module> ParseModule() {
+    Module m;
+    m.file = std::string(file_);
+    if (!IsWord("package")) return Fail("expected 'package'");
+    Advance();
+    ASSIGN_OR_RETURN(m.package, DottedName());
+    while (IsWord("import")) {
+      Import imp;
+      imp.pos = Cur().pos;
+      Advance();
+      ASSIGN_OR_RETURN(imp.path, DottedName());
+      if (IsWord("as")) {
+        Advance();
+        if (Cur().kind != Tok::kIdent) return Fail("expected alias name");
+        imp.alias = Advance().text;
+      } else {
+        imp.alias = imp.path.back();
+      }
+      m.imports.push_back(std::move(imp));
+    }
+    while (Cur().kind != Tok::kEof) {
+      ASSIGN_OR_RETURN(auto rule, ParseRule());
+      m.rules.push_back(std::move(rule));
+    }
+    return m;
+  }
+
+  Result<TermPtr> ParseOnlyTerm() {
+    ASSIGN_OR_RETURN(auto t, ParseTerm());
+    if (Cur().kind != Tok::kEof) return Fail("unexpected '" + Cur().text + "'");
+    return t;
+  }
+
+ private:
+  const Token& Cur() const { return t_[i_]; }
+  const Token& Peek(size_t k = 1) const { return t_[std::min(i_ + k, t_.size() - 1)]; }
+  const Token& Advance() {
+    const Token& t = t_[i_];
+    if (i_ + 1 < t_.size()) ++i_;
+    return t;
+  }
+  bool IsWord(std::string_view w) const { return Cur().kind == Tok::kIdent && Cur().text == w; }
+  bool IsPunct(std::string_view p) const { return Cur().kind == Tok::kPunct && Cur().text == p; }
+  // In a body, a token on a new line starts a new expression unless inside brackets.
+  bool Continues() const { return nest_ > 0 || !Cur().nl_before; }
+
+  std::unexpected<Error> Fail(const std::string& msg) const { return FailAt(Cur().pos, msg); }
+  std::unexpected<Error> FailAt(Pos p, const std::string& msg) const {
+    return InvalidArgument(std::string(file_) + ":" + std::to_string(p.line) + ":" +
+                           std::to_string(p.col) + ": " + msg);
+  }
+  Status Expect(std::string_view p) {
+    if (!IsPunct(p)) {
+      return Fail("expected '" + std::string(p) + "'" +
+                  (Cur().kind == Tok::kEof ? " before end of file" : ""));
+    }
+    Advance();
+    return Ok();
+  }
+
+  Result<std::vector<std::string>> DottedName() {
+    std::vector<std::string> out;
+    if (Cur().kind != Tok::kIdent) return Fail("expected name");
+    out.push_back(Advance().text);
+    while (IsPunct(".") || IsPunct("[")) {
+      if (IsPunct(".")) {
+        Advance();
+        if (Cur().kind != Tok::kIdent) return Fail("expected name after '.'");
+        out.push_back(Advance().text);
+      } else {
+        Advance();
+        if (Cur().kind != Tok::kString) return Fail("expected string");
+        out.push_back(Advance().text);
+        TRY(Expect("]"));
+      }
+    }
+    return out;
+  }
+
+  static bool IsKeyword(std::string_view w) {
+    for (auto k : {"package", "import", "default", "if", "else", "not", "some", "every", "in",
+                   "contains", "with", "as"}) {
+      if (w == k) return true;
+    }
+    return false;
+  }
+
+  // ---- rules ----
+  Result<std::shared_ptr<const Rule>> ParseRule() {
+    auto r = std::make_shared<Rule>();
+    r->pos = Cur().pos;
+    if (IsWord("default")) {
+      Advance();
+      r->is_default = true;
+    }
+    if (Cur().kind != Tok::kIdent || IsKeyword(Cur().text)) return Fail("expected rule name");
+    r->name = Advance().text;
+    if (IsPunct("(") && !Cur().nl_before) {
+      Advance();
+      r->kind = RuleKind::kFunction;
+      ++nest_;
+      while (!IsPunct(")")) {
+        ASSIGN_OR_RETURN(auto a, ParseTerm());
+        r->args.push_back(a);
+        if (!IsPunct(",")) break;
+        Advance();
+      }
+      --nest_;
+      TRY(Expect(")"));
+    } else if (IsPunct("[") && !Cur().nl_before) {
+      Advance();
+      ++nest_;
+      ASSIGN_OR_RETURN(r->key, ParseTerm());
+      --nest_;
+      TRY(Expect("]"));
+      r->kind = RuleKind::kPartialSet;
+    } else if (IsWord("contains")) {
+      Advance();
+      ASSIGN_OR_RETURN(r->key, ParseTerm());
+      r->kind = RuleKind::kPartialSet;
+    }
+    if (IsPunct(":=") || IsPunct("=")) {
+      Advance();
+      ASSIGN_OR_RETURN(r->value, ParseTerm());
+      if (r->kind == RuleKind::kPartialSet) r->kind = RuleKind::kPartialObject;
+    }
+    if (r->is_default) {
+      if (!r->value) return FailAt(r->pos, "default rule needs a value");
+      return std::shared_ptr<const Rule>(r);
+    }
+    TRY(ParseRuleBody(*r));
+    Rule* tail = r.get();
+    while (IsWord("else")) {
+      auto e = std::make_shared<Rule>();
+      e->pos = Cur().pos;
+      e->kind = r->kind;
+      e->name = r->name;
+      e->args = r->args;
+      Advance();
+      if (IsPunct(":=") || IsPunct("=")) {
+        Advance();
+        ASSIGN_OR_RETURN(e->value, ParseTerm());
+      }
+      TRY(ParseRuleBody(*e));
+      tail->else_rule = e;
+      tail = e.get();
+    }
+    return std::shared_ptr<const Rule>(r);
+  }
+
+  Status ParseRuleBody(Rule& r) {
+    bool has_if = false;
+    if (IsWord("if")) {
+      Advance();
+      has_if = true;
+    }
+    if (IsPunct("{")) {
+      Advance();
+      ASSIGN_OR_RETURN(r.body, ParseBody("}"));
+      return Expect("}");
+    }
+    if (has_if) {
+      ASSIGN_OR_RETURN(auto e, ParseExpr());
+      r.body.push_back(e);
+    }
+    return Ok();
+  }
+
+  // Parses expressions up to (not including) the `end` punctuation.
+  Result<Body> ParseBody(std::string_view end) {
+    int saved = nest_;
+    nest_ = 0;
+    Body body;
+    while (!IsPunct(end)) {
+      if (Cur().kind == Tok::kEof) return Fail("expected '" + std::string(end) + "'");
+      ASSIGN_OR_RETURN(auto e, ParseExpr());
+      body.push_back(e);
+      if (IsPunct(";")) {
+        Advance();
+      } else if (!IsPunct(end) && !Cur().nl_before) {
+        return Fail("expected newline, ';' or '" + std::string(end) + "'");
+      }
+    }
+    nest_ = saved;
+    if (body.empty()) return Fail("empty body");
+    return body;
+  }
+
+  // ---- expressions ----
+  Result<std::shared_ptr<const Expr>> ParseExpr() {
+    if (++depth_ > kMaxDepth) return Fail("nesting too deep");
+    auto r = ParseExprInner();
+    --depth_;
+    return r;
+  }
+
+  Result<std::shared_ptr<const Expr>> ParseExprInner() {
+    auto e = std::make_shared<Expr>();
+    e->pos = Cur().pos;
+    if (IsWord("not")) {
+      Advance();
+      e->kind = ExprKind::kNot;
+      ASSIGN_OR_RETURN(e->sub, ParseExpr());
+      return std::shared_ptr<const Expr>(e);
+    }
+    if (IsWord("some") || IsWord("every")) {
+      bool every = IsWord("every");
+      Advance();
+      while (true) {
+        ASSIGN_OR_RETURN(auto t, ParseRelation());
+        e->terms.push_back(t);
+        if (!IsPunct(",")) break;
+        Advance();
+      }
+      if (IsWord("in")) {
+        Advance();
+        if (e->terms.size() > 2) return Fail("too many variables before 'in'");
+        ASSIGN_OR_RETURN(auto coll, ParseRelation());
+        e->terms.push_back(coll);
+        e->kind = every ? ExprKind::kEvery : ExprKind::kSomeIn;
+      } else {
+        if (every) return Fail("expected 'in'");
+        for (auto& t : e->terms) {
+          if (t->kind != TermKind::kVar) return FailAt(t->pos, "expected variable after 'some'");
+        }
+        e->kind = ExprKind::kSomeDecl;
+      }
+      if (every) {
+        TRY(Expect("{"));
+        ASSIGN_OR_RETURN(e->body, ParseBody("}"));
+        TRY(Expect("}"));
+      }
+    } else {
+      ASSIGN_OR_RETURN(e->term, ParseTerm());
+    }
+    while (IsWord("with")) {
+      Advance();
+      With w;
+      ASSIGN_OR_RETURN(w.target, ParsePostfix());
+      if (!IsWord("as")) return Fail("expected 'as'");
+      Advance();
+      ASSIGN_OR_RETURN(w.value, ParseRelation());
+      e->withs.push_back(std::move(w));
+    }
+    return std::shared_ptr<const Expr>(e);
+  }
+
+  // ---- terms, by precedence ----
+  TermPtr Binary(Pos p, std::string op, TermPtr a, TermPtr b) {
+    auto t = std::make_shared<Term>();
+    t->kind = TermKind::kBinary;
+    t->pos = p;
+    t->name = std::move(op);
+    t->args = {std::move(a), std::move(b)};
+    return t;
+  }
+
+  // term := membership ((":=" | "=") membership)?
+  Result<TermPtr> ParseTerm() {
+    if (++depth_ > kMaxDepth) return Fail("nesting too deep");
+    auto r = ParseAssign();
+    --depth_;
+    return r;
+  }
+
+  Result<TermPtr> ParseAssign() {
+    ASSIGN_OR_RETURN(auto lhs, ParseMember());
+    if ((IsPunct(":=") || IsPunct("=")) && Continues()) {
+      Pos p = Cur().pos;
+      std::string op = Advance().text;
+      ASSIGN_OR_RETURN(auto rhs, ParseMember());
+      return Binary(p, op, lhs, rhs);
+    }
+    return lhs;
+  }
+
+  Result<TermPtr> ParseMember() {
+    ASSIGN_OR_RETURN(auto lhs, ParseRelation());
+    std::vector<TermPtr> parts = {lhs};
+    if (IsPunct(",") && nest_ == 0 && !Cur().nl_before) {
+      // `k, v in xs` as an expression
+      Advance();
+      ASSIGN_OR_RETURN(auto v, ParseRelation());
+      parts.push_back(v);
+      if (!IsWord("in")) return Fail("expected 'in'");
+    }
+    while (IsWord("in") && Continues()) {
+      Pos p = Cur().pos;
+      Advance();
+      ASSIGN_OR_RETURN(auto coll, ParseRelation());
+      auto t = std::make_shared<Term>();
+      t->kind = TermKind::kMember;
+      t->pos = p;
+      t->args = parts;
+      t->args.push_back(coll);
+      parts = {t};
+    }
+    return parts[0];
+  }
+
+  Result<TermPtr> ParseRelation() {
+    ASSIGN_OR_RETURN(auto lhs, ParseBitOr());
+    while (Cur().kind == Tok::kPunct && Continues() &&
+           (Cur().text == "==" || Cur().text == "!=" || Cur().text == "<" || Cur().text == "<=" ||
+            Cur().text == ">" || Cur().text == ">=")) {
+      Pos p = Cur().pos;
+      std::string op = Advance().text;
+      ASSIGN_OR_RETURN(auto rhs, ParseBitOr());
+      lhs = Binary(p, op, lhs, rhs);
+    }
+    return lhs;
+  }
+
+  Result<TermPtr> ParseBitOr() {
+    ASSIGN_OR_RETURN(auto lhs, ParseBitAnd());
+    while (IsPunct("|") && !no_bar_ && Continues()) {
+      Pos p = Advance().pos;
+      ASSIGN_OR_RETURN(auto rhs, ParseBitAnd());
+      lhs = Binary(p, "|", lhs, rhs);
+    }
+    return lhs;
+  }
+
+  Result<TermPtr> ParseBitAnd() {
+    ASSIGN_OR_RETURN(auto lhs, ParseArith());
+    while (IsPunct("&") && Continues()) {
+      Pos p = Advance().pos;
+      ASSIGN_OR_RETURN(auto rhs, ParseArith());
+      lhs = Binary(p, "&", lhs, rhs);
+    }
+    return lhs;
+  }
+
+  Result<TermPtr> ParseArith() {
+    ASSIGN_OR_RETURN(auto lhs, ParseFactor());
+    while ((IsPunct("+") || IsPunct("-")) && Continues()) {
+      Pos p = Cur().pos;
+      std::string op = Advance().text;
+      ASSIGN_OR_RETURN(auto rhs, ParseFactor());
+      lhs = Binary(p, op, lhs, rhs);
+    }
+    return lhs;
+  }
+
+  Result<TermPtr> ParseFactor() {
+    ASSIGN_OR_RETURN(auto lhs, ParseUnary());
+    while ((IsPunct("*") || IsPunct("/") || IsPunct("%")) && Continues()) {
+      Pos p = Cur().pos;
+      std::string op = Advance().text;
+      ASSIGN_OR_RETURN(auto rhs, ParseUnary());
+      lhs = Binary(p, op, lhs, rhs);
+    }
+    return lhs;
+  }
+
+  Result<TermPtr> ParseUnary() {
+    if (IsPunct("-")) {
+      Pos p = Advance().pos;
+      if (++depth_ > kMaxDepth) return Fail("nesting too deep");
+      auto inner = ParseUnary();
+      --depth_;
+      if (!inner) return inner;
+      auto t = std::make_shared<Term>();
+      if ((*inner)->kind == TermKind::kScalar && (*inner)->value.is_number()) {
+        t->kind = TermKind::kScalar;
+        t->pos = p;
+        const Json& v = (*inner)->value;
+        t->value = v.is_number_float() ? Json(-v.get<double>()) : Json(-v.get<int64_t>());
+        return TermPtr(t);
+      }
+      t->kind = TermKind::kNeg;
+      t->pos = p;
+      t->args = {*inner};
+      return TermPtr(t);
+    }
+    return ParsePostfix();
+  }
+
+  // primary followed by .name, [term], (args)
+  Result<TermPtr> ParsePostfix() {
+    ASSIGN_OR_RETURN(auto base, ParsePrimary());
+    std::vector<TermPtr> path;
+    while (!Cur().nl_before || nest_ > 0) {
+      if (IsPunct(".")) {
+        Advance();
+        if (Cur().kind != Tok::kIdent) return Fail("expected name after '.'");
+        auto k = std::make_shared<Term>();
+        k->pos = Cur().pos;
+        k->value = Advance().text;
+        path.push_back(k);
+      } else if (IsPunct("[")) {
+        Advance();
+        ++nest_;
+        bool saved = no_bar_;
+        no_bar_ = false;
+        ASSIGN_OR_RETURN(auto k, ParseTerm());
+        no_bar_ = saved;
+        --nest_;
+        TRY(Expect("]"));
+        path.push_back(k);
+      } else if (IsPunct("(") && base->kind == TermKind::kVar) {
+        std::string name = base->name;
+        for (auto& p : path) {
+          if (p->kind != TermKind::kScalar || !p->value.is_string()) {
+            return FailAt(p->pos, "invalid function name");
+          }
+          name += "." + p->value.get<std::string>();
+        }
+        auto call = std::make_shared<Term>();
+        call->kind = TermKind::kCall;
+        call->pos = base->pos;
+        call->name = name;
+        Advance();
+        ++nest_;
+        while (!IsPunct(")")) {
+          ASSIGN_OR_RETURN(auto a, ParseTerm());
+          call->args.push_back(a);
+          if (!IsPunct(",")) break;
+          Advance();
+        }
+        --nest_;
+        TRY(Expect(")"));
+        base = call;
+        path.clear();
+      } else {
+        break;
+      }
+    }
+    if (path.empty()) return base;
+    auto ref = std::make_shared<Term>();
+    ref->kind = TermKind::kRef;
+    ref->pos = base->pos;
+    ref->args.push_back(base);
+    for (auto& p : path) ref->args.push_back(p);
+    return TermPtr(ref);
+  }
+
+  Result<TermPtr> ParsePrimary() {
+    auto t = std::make_shared<Term>();
+    t->pos = Cur().pos;
+    const Token& tok = Cur();
+    switch (tok.kind) {
+      case Tok::kEof:
+        return Fail("unexpected end of file");
+      case Tok::kString:
+        t->value = Advance().text;
+        return TermPtr(t);
+      case Tok::kNumber: {
+        const std::string& s = Advance().text;
+        if (s.find_first_of(".eE") == std::string::npos) {
+          int64_t v = 0;
+          auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+          if (ec == std::errc() && p == s.data() + s.size()) {
+            t->value = v;
+            return TermPtr(t);
+          }
+        }
+        t->value = std::strtod(s.c_str(), nullptr);
+        return TermPtr(t);
+      }
+      case Tok::kIdent:
+        if (tok.text == "true" || tok.text == "false") {
+          t->value = Advance().text == "true";
+        } else if (tok.text == "null") {
+          Advance();
+          t->value = nullptr;
+        } else if (IsKeyword(tok.text)) {
+          return Fail("unexpected keyword '" + tok.text + "'");
+        } else {
+          t->kind = TermKind::kVar;
+          t->name = Advance().text;
+        }
+        return TermPtr(t);
+      case Tok::kPunct:
+        break;
+    }
+    if (IsPunct("(")) {
+      Advance();
+      ++nest_;
+      bool saved = no_bar_;
+      no_bar_ = false;
+      ASSIGN_OR_RETURN(auto inner, ParseTerm());
+      no_bar_ = saved;
+      --nest_;
+      TRY(Expect(")"));
+      return inner;
+    }
+    if (IsPunct("[")) return ParseCollection(t, "]");
+    if (IsPunct("{")) return ParseCollection(t, "}");
+    return Fail("unexpected '" + tok.text + "'");
+  }
+
+  // [ ... ] or { ... }: literal or comprehension.
+  Result<TermPtr> ParseCollection(std::shared_ptr<Term> t, std::string_view close) {
+    if (++depth_ > kMaxDepth) return Fail("nesting too deep");
+    Advance();
+    ++nest_;
+    bool saved_bar = no_bar_;
+    bool is_array = close == "]";
+    t->kind = is_array ? TermKind::kArray : TermKind::kObject;
+    bool first = true;
+    while (!IsPunct(close)) {
+      no_bar_ = true;
+      ASSIGN_OR_RETURN(auto k, ParseTerm());
+      if (!is_array && IsPunct(":")) {
+        Advance();
+        ASSIGN_OR_RETURN(auto v, ParseTerm());
+        if (!first && t->kind != TermKind::kObject) return Fail("mixed set and object");
+        t->args.push_back(k);
+        t->args.push_back(v);
+      } else {
+        if (!is_array) {
+          if (!first && t->kind != TermKind::kSet) return Fail("expected ':'");
+          t->kind = TermKind::kSet;
+        }
+        t->args.push_back(k);
+      }
+      no_bar_ = saved_bar;
+      if (first && IsPunct("|")) {
+        Advance();
+        t->kind = is_array                       ? TermKind::kArrayCompr
+                  : t->kind == TermKind::kObject ? TermKind::kObjectCompr
+                                                 : TermKind::kSetCompr;
+        ASSIGN_OR_RETURN(t->body, ParseBody(close));
+        break;
+      }
+      first = false;
+      if (!IsPunct(",")) break;
+      Advance();
+    }
+    no_bar_ = saved_bar;
+    --nest_;
+    --depth_;
+    TRY(Expect(close));
+    return TermPtr(t);
+  }
+
+  std::string_view file_;
+  std::vector<Token> t_;
+  size_t i_ = 0;
+  int nest_ = 0;
+  int depth_ = 0;
+  bool no_bar_ = false;
+};
+
+}  // namespace
+
+Result<Module> Parse(std::string_view file, std::string_view src) {
+  if (src.size() > kMaxSourceBytes) {
+    return InvalidArgument(std::string(file) + ":1:1: policy larger than " +
+                           std::to_string(kMaxSourceBytes) + " bytes");
+  }
+  ASSIGN_OR_RETURN(auto toks, Lex(file, src));
+  return Parser(file, std::move(toks)).ParseModule();
+}
+
+Result<TermPtr> ParseQuery(std::string_view src) {
+  if (src.size() > 4096) return InvalidArgument("query too long");
+  ASSIGN_OR_RETURN(auto toks, Lex("query", src));
+  return Parser("query", std::move(toks)).ParseOnlyTerm();
+}
+
+}  // namespace cocoon::policy::rego

@@ -1,0 +1,148 @@
+// Rego language semantics table (undefined vs false, conflicts, partial rules, every, with,
+// else, comprehensions) and malformed-policy errors with line:column.
+#include <gtest/gtest.h>
+
+#include "policy/rego_engine.h"
+
+namespace cocoon::policy {
+namespace {
+
+Json J(std::string_view s) { return *base::ParseJson(s); }
+
+Result<Json> Eval(std::string_view src, std::string_view query, const Json& input = {}) {
+  auto p = NewRegoEngine()->Compile("t.rego", src);
+  if (!p) return std::unexpected(p.error());
+  return (*p)->Query(query, input, Json::object());
+}
+
+struct Case {
+  const char* name;
+  const char* src;
+  const char* query;
+  const char* input;
+  const char* want;  // JSON; "null" = undefined
+};
+
+TEST(RegoSemantics, Table) {
+  const Case cases[] = {
+      {"undefined ref fails body", "package p\nx if { input.missing.deep == 1 }", "data.p.x", "{}",
+       "null"},
+      {"not undefined is true", "package p\nx if { not input.missing }", "data.p.x", "{}", "true"},
+      {"not false is true", "package p\nx if { not input.f }", "data.p.x", R"({"f":false})",
+       "true"},
+      {"false fails body", "package p\nx if { input.f }", "data.p.x", R"({"f":false})", "null"},
+      {"default when no body", "package p\ndefault x := 7\nx := 1 if { input.a }", "data.p.x", "{}",
+       "7"},
+      {"default not used when defined", "package p\ndefault x := 7\nx := 1 if { input.a }",
+       "data.p.x", R"({"a":true})", "1"},
+      {"partial set union",
+       "package p\ns contains x if { some x in input.a }\ns contains \"z\" if { true }", "data.p.s",
+       R"({"a":["b","a","b"]})", R"(["a","b","z"])"},
+      {"partial set v0", "package p\ns[x] { x := input.a[_] }", "data.p.s", R"({"a":[2,1]})",
+       "[1,2]"},
+      {"partial object", "package p\no[k] := v if { some k, v in input }", "data.p.o",
+       R"({"a":1,"b":2})", R"({"a":1,"b":2})"},
+      {"every over empty", "package p\nx if { every v in input.a { v > 1 } }", "data.p.x",
+       R"({"a":[]})", "true"},
+      {"every fails", "package p\nx if { every v in input.a { v > 1 } }", "data.p.x",
+       R"({"a":[2,1]})", "null"},
+      {"every holds", "package p\nx if { every k, v in input.a { v > k } }", "data.p.x",
+       R"({"a":[2,3]})", "true"},
+      {"with input override", "package p\ny if input.a == 1\nx if { y with input.a as 1 }",
+       "data.p.x", R"({"a":2})", "true"},
+      {"with rule override", "package p\ny := 1\nx := z if { z := y with data.p.y as 5 }",
+       "data.p.x", "{}", "5"},
+      {"else chain",
+       "package p\nx := 1 if { input.a == 1 } else := 2 if { input.a == 2 } else := 3", "data.p.x",
+       R"({"a":2})", "2"},
+      {"else falls through", "package p\nx := 1 if { input.a == 1 } else := 3", "data.p.x",
+       R"({"a":9})", "3"},
+      {"array comprehension with unification", "package p\nx := [n | [n, \"y\"] = input.pairs[_]]",
+       "data.p.x", R"({"pairs":[[1,"y"],[2,"n"],[3,"y"]]})", "[1,3]"},
+      {"set comprehension", "package p\nx := {v | v := input.a[_] % 2}", "data.p.x",
+       R"({"a":[1,2,3]})", "[0,1]"},
+      {"object comprehension", "package p\nx := {k: v | some k, v in input; v > 1}", "data.p.x",
+       R"({"a":1,"b":2})", R"({"b":2})"},
+      {"function", "package p\nf(a) := a * 2\nx := f(21)", "data.p.x", "{}", "42"},
+      {"function if", "package p\nf(a) := \"big\" if { a > 10 }\nx := f(3)", "data.p.x", "{}",
+       "null"},
+      {"in operator", "package p\nx if \"b\" in input.a", "data.p.x", R"({"a":["a","b"]})", "true"},
+      {"some iteration", "package p\nx contains i if { some i; input.a[i] > 1 }", "data.p.x",
+       R"({"a":[0,5,7]})", "[1,2]"},
+      {"arithmetic", "package p\nx := (1 + 2) * 3 - 4 / 2", "data.p.x", "{}", "7"},
+      {"sprintf", "package p\nx := sprintf(\"%s-%d-%v\", [\"a\", 3, [1]])", "data.p.x", "{}",
+       "\"a-3-[1]\""},
+      {"builtins",
+       "package p\nx := [count(\"héllo\"), upper(\"a\"), concat(\",\", split(\"a.b\", \".\"))]",
+       "data.p.x", "{}", R"([5,"A","a,b"])"},
+      {"regex", "package p\nx := regex.match(\"^a+b$\", \"aab\")", "data.p.x", "{}", "true"},
+      {"object.union_n", "package p\nx := object.union_n([{\"a\": 1}, {\"b\": 2}, {\"a\": 3}])",
+       "data.p.x", "{}", R"({"a":3,"b":2})"},
+      {"set ops", "package p\nx := {1, 2, 3} - {2} | {9}", "data.p.x", "{}", "[1,3,9]"},
+      {"data package object", "package p\na := 1\nb if false", "data.p", "{}", R"({"a":1})"},
+      {"raw string and escapes", "package p\nx := [`a\\b`, \"\\u00e9\\n\"]", "data.p.x", "{}",
+       R"(["a\\b","é\n"])"},
+      {"import alias", "package p\nimport input.sub as s\nx := s.v", "data.p.x",
+       R"({"sub":{"v":4}})", "4"},
+      {"json and base64", "package p\nx := json.unmarshal(base64.decode(\"eyJhIjoxfQ==\")).a",
+       "data.p.x", "{}", "1"},
+  };
+  for (const auto& c : cases) {
+    auto r = Eval(c.src, c.query, J(c.input));
+    ASSERT_TRUE(r) << c.name << ": " << r.error().message();
+    EXPECT_EQ(*r, J(c.want)) << c.name;
+  }
+}
+
+TEST(RegoSemantics, ConflictingCompleteRuleIsError) {
+  auto r = Eval("package p\nx := 1 if true\nx := 2 if true\n", "data.p.x");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.error().message().find("multiple outputs"), std::string::npos);
+  // Same value twice is not a conflict.
+  auto ok = Eval("package p\nx := 1 if true\nx := 1 if true\n", "data.p.x");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(*ok, Json(1));
+}
+
+struct BadCase {
+  const char* src;
+  const char* where;  // expected "line:col" prefix
+};
+
+TEST(RegoSemantics, MalformedPoliciesReportLineAndColumn) {
+  const BadCase cases[] = {
+      {"package p\nallow if {\n  input.x ==\n", "t.rego:4:1:"},
+      {"package p\nallow if {\n    input.x == 1\n", "t.rego:4:1:"},
+      {"allow := true", "t.rego:1:1:"},
+      {"package p\nx := \"unterminated\n", "t.rego:2:6:"},
+      {"package p\nx := 1 @ 2", "t.rego:2:8:"},
+      {"package p\nx := nosuch.fn(1)", "t.rego:2:6:"},
+      {"package p\nx if { a := [1, 2 }", "t.rego:2:19:"},
+  };
+  for (const auto& c : cases) {
+    auto p = NewRegoEngine()->Compile("t.rego", c.src);
+    ASSERT_FALSE(p) << c.src;
+    EXPECT_EQ(p.error().code(), Code::kInvalidArgument);
+    EXPECT_TRUE(p.error().message().starts_with(c.where)) << c.src << " -> " << p.error().message();
+  }
+}
+
+TEST(RegoSemantics, DeepNestingIsRejectedNotCrashing) {
+  std::string src = "package p\nx := " + std::string(10000, '[') + "1" + std::string(10000, ']');
+  auto p = NewRegoEngine()->Compile("t.rego", src);
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message().find("nesting too deep"), std::string::npos);
+  auto big = NewRegoEngine()->Compile("t.rego", std::string((1 << 20) + 1, ' '));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code(), Code::kInvalidArgument);
+}
+
+TEST(RegoSemantics, UnknownQueryIsUndefined) {
+  auto r = Eval("package p\nx := 1", "data.p.nope");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->is_null());
+}
+
+}  // namespace
+}  // namespace cocoon::policy
