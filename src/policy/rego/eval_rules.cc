@@ -89,6 +89,13 @@ Status Evaluator::Walk(const Json& cur, const Term& ref, size_t i, const ValCont
       auto it = cur.find(key.get_ref<const std::string&>());
       return it == cur.end() ? Ok() : Walk(*it, ref, i + 1, k);
     }
+    if (cur.is_array() && !key.is_number()) {
+      // Sets are arrays: s[x] with a non-numeric x is a membership lookup (yields x).
+      for (auto& e : cur) {
+        if (Equal(e, key)) return Walk(e, ref, i + 1, k);
+      }
+      return Ok();
+    }
     if (cur.is_array() && key.is_number()) {
       double d = key.get<double>();
       if (d < 0 || d >= static_cast<double>(cur.size()) || d != static_cast<size_t>(d)) {

@@ -79,6 +79,13 @@ TEST(RegoSemantics, Table) {
       {"object.union_n", "package p\nx := object.union_n([{\"a\": 1}, {\"b\": 2}, {\"a\": 3}])",
        "data.p.x", "{}", R"({"a":3,"b":2})"},
       {"set ops", "package p\nx := {1, 2, 3} - {2} | {9}", "data.p.x", "{}", "[1,3,9]"},
+      {"set membership lookup", "package p\nallowed := {\"a\", \"b\"}\nx if allowed[input.v]",
+       "data.p.x", R"({"v":"b"})", "true"},
+      {"glob and semver",
+       "package p\nx := [glob.match(\"*.example.com\", [\".\"], \"a.example.com\"),\n"
+       "glob.match(\"*.com\", [\".\"], \"a.b.com\"), semver.compare(\"1.2.3\", \"1.10.0\"),\n"
+       "semver.compare(\"1.0.0-rc1\", \"1.0.0\"), semver.is_valid(\"1.x\")]",
+       "data.p.x", "{}", "[true,false,-1,-1,false]"},
       {"data package object", "package p\na := 1\nb if false", "data.p", "{}", R"({"a":1})"},
       {"raw string and escapes", "package p\nx := [`a\\b`, \"\\u00e9\\n\"]", "data.p.x", "{}",
        R"(["a\\b","é\n"])"},
