@@ -172,8 +172,8 @@ Opt Sprintf(const Args& a) {
       continue;
     }
     const Json& v = a[1][arg++];
-    if (verb == 'd' && v.is_number()) {
-      out += std::to_string(static_cast<int64_t>(v.get<double>()));
+    if (verb == 'd' && v.is_number_integer()) {
+      out += base::DumpJson(v);
     } else if (verb == 'x' && v.is_string()) {
       out += base::HexEncode(AsBytes(v.get_ref<const std::string&>()));
     } else if (verb == 'q' && v.is_string()) {

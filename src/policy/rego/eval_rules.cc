@@ -98,7 +98,7 @@ Status Evaluator::Walk(const Json& cur, const Term& ref, size_t i, const ValCont
     }
     if (cur.is_array() && key.is_number()) {
       double d = key.get<double>();
-      if (d < 0 || d >= static_cast<double>(cur.size()) || d != static_cast<size_t>(d)) {
+      if (!(d >= 0 && d < static_cast<double>(cur.size())) || d != static_cast<size_t>(d)) {
         return Ok();
       }
       return Walk(cur[static_cast<size_t>(d)], ref, i + 1, k);

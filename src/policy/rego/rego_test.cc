@@ -191,6 +191,34 @@ TEST(RegoTestdata, EarGpuPolicyElseChain) {
   EXPECT_EQ((*tc)["hardware"], 97);
 }
 
+TEST(RegoTestdata, EveryEarPolicyProducesTrustClaims) {
+  for (const char* f :
+       {"ear_default_policy_cpu", "ear_default_policy_gpu", "ear_default_policy_ppcie",
+        "ear_default_policy_switch", "ear_no_rv_policy_cpu", "ear_sample"}) {
+    auto p = Load(std::string("as-ear/") + f + ".rego");
+    ASSERT_TRUE(p);
+    auto tc = p->Query("data.policy.trust_claims", SampleInput(), Json::object());
+    ASSERT_TRUE(tc) << f << ": " << tc.error().message();
+    EXPECT_TRUE(tc->is_object()) << f;
+  }
+  auto p = Load("as-ear/ear_no_rv_policy_cpu.rego");
+  ASSERT_TRUE(p);
+  auto tc = p->Query("data.policy.trust_claims", SampleInput(), Json::object());
+  ASSERT_TRUE(tc);
+  EXPECT_EQ((*tc)["executables"], 3);
+  EXPECT_EQ((*tc)["hardware"], 2);
+  EXPECT_EQ((*tc)["configuration"], 2);
+}
+
+TEST(RegoTestdata, LegacyExamplePolicies) {
+  auto p = Load("as-tests/example-3.rego");
+  ASSERT_TRUE(p);
+  Json input = {{"se.version", 256}, {"se.user_data", "00"}};
+  auto v = p->Query("data.policy.converted_version", input, Json::object());
+  ASSERT_TRUE(v) << v.error().message();
+  EXPECT_EQ(*v, Json("256"));
+}
+
 TEST(RegoTestdata, ConcurrentQueriesOnOneCompiledPolicy) {
   auto p = Load("policy-engine/policy_1.rego");
   ASSERT_TRUE(p);

@@ -86,6 +86,7 @@ TEST(RegoSemantics, Table) {
        "glob.match(\"*.com\", [\".\"], \"a.b.com\"), semver.compare(\"1.2.3\", \"1.10.0\"),\n"
        "semver.compare(\"1.0.0-rc1\", \"1.0.0\"), semver.is_valid(\"1.x\")]",
        "data.p.x", "{}", "[true,false,-1,-1,false]"},
+      {"nan index is undefined", "package p\nx := [1][1e999 - 1e999]", "data.p.x", "{}", "null"},
       {"data package object", "package p\na := 1\nb if false", "data.p", "{}", R"({"a":1})"},
       {"raw string and escapes", "package p\nx := [`a\\b`, \"\\u00e9\\n\"]", "data.p.x", "{}",
        R"(["a\\b","é\n"])"},
