@@ -3,11 +3,9 @@
 #include "policy/rego/builtins.h"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <regex>
 #include <string>
-#include <tuple>
 
 #include "base/encoding.h"
 #include "policy/rego/value.h"
@@ -369,108 +367,8 @@ Opt Sort(const Args& a) {
   return Json(v);
 }
 
-// glob.match(pattern, delimiters, s): `*` matches within a segment, `**` across, `?` one char.
-// Memoised over (pattern index, subject index), so matching is O(|p| * |s|^2) at worst.
-struct Globber {
-  std::string_view p, s;
-  const std::string& delims;
-  std::vector<int8_t> memo;  // -1 unknown, 0 false, 1 true
-
-  bool Delim(char c) const { return delims.find(c) != std::string::npos; }
-  bool Match(size_t pi, size_t si) {
-    int8_t& m = memo[pi * (s.size() + 1) + si];
-    if (m >= 0) return m;
-    m = 0;
-    if (pi == p.size()) return (m = (si == s.size())) != 0;
-    if (p.substr(pi).starts_with("**")) {
-      for (size_t i = si; i <= s.size(); ++i) {
-        if (Match(pi + 2, i)) return (m = (1)) != 0;
-      }
-      return false;
-    }
-    if (p[pi] == '*') {
-      for (size_t i = si; i <= s.size(); ++i) {
-        if (Match(pi + 1, i)) return (m = (1)) != 0;
-        if (i < s.size() && Delim(s[i])) break;
-      }
-      return false;
-    }
-    if (si == s.size()) return false;
-    if (p[pi] == '?') return (m = (!Delim(s[si]) && Match(pi + 1, si + 1))) != 0;
-    return (m = (p[pi] == s[si] && Match(pi + 1, si + 1))) != 0;
-  }
-};
-
-bool Glob(std::string_view p, std::string_view s, const std::string& delims) {
-  Globber g{p, s, delims, std::vector<int8_t>((p.size() + 1) * (s.size() + 1), -1)};
-  return g.Match(0, 0);
-}
-
-Opt GlobMatch(const Args& a) {
-  const std::string* p = Str(a[0]);
-  const std::string* s = Str(a[2]);
-  if (!p || !s || p->size() > 256 || s->size() > 4096) return std::nullopt;
-  std::string delims = ".";
-  if (a[1].is_array()) {
-    delims.clear();
-    for (auto& d : a[1]) {
-      if (const std::string* ds = Str(d)) delims += *ds;
-    }
-  }
-  return Json(Glob(*p, *s, delims));
-}
-
-// semver: MAJOR.MINOR.PATCH[-pre][+build]; build metadata is ignored in comparisons.
-std::optional<std::tuple<int64_t, int64_t, int64_t, std::string>> SemVer(const Json& j) {
-  const std::string* s = Str(j);
-  if (!s) return std::nullopt;
-  std::string v = s->substr(0, s->find('+'));
-  std::string pre;
-  if (size_t d = v.find('-'); d != std::string::npos) {
-    pre = v.substr(d + 1);
-    v = v.substr(0, d);
-    if (pre.empty()) return std::nullopt;
-  }
-  int64_t n[3];
-  size_t pos = 0;
-  for (int i = 0; i < 3; ++i) {
-    size_t end = i < 2 ? v.find('.', pos) : v.size();
-    if (end == std::string::npos || end == pos || end - pos > 18) return std::nullopt;
-    n[i] = 0;
-    for (size_t k = pos; k < end; ++k) {
-      if (!std::isdigit(static_cast<unsigned char>(v[k]))) return std::nullopt;
-      n[i] = n[i] * 10 + (v[k] - '0');
-    }
-    pos = end + 1;
-  }
-  return std::make_tuple(n[0], n[1], n[2], pre);
-}
-
-Opt SemVerIsValid(const Args& a) { return Json(SemVer(a[0]).has_value()); }
-
-Opt SemVerCompare(const Args& a) {
-  auto x = SemVer(a[0]), y = SemVer(a[1]);
-  if (!x || !y) return std::nullopt;
-  auto key = [](const auto& t) {
-    return std::make_tuple(std::get<0>(t), std::get<1>(t), std::get<2>(t));
-  };
-  if (key(*x) != key(*y)) return Json(key(*x) < key(*y) ? -1 : 1);
-  const std::string& px = std::get<3>(*x);
-  const std::string& py = std::get<3>(*y);
-  if (px == py) return Json(0);
-  if (px.empty()) return Json(1);  // a release is newer than its pre-release
-  if (py.empty()) return Json(-1);
-  return Json(px < py ? -1 : 1);
-}
-
-Opt TimeNowNs(const Args&) {
-  return Json(static_cast<int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count()));
-}
-
 const std::map<std::string, Builtin, std::less<>>& Table() {
-  static const auto* t = new std::map<std::string, Builtin, std::less<>>{
+  static auto* t = new std::map<std::string, Builtin, std::less<>>{
       {"count", {1, Count}},
       {"sum", {1, Sum}},
       {"max", {1, Max}},
@@ -515,11 +413,8 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
       {"is_object", {1, Is<&Json::is_object>}},
       {"is_set", {1, IsSet}},
       {"type_name", {1, TypeName}},
-      {"glob.match", {3, GlobMatch}},
-      {"semver.is_valid", {1, SemVerIsValid}},
-      {"semver.compare", {2, SemVerCompare}},
-      {"time.now_ns", {0, TimeNowNs}},
   };
+  for (const auto& [name, b] : ExtBuiltins()) t->emplace(name, b);
   return *t;
 }
 

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/json.h"
@@ -19,5 +21,8 @@ struct Builtin {
 
 // nullptr if `name` is not a known builtin. query_reference_value is handled by the evaluator.
 const Builtin* FindBuiltin(std::string_view name);
+
+// The extended families (builtins_ext.cc), merged into FindBuiltin's table.
+const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins();
 
 }  // namespace cocoon::policy::rego

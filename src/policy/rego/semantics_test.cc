@@ -87,6 +87,10 @@ TEST(RegoSemantics, Table) {
        "semver.compare(\"1.0.0-rc1\", \"1.0.0\"), semver.is_valid(\"1.x\")]",
        "data.p.x", "{}", "[true,false,-1,-1,false]"},
       {"nan index is undefined", "package p\nx := [1][1e999 - 1e999]", "data.p.x", "{}", "null"},
+      {"more builtins",
+       "package p\nx := [indexof(\"abc\", \"c\"), substring(\"abcdef\", 1, 3),\n"
+       "array.reverse([1, 2]), object.remove({\"a\": 1, \"b\": 2}, [\"a\"]), numbers.range(1, 3)]",
+       "data.p.x", "{}", R"([2,"bcd",[2,1],{"b":2},[1,2,3]])"},
       {"data package object", "package p\na := 1\nb if false", "data.p", "{}", R"({"a":1})"},
       {"raw string and escapes", "package p\nx := [`a\\b`, \"\\u00e9\\n\"]", "data.p.x", "{}",
        R"(["a\\b","é\n"])"},

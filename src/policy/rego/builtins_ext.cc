@@ -1,0 +1,201 @@
+// Rego built-ins beyond the ones Trustee's policies use: glob, semver, time, more strings,
+// arrays and objects. Same contract as builtins.cc: wrong argument types give undefined.
+#include <chrono>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "base/encoding.h"
+#include "policy/rego/builtins.h"
+#include "policy/rego/value.h"
+
+namespace cocoon::policy::rego {
+namespace {
+
+using Args = std::vector<Json>;
+using Opt = std::optional<Json>;
+
+const std::string* Str(const Json& j) {
+  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
+}
+
+// glob.match(pattern, delimiters, s): `*` matches within a segment, `**` across, `?` one char.
+// Memoised over (pattern index, subject index), so matching is O(|p| * |s|^2) at worst.
+struct Globber {
+  std::string_view p, s;
+  const std::string& delims;
+  std::vector<int8_t> memo;  // -1 unknown, 0 false, 1 true
+
+  bool Delim(char c) const { return delims.find(c) != std::string::npos; }
+  bool Match(size_t pi, size_t si) {
+    int8_t& m = memo[pi * (s.size() + 1) + si];
+    if (m >= 0) return m;
+    m = 0;
+    if (pi == p.size()) return (m = (si == s.size())) != 0;
+    if (p.substr(pi).starts_with("**")) {
+      for (size_t i = si; i <= s.size(); ++i) {
+        if (Match(pi + 2, i)) return (m = (1)) != 0;
+      }
+      return false;
+    }
+    if (p[pi] == '*') {
+      for (size_t i = si; i <= s.size(); ++i) {
+        if (Match(pi + 1, i)) return (m = (1)) != 0;
+        if (i < s.size() && Delim(s[i])) break;
+      }
+      return false;
+    }
+    if (si == s.size()) return false;
+    if (p[pi] == '?') return (m = (!Delim(s[si]) && Match(pi + 1, si + 1))) != 0;
+    return (m = (p[pi] == s[si] && Match(pi + 1, si + 1))) != 0;
+  }
+};
+
+bool Glob(std::string_view p, std::string_view s, const std::string& delims) {
+  Globber g{p, s, delims, std::vector<int8_t>((p.size() + 1) * (s.size() + 1), -1)};
+  return g.Match(0, 0);
+}
+
+Opt GlobMatch(const Args& a) {
+  const std::string* p = Str(a[0]);
+  const std::string* s = Str(a[2]);
+  if (!p || !s || p->size() > 256 || s->size() > 4096) return std::nullopt;
+  std::string delims = ".";
+  if (a[1].is_array()) {
+    delims.clear();
+    for (auto& d : a[1]) {
+      if (const std::string* ds = Str(d)) delims += *ds;
+    }
+  }
+  return Json(Glob(*p, *s, delims));
+}
+
+// semver: MAJOR.MINOR.PATCH[-pre][+build]; build metadata is ignored in comparisons.
+std::optional<std::tuple<int64_t, int64_t, int64_t, std::string>> SemVer(const Json& j) {
+  const std::string* s = Str(j);
+  if (!s) return std::nullopt;
+  std::string v = s->substr(0, s->find('+'));
+  std::string pre;
+  if (size_t d = v.find('-'); d != std::string::npos) {
+    pre = v.substr(d + 1);
+    v = v.substr(0, d);
+    if (pre.empty()) return std::nullopt;
+  }
+  int64_t n[3];
+  size_t pos = 0;
+  for (int i = 0; i < 3; ++i) {
+    size_t end = i < 2 ? v.find('.', pos) : v.size();
+    if (end == std::string::npos || end == pos || end - pos > 18) return std::nullopt;
+    n[i] = 0;
+    for (size_t k = pos; k < end; ++k) {
+      if (!std::isdigit(static_cast<unsigned char>(v[k]))) return std::nullopt;
+      n[i] = n[i] * 10 + (v[k] - '0');
+    }
+    pos = end + 1;
+  }
+  return std::make_tuple(n[0], n[1], n[2], pre);
+}
+
+Opt SemVerIsValid(const Args& a) { return Json(SemVer(a[0]).has_value()); }
+
+Opt SemVerCompare(const Args& a) {
+  auto x = SemVer(a[0]), y = SemVer(a[1]);
+  if (!x || !y) return std::nullopt;
+  auto key = [](const auto& t) {
+    return std::make_tuple(std::get<0>(t), std::get<1>(t), std::get<2>(t));
+  };
+  if (key(*x) != key(*y)) return Json(key(*x) < key(*y) ? -1 : 1);
+  const std::string& px = std::get<3>(*x);
+  const std::string& py = std::get<3>(*y);
+  if (px == py) return Json(0);
+  if (px.empty()) return Json(1);  // a release is newer than its pre-release
+  if (py.empty()) return Json(-1);
+  return Json(px < py ? -1 : 1);
+}
+
+Opt TimeNowNs(const Args&) {
+  return Json(static_cast<int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count()));
+}
+
+Opt IndexOf(const Args& a) {
+  const std::string* s = Str(a[0]);
+  const std::string* sub = Str(a[1]);
+  if (!s || !sub) return std::nullopt;
+  size_t p = s->find(*sub);
+  return Json(p == std::string::npos ? int64_t{-1} : static_cast<int64_t>(p));
+}
+
+Opt Substring(const Args& a) {
+  const std::string* s = Str(a[0]);
+  if (!s || !a[1].is_number_integer() || !a[2].is_number_integer()) return std::nullopt;
+  int64_t start = a[1].get<int64_t>(), len = a[2].get<int64_t>();
+  int64_t n = static_cast<int64_t>(s->size());
+  if (start < 0 || start > n) return std::nullopt;
+  if (len < 0 || len > n - start) len = n - start;
+  return Json(s->substr(start, len));
+}
+
+Opt ArrayReverse(const Args& a) {
+  if (!a[0].is_array()) return std::nullopt;
+  Json out = Json::array();
+  for (auto it = a[0].rbegin(); it != a[0].rend(); ++it) out.push_back(*it);
+  return out;
+}
+
+Opt ObjectRemove(const Args& a) {
+  if (!a[0].is_object() || !(a[1].is_array() || a[1].is_object())) return std::nullopt;
+  Json out = a[0];
+  if (a[1].is_array()) {
+    for (auto& k : a[1]) {
+      if (const std::string* ks = Str(k)) out.erase(*ks);
+    }
+  } else {
+    for (auto it = a[1].begin(); it != a[1].end(); ++it) out.erase(it.key());
+  }
+  return out;
+}
+
+Opt NumbersRange(const Args& a) {
+  if (!a[0].is_number_integer() || !a[1].is_number_integer()) return std::nullopt;
+  int64_t x = a[0].get<int64_t>(), y = a[1].get<int64_t>();
+  if ((x > y ? x - y : y - x) > 100000) return std::nullopt;  // bounded output
+  Json out = Json::array();
+  for (int64_t i = x;; i += x <= y ? 1 : -1) {
+    out.push_back(i);
+    if (i == y) break;
+  }
+  return out;
+}
+
+Opt JsonIsValid(const Args& a) {
+  const std::string* s = Str(a[0]);
+  return s ? Opt(Json(base::ParseJson(*s).has_value())) : std::nullopt;
+}
+
+Opt Base64UrlEnc(const Args& a) {
+  const std::string* s = Str(a[0]);
+  return s ? Opt(Json(base::Base64UrlEncode(*s))) : std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins() {
+  static const auto* t = new std::vector<std::pair<std::string, Builtin>>{
+      {"indexof", {2, IndexOf}},
+      {"substring", {3, Substring}},
+      {"array.reverse", {1, ArrayReverse}},
+      {"object.remove", {2, ObjectRemove}},
+      {"numbers.range", {2, NumbersRange}},
+      {"json.is_valid", {1, JsonIsValid}},
+      {"base64url.encode_no_pad", {1, Base64UrlEnc}},
+      {"glob.match", {3, GlobMatch}},
+      {"semver.is_valid", {1, SemVerIsValid}},
+      {"semver.compare", {2, SemVerCompare}},
+      {"time.now_ns", {0, TimeNowNs}},
+  };
+  return *t;
+}
+
+}  // namespace cocoon::policy::rego
