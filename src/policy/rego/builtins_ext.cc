@@ -2,6 +2,7 @@
 // arrays and objects. Same contract as builtins.cc: wrong argument types give undefined.
 #include <chrono>
 #include <map>
+#include <regex>
 #include <string>
 #include <tuple>
 
@@ -179,6 +180,41 @@ Opt Base64UrlEnc(const Args& a) {
   return s ? Opt(Json(base::Base64UrlEncode(*s))) : std::nullopt;
 }
 
+// print(...) writes nowhere (policies run in services; debug output is not a side channel).
+Opt Print(const Args&) { return Json(true); }
+
+Opt RegexReplace(const Args& a) {
+  const std::string* s = Str(a[0]);
+  const std::string* p = Str(a[1]);
+  const std::string* r = Str(a[2]);
+  if (!s || !p || !r || p->size() > 1024 || s->size() > 16384) return std::nullopt;
+  try {  // std::regex throws on bad patterns: the one adapter for it here
+    return Json(std::regex_replace(*s, std::regex(*p, std::regex::ECMAScript), *r));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+Opt ReplaceN(const Args& a) {
+  const std::string* s = Str(a[1]);
+  if (!a[0].is_object() || !s) return std::nullopt;
+  std::string out = *s;
+  for (auto it = a[0].begin(); it != a[0].end(); ++it) {
+    const std::string* nw = Str(it.value());
+    if (!nw || it.key().empty()) return std::nullopt;
+    std::string next;
+    size_t start = 0;
+    while (true) {
+      size_t p = out.find(it.key(), start);
+      if (p == std::string::npos) break;
+      next += out.substr(start, p - start) + *nw;
+      start = p + it.key().size();
+    }
+    out = next + out.substr(start);
+  }
+  return Json(out);
+}
+
 }  // namespace
 
 const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins() {
@@ -190,6 +226,9 @@ const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins() {
       {"numbers.range", {2, NumbersRange}},
       {"json.is_valid", {1, JsonIsValid}},
       {"base64url.encode_no_pad", {1, Base64UrlEnc}},
+      {"print", {-1, Print}},
+      {"regex.replace", {3, RegexReplace}},
+      {"strings.replace_n", {2, ReplaceN}},
       {"glob.match", {3, GlobMatch}},
       {"semver.is_valid", {1, SemVerIsValid}},
       {"semver.compare", {2, SemVerCompare}},

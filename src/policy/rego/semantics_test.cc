@@ -91,6 +91,9 @@ TEST(RegoSemantics, Table) {
        "package p\nx := [indexof(\"abc\", \"c\"), substring(\"abcdef\", 1, 3),\n"
        "array.reverse([1, 2]), object.remove({\"a\": 1, \"b\": 2}, [\"a\"]), numbers.range(1, 3)]",
        "data.p.x", "{}", R"([2,"bcd",[2,1],{"b":2},[1,2,3]])"},
+      {"print and replace",
+       "package p\nx := regex.replace(\"a1b22\", \"[0-9]+\", \"#\") if print(\"dbg\", 1)",
+       "data.p.x", "{}", "\"a#b#\""},
       {"data package object", "package p\na := 1\nb if false", "data.p", "{}", R"({"a":1})"},
       {"raw string and escapes", "package p\nx := [`a\\b`, \"\\u00e9\\n\"]", "data.p.x", "{}",
        R"(["a\\b","é\n"])"},
