@@ -215,6 +215,8 @@ Opt ReplaceN(const Args& a) {
   return Json(out);
 }
 
+Opt EmptySet(const Args&) { return Json::array(); }
+
 }  // namespace
 
 const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins() {
@@ -227,6 +229,7 @@ const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins() {
       {"json.is_valid", {1, JsonIsValid}},
       {"base64url.encode_no_pad", {1, Base64UrlEnc}},
       {"print", {-1, Print}},
+      {"set", {0, EmptySet}},
       {"regex.replace", {3, RegexReplace}},
       {"strings.replace_n", {2, ReplaceN}},
       {"glob.match", {3, GlobMatch}},

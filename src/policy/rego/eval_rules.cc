@@ -157,7 +157,7 @@ Status Evaluator::CallUser(const Term& t, const std::vector<Json>& args, const V
             return alt->value ? EvalTerm(*alt->value, emit) : emit(Json(true));
           });
         }
-        return Unify(*alt->args[i], args[i], false, [&]() { return params(i + 1); });
+        return Unify(*alt->args[i], args[i], true, [&]() { return params(i + 1); });
       };
       st = params(0);
       if (any) break;

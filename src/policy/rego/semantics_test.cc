@@ -94,6 +94,11 @@ TEST(RegoSemantics, Table) {
       {"print and replace",
        "package p\nx := regex.replace(\"a1b22\", \"[0-9]+\", \"#\") if print(\"dbg\", 1)",
        "data.p.x", "{}", "\"a#b#\""},
+      {"v0 syntax and literals",
+       "package p\nimport future.keywords.in\ndeny[msg] {\n  c := input.cs[_]  # comment\n"
+       "  not startswith(c, \"ok\")\n  msg := sprintf(\"bad %s\", [c])\n}\n"
+       "f(x) = y { y := x + 1 }\nx := [count(deny), f(1), {\"a\": 1,}[\"a\"], count(set())]",
+       "data.p.x", R"({"cs":["ok1","no"]})", "[1,2,1,0]"},
       {"data package object", "package p\na := 1\nb if false", "data.p", "{}", R"({"a":1})"},
       {"raw string and escapes", "package p\nx := [`a\\b`, \"\\u00e9\\n\"]", "data.p.x", "{}",
        R"(["a\\b","é\n"])"},
