@@ -215,6 +215,30 @@ Opt ReplaceN(const Args& a) {
   return Json(out);
 }
 
+template <int Op>
+Opt Bits(const Args& a) {
+  if (!a[0].is_number_integer() || !a[1].is_number_integer()) return std::nullopt;
+  int64_t x = a[0].get<int64_t>(), y = a[1].get<int64_t>();
+  switch (Op) {
+    case 0:
+      return Json(x & y);
+    case 1:
+      return Json(x | y);
+    case 2:
+      return Json(x ^ y);
+    case 3:
+      return y >= 0 && y < 63 ? Opt(Json(static_cast<int64_t>(static_cast<uint64_t>(x) << y)))
+                              : std::nullopt;
+    default:
+      return y >= 0 && y < 64 ? Opt(Json(x >> y)) : std::nullopt;
+  }
+}
+
+Opt BitsNegate(const Args& a) {
+  if (!a[0].is_number_integer()) return std::nullopt;
+  return Json(~a[0].get<int64_t>());
+}
+
 Opt EmptySet(const Args&) { return Json::array(); }
 
 }  // namespace
@@ -230,6 +254,12 @@ const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins() {
       {"base64url.encode_no_pad", {1, Base64UrlEnc}},
       {"print", {-1, Print}},
       {"set", {0, EmptySet}},
+      {"bits.and", {2, Bits<0>}},
+      {"bits.negate", {1, BitsNegate}},
+      {"bits.or", {2, Bits<1>}},
+      {"bits.xor", {2, Bits<2>}},
+      {"bits.lsh", {2, Bits<3>}},
+      {"bits.rsh", {2, Bits<4>}},
       {"regex.replace", {3, RegexReplace}},
       {"strings.replace_n", {2, ReplaceN}},
       {"glob.match", {3, GlobMatch}},

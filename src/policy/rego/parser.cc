@@ -480,7 +480,7 @@ class Parser {
         } else if (tok.text == "null") {
           Advance();
           t->value = nullptr;
-        } else if (IsKeyword(tok.text)) {
+        } else if (IsKeyword(tok.text) && tok.text != "contains") {  // contains() builtin
           return Fail("unexpected keyword '" + tok.text + "'");
         } else {
           t->kind = TermKind::kVar;

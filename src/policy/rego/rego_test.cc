@@ -219,6 +219,37 @@ TEST(RegoTestdata, LegacyExamplePolicies) {
   EXPECT_EQ(*v, Json("256"));
 }
 
+// The Kata agent policy embedded in the initdata fixture (genpolicy output, evaluated per
+// request as data.agent_policy.<RequestName>).
+TEST(RegoTestdata, KataAgentPolicyFromInitData) {
+  std::string toml = Read(COCOON_TESTDATA_DIR "/initdata/init-data-with-policy.toml");
+  const std::string open = "\"policy.rego\" = '''";
+  size_t a = toml.find(open);
+  ASSERT_NE(a, std::string::npos);
+  a += open.size();
+  size_t b = toml.find("'''", a);
+  ASSERT_NE(b, std::string::npos);
+  auto p = NewRegoEngine()->Compile("agent.rego", toml.substr(a, b - a));
+  ASSERT_TRUE(p) << p.error().message();
+  auto query = [&](const char* rule, const Json& input) {
+    auto r = (*p)->Query(std::string("data.agent_policy.") + rule, input, Json::object());
+    EXPECT_TRUE(r) << rule << ": " << r.error().message();
+    return r ? *r : Json();
+  };
+  EXPECT_EQ(query("GuestDetailsRequest", Json::object()), Json(true));
+  std::string ok_path = "/run/kata-containers/shared/containers/" + std::string(64, 'a') + "-" +
+                        std::string(16, 'b') + "-resolv.conf";
+  EXPECT_EQ(query("CopyFileRequest", {{"path", ok_path}}), Json(true));
+  EXPECT_EQ(query("CopyFileRequest", {{"path", "/etc/../passwd"}}), Json(false));
+  EXPECT_EQ(query("CreateSandboxRequest", {{"guest_hook_path", ""},
+                                           {"kernel_modules", Json::array()},
+                                           {"sandbox_pidns", false},
+                                           {"storages", Json::array()}}),
+            Json(true));
+  EXPECT_EQ(query("ExecProcessRequest", {{"container_id", "x"}, {"process", {{"Args", {"ls"}}}}}),
+            Json(false));
+}
+
 TEST(RegoTestdata, ConcurrentQueriesOnOneCompiledPolicy) {
   auto p = Load("policy-engine/policy_1.rego");
   ASSERT_TRUE(p);
