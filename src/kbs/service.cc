@@ -8,6 +8,7 @@
 #include "base/logging.h"
 #include "kbs/errors.h"
 #include "policy/builtin.h"
+#include "policy/rego_engine.h"
 
 namespace cocoon::kbs {
 
@@ -95,7 +96,7 @@ Result<std::unique_ptr<KbsService>> KbsService::Create(const KbsConfig& config,
   trust.trusted_keys.push_back(s->as_->issuer().public_key());
   s->token_verifier_ = std::make_unique<attestation::TokenVerifier>(std::move(trust));
   ASSIGN_OR_RETURN(s->admin_, AdminAuthorizer::Create(config.admin));
-  s->engine_ = policy::NewBuiltinEngine();
+  s->engine_ = policy::NewRegoEngine();  // uploads; the configured built-in stays until one
   ASSIGN_OR_RETURN(s->resource_policy_,
                    policy::BuiltinResourcePolicy(config.policy_engine.builtin));
   TRY(s->LoadStoredPolicies());

@@ -291,14 +291,53 @@ TEST_F(KbsServiceTest, UnknownResourceAndPathTraversal) {
   ExpectKbsError(kbs->Handle(Req("GET", "/other")), 404, "InvalidRequestPath", "");
 }
 
-TEST_F(KbsServiceTest, ResourcePolicyUploadAnswersClearlyUntilRego) {
-  auto kbs = Make();
-  std::string body = Json{{"policy", base::Base64UrlEncode(std::string("package policy"))}}.dump();
-  ExpectKbsError(kbs->Handle(Req("POST", "/kbs/v0/resource-policy", body)), 401,
-                 "PolicyEngineError", "no Rego engine");
+// Rego uploads run on cocoon's interpreter: Trustee's own policies, and the old policy stays
+// when a new one does not compile.
+TEST_F(KbsServiceTest, RegoResourcePolicyUploadReplacesTheBuiltin) {
+  auto kbs = Make("allow_all");
+  std::string cookie = AttestWithVector(*kbs);
+  kbs->Handle(Req("POST", "/kbs/v0/resource/default/key/1", "s"));
+  auto upload = [&](const std::string& text) {
+    return kbs->Handle(Req("POST", "/kbs/v0/resource-policy",
+                           Json{{"policy", base::Base64UrlEncode(text)}}.dump()));
+  };
+  ExpectKbsError(upload("package policy\nallow if {"), 401, "PolicyEngineError",
+                 "resource-policy:2:");
+  EXPECT_EQ(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)).status, 200);
+  // Trustee's default.rego denies the sample TEE.
+  std::ifstream f(COCOON_TESTDATA_DIR "/policy/kbs-resource/default.rego");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  ASSERT_EQ(upload(ss.str()).status, 200);
+  ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)), 401,
+                 "PolicyDeny", "Access denied by policy");
+  // A policy keyed on the resource path.
+  ASSERT_EQ(upload("package policy\nimport rego.v1\ndefault allow := false\n"
+                   "allow if data[\"resource-path\"][2] == \"1\"")
+                .status,
+            200);
+  EXPECT_EQ(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)).status, 200);
   auto list = kbs->Handle(Req("GET", "/kbs/v0/resource-policy"));
   EXPECT_EQ(list.status, 200);
   EXPECT_EQ(list.body, R"(["resource-policy"])");
+}
+
+TEST_F(KbsServiceTest, RegoAttestationPolicyDrivesTheEar) {
+  auto kbs = Make();
+  std::string rego =
+      "package policy\nimport rego.v1\n"
+      "trust_claims := {\"hardware\": 2, \"executables\": 3, \"configuration\": 2} if "
+      "input.sample.svn == \"1\"\n";
+  auto r = kbs->Handle(Req(
+      "POST", "/kbs/v0/attestation-policy",
+      Json{{"type", "rego"}, {"policy_id", "default_cpu"}, {"policy", base::Base64UrlEncode(rego)}}
+          .dump()));
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string cookie = AttestWithVector(*kbs);
+  std::string token =
+      (*base::ParseJson(kbs->Handle(Req("POST", "/kbs/v0/attest", "{}", cookie)).body))["token"];
+  Json claims = *base::ParseJson(jose::ParseCompact(token)->payload);
+  EXPECT_EQ(claims["submods"]["cpu0"]["ear.status"], "affirming");
 }
 
 TEST_F(KbsServiceTest, ReferenceValuesFeedTheEarPolicy) {
