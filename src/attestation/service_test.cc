@@ -2,22 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "base/encoding.h"
 #include "jose/jws.h"
 #include "tee/sample/sample.h"
+#include "testutil/testdata.h"
 
 namespace cocoon::attestation {
 namespace {
 
-Json Vector() {
-  std::ifstream f(COCOON_TESTDATA_DIR "/sample/rcar-sample-synthetic-vector.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return *base::ParseJson(ss.str());
-}
+Json Vector() { return testutil::TestdataJson("sample/rcar-sample-synthetic-vector.json"); }
 
 class AttestationServiceTest : public ::testing::Test {
  protected:

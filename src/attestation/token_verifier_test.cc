@@ -2,22 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "attestation/ear.h"
 #include "jose/jwk.h"
 #include "jose/jwt.h"
+#include "testutil/testdata.h"
 
 namespace cocoon::attestation {
 namespace {
 
-std::string Read(const std::string& rel) {
-  std::ifstream f(std::string(COCOON_TESTDATA_DIR) + "/" + rel);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+std::string Read(const std::string& rel) { return testutil::ReadTestdata(rel); }
 
 struct Fixture {
   std::string token;

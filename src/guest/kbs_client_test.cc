@@ -5,11 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "net/http_server.h"
 #include "tee/sample/sample.h"
+#include "testutil/testdata.h"
 
 namespace cocoon::guest {
 namespace {
@@ -35,12 +34,7 @@ TEST(TeeKeyType, Names) {
   EXPECT_EQ(ParseTeeKeyType("dsa").error().code(), Code::kInvalidArgument);
 }
 
-Json Vector() {
-  std::ifstream f(COCOON_TESTDATA_DIR "/sample/rcar-sample-synthetic-vector.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return *base::ParseJson(ss.str());
-}
+Json Vector() { return testutil::TestdataJson("sample/rcar-sample-synthetic-vector.json"); }
 
 // Serves the vector's challenge, a token, and the recorded JWE; records what the client sent.
 struct ReplayServer {

@@ -14,16 +14,12 @@
 #include "jose/jwt.h"
 #include "policy/builtin.h"
 #include "tee/sample/sample.h"
+#include "testutil/testdata.h"
 
 namespace cocoon::kbs {
 namespace {
 
-Json LoadJson(const std::string& rel) {
-  std::ifstream f(std::string(COCOON_TESTDATA_DIR) + "/" + rel);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return *base::ParseJson(ss.str());
-}
+Json LoadJson(const std::string& rel) { return testutil::TestdataJson(rel); }
 
 class KbsServiceTest : public ::testing::Test {
  protected:

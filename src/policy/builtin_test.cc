@@ -2,18 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+
+#include "testutil/testdata.h"
 
 namespace cocoon::policy {
 namespace {
 
-Json LoadToken() {
-  std::ifstream f(COCOON_TESTDATA_DIR "/token/synthetic-ear-token.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return *base::ParseJson(ss.str());
-}
+Json LoadToken() { return testutil::TestdataJson("token/synthetic-ear-token.json"); }
 
 Json ResourceData(std::string plugin = "resource") {
   return {

@@ -8,18 +8,7 @@
 
 namespace cocoon::crypto::internal {
 
-std::string_view CurveName(KeyType curve) {
-  switch (curve) {
-    case KeyType::kEcP256:
-      return "P-256";
-    case KeyType::kEcP384:
-      return "P-384";
-    case KeyType::kEcP521:
-      return "P-521";
-    default:
-      return "";
-  }
-}
+std::string_view CurveName(KeyType curve) { return IsEc(curve) ? KeyTypeName(curve) : ""; }
 
 size_t CoordinateSize(KeyType curve) {
   switch (curve) {

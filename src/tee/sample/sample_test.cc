@@ -2,20 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "base/encoding.h"
+#include "testutil/testdata.h"
 
 namespace cocoon::tee::sample {
 namespace {
 
-Json LoadVector() {
-  std::ifstream f(COCOON_TESTDATA_DIR "/sample/rcar-sample-synthetic-vector.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return *base::ParseJson(ss.str());
-}
+Json LoadVector() { return testutil::TestdataJson("sample/rcar-sample-synthetic-vector.json"); }
 
 TEST(SampleVerifier, AcceptsTrusteeVectorEvidence) {
   Json v = LoadVector();
