@@ -29,4 +29,19 @@ inline constexpr size_t kMaxSessions = 1'000'000;
 // Admin ACLs run std::regex (backtracking, recursion per input char) over the request URI.
 inline constexpr size_t kAdminUriMaxBytes = 2048;
 
+// Images (registry, ocicrypt, signatures, unpack)
+inline constexpr size_t kManifestMaxBytes = 4 * 1024 * 1024;      // containerd's manifest limit
+inline constexpr size_t kImageConfigMaxBytes = 8 * 1024 * 1024;
+inline constexpr uint64_t kLayerMaxBytes = 16ULL * 1024 * 1024 * 1024;  // one compressed blob
+inline constexpr uint64_t kUnpackedLayerMaxBytes = 64ULL * 1024 * 1024 * 1024;
+inline constexpr uint64_t kDecompressionMaxRatio = 1024;  // unpacked bytes per compressed byte
+inline constexpr size_t kTarMaxEntries = 1'000'000;
+inline constexpr size_t kTarPathMaxBytes = 4096;       // PATH_MAX
+inline constexpr size_t kTarXattrMaxBytes = 64 * 1024;  // XATTR_SIZE_MAX
+inline constexpr size_t kSignatureMaxBytes = 4 * 1024 * 1024;  // containers/image's limit
+inline constexpr size_t kSignaturesPerImageMax = 128;
+inline constexpr size_t kPolicyJsonMaxBytes = 1024 * 1024;
+inline constexpr size_t kAuthTokenMaxBytes = 1024 * 1024;
+inline constexpr int kRegistryRetries = 5;
+
 }  // namespace cocoon::limits
