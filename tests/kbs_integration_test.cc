@@ -145,6 +145,55 @@ TEST(KbsIntegration, UnknownResourceAndDenyingPolicyAreClearErrors) {
   EXPECT_NE(denied.err.find("Access denied by policy"), std::string::npos) << denied.err;
 }
 
+// The sample TEE appraises as "contraindicated" until its reference values are registered; the
+// `affirming` resource policy turns that into the secret being withheld or released.
+TEST(KbsIntegration, ReferenceValuesDecideTheAppraisal) {
+  KbsFixture kbs({.policy = "affirming"});
+  ASSERT_EQ(kbs.Cocoon({"set-resource", "default/key/1", "--value", "rv-gated"}, true).exit_code,
+            0);
+  auto denied = kbs.Cocoon({"get-resource", "kbs:///default/key/1"});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("Access denied by policy"), std::string::npos) << denied.err;
+
+  for (auto [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"launch_digest", R"(["abcde"])"},
+                                                        {"svn", R"(["1"])"},
+                                                        {"major_version", "1"},
+                                                        {"minimum_minor_version", "0"}}) {
+    auto set =
+        kbs.Cocoon({"set-reference-value", name, value, "--expires", "2999-01-01T00:00:00Z"}, true);
+    ASSERT_EQ(set.exit_code, 0) << set.err;
+  }
+  auto list = kbs.Cocoon({"list-reference-values"}, true);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  auto parsed = base::ParseJson(list.out);
+  ASSERT_TRUE(parsed.has_value()) << list.out;
+  const Json& records = *parsed;
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0]["name"], "launch_digest");
+  EXPECT_EQ(records[0]["expiration"], "2999-01-01T00:00:00Z");
+  EXPECT_EQ(records[0]["expired"], false);
+  auto one = kbs.Cocoon({"get-reference-value", "svn"}, true);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(one.out, "[\"1\"]\n");
+
+  auto allowed = kbs.Cocoon({"get-resource", "kbs:///default/key/1"});
+  ASSERT_EQ(allowed.exit_code, 0) << allowed.err;
+  EXPECT_EQ(allowed.out, "rv-gated");
+
+  ASSERT_EQ(kbs.Cocoon({"delete-reference-value", "svn"}, true).exit_code, 0);
+  auto gone = kbs.Cocoon({"delete-reference-value", "svn"}, true);
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("not found"), std::string::npos) << gone.err;
+  auto denied_again = kbs.Cocoon({"get-resource", "kbs:///default/key/1"});
+  EXPECT_EQ(denied_again.exit_code, 1) << denied_again.out;
+
+  auto past = kbs.Cocoon(
+      {"set-reference-value", "svn", R"(["1"])", "--expires", "2001-01-01T00:00:00Z"}, true);
+  EXPECT_EQ(past.exit_code, 1);
+  EXPECT_NE(past.err.find("in the past"), std::string::npos) << past.err;
+}
+
 TEST(KbsIntegration, AdminCallsNeedAValidToken) {
   KbsFixture kbs;
   net::HttpClient http;

@@ -151,15 +151,54 @@ void AddKbsCommands(CLI::App& app, int* exit_code) {
                                  "Register a sample reference value: NAME VALUE (JSON)");
   auto rv_name = std::make_shared<std::string>();
   auto rv_value = std::make_shared<std::string>();
+  auto rv_expires = std::make_shared<std::string>();
   rv->add_option("name", *rv_name)->required();
   rv->add_option("value", *rv_value, "JSON value, e.g. '[\"1\"]'")->required();
+  rv->add_option("--expires", *rv_expires,
+                 "RFC 3339 time after which policies no longer see the value (default: 12 "
+                 "months)");
   AddCommon(rv, flags.get(), true);
-  rv->callback([flags, rv_name, rv_value, exit_code] {
+  rv->callback([flags, rv_name, rv_value, rv_expires, exit_code] {
     auto admin = MakeAdmin(*flags);
     if (!admin) return void(*exit_code = Fail(admin.error()));
-    if (auto st = admin->SetSampleReferenceValue(*rv_name, *rv_value); !st) {
+    if (auto st = admin->SetSampleReferenceValue(*rv_name, *rv_value, *rv_expires); !st) {
       *exit_code = Fail(st.error());
     }
+  });
+
+  auto* lrv = kbs->add_subcommand(
+      "list-reference-values",
+      "Print every reference value as JSON: name, value, expiration and whether it expired");
+  AddCommon(lrv, flags.get(), true);
+  lrv->callback([flags, exit_code] {
+    auto admin = MakeAdmin(*flags);
+    if (!admin) return void(*exit_code = Fail(admin.error()));
+    auto list = admin->ListReferenceValues();
+    if (!list) return void(*exit_code = Fail(list.error()));
+    std::cout << list->dump(2) << "\n";
+  });
+
+  auto* grv = kbs->add_subcommand("get-reference-value",
+                                  "Print one reference value (null when absent or expired)");
+  auto grv_name = std::make_shared<std::string>();
+  grv->add_option("name", *grv_name)->required();
+  AddCommon(grv, flags.get(), true);
+  grv->callback([flags, grv_name, exit_code] {
+    auto admin = MakeAdmin(*flags);
+    if (!admin) return void(*exit_code = Fail(admin.error()));
+    auto value = admin->GetReferenceValue(*grv_name);
+    if (!value) return void(*exit_code = Fail(value.error()));
+    std::cout << value->dump() << "\n";
+  });
+
+  auto* drv = kbs->add_subcommand("delete-reference-value", "Remove a reference value");
+  auto drv_name = std::make_shared<std::string>();
+  drv->add_option("name", *drv_name)->required();
+  AddCommon(drv, flags.get(), true);
+  drv->callback([flags, drv_name, exit_code] {
+    auto admin = MakeAdmin(*flags);
+    if (!admin) return void(*exit_code = Fail(admin.error()));
+    if (auto st = admin->DeleteReferenceValue(*drv_name); !st) *exit_code = Fail(st.error());
   });
 }
 

@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "base/jcs.h"
-#include "policy/builtin.h"
+#include "policy/defaults.h"
 
 namespace cocoon::attestation {
 
@@ -26,13 +26,12 @@ void AttestationService::SetPolicy(const std::string& id,
   policies_[id] = std::move(policy);
 }
 
-std::shared_ptr<const policy::Policy> AttestationService::PolicyFor(
+Result<std::shared_ptr<const policy::Policy>> AttestationService::PolicyFor(
     const std::string& tee_class) const {
   std::shared_lock lock(mu_);
   auto it = policies_.find("default_" + tee_class);
   if (it != policies_.end()) return it->second;
-  static const auto kBuiltin = policy::BuiltinEarPolicy();
-  return kBuiltin;
+  return policy::DefaultEarPolicy();
 }
 
 namespace {
@@ -76,7 +75,7 @@ Result<EarSubmod> AttestationService::Appraise(const tee::TeeClaims& tc, const J
   }
   annotated[tc.tee] = std::move(tee_claims);
 
-  auto policy = PolicyFor(tc.tee_class);
+  ASSIGN_OR_RETURN(auto policy, PolicyFor(tc.tee_class));
   ASSIGN_OR_RETURN(Json trust, policy->Query("data.policy.trust_claims", annotated, Json::object(),
                                              reference_values_));
   ASSIGN_OR_RETURN(Json vector, CheckTrustClaims(trust));

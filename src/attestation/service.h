@@ -43,7 +43,7 @@ class AttestationService {
  private:
   Result<EarSubmod> Appraise(const tee::TeeClaims& tc, const Json& runtime_data,
                              const std::optional<InitDataDigest>& init, size_t index) const;
-  std::shared_ptr<const policy::Policy> PolicyFor(const std::string& tee_class) const;
+  Result<std::shared_ptr<const policy::Policy>> PolicyFor(const std::string& tee_class) const;
 
   const tee::VerifierRegistry* verifiers_;
   EarIssuer issuer_;

@@ -53,14 +53,20 @@ Result<net::Headers> AdminClient::AuthHeaders() {
   return h;
 }
 
-Status AdminClient::Call(std::string_view method, std::string_view route, std::string_view body,
-                         std::string_view content_type) {
+Result<std::string> AdminClient::CallForBody(std::string_view method, std::string_view route,
+                                             std::string_view body, std::string_view content_type) {
   ASSIGN_OR_RETURN(net::Headers h, AuthHeaders());
   if (!content_type.empty()) h.Set("content-type", std::string(content_type));
   std::string url = options_.url + "/kbs/v0/" + std::string(route);
   ASSIGN_OR_RETURN(auto resp, http_.Send(method, url, h, body));
   if (resp.status != 200)
     return std::unexpected(net::ErrorFromReply(resp.status, resp.body, route));
+  return std::move(resp.body);
+}
+
+Status AdminClient::Call(std::string_view method, std::string_view route, std::string_view body,
+                         std::string_view content_type) {
+  TRY(CallForBody(method, route, body, content_type));
   return Ok();
 }
 
@@ -86,13 +92,31 @@ Status AdminClient::SetReferenceValue(std::string_view message) {
   return Call("POST", "reference-value", message, "application/json");
 }
 
-Status AdminClient::SetSampleReferenceValue(std::string_view name, const std::string& value_json) {
-  ASSIGN_OR_RETURN(Json value, base::ParseJson(value_json));
-  Json payload = {{std::string(name), value}};
+Status AdminClient::SetSampleReferenceValue(std::string_view name, const std::string& value_json,
+                                            std::string_view expiration) {
+  auto value = base::ParseJson(value_json);
+  if (!value) return std::unexpected(value.error().WithContext("reference value"));
+  Json payload = {{std::string(name), *value}};
   Json msg = {{"version", "0.1.0"},
               {"type", "sample"},
               {"payload", base::Base64Encode(base::DumpJson(payload))}};
+  if (!expiration.empty()) msg["expiration"] = std::string(expiration);
   return SetReferenceValue(base::DumpJson(msg));
+}
+
+Result<Json> AdminClient::ListReferenceValues() {
+  ASSIGN_OR_RETURN(std::string body, CallForBody("GET", "reference-value", "", ""));
+  return base::ParseJson(body);
+}
+
+Result<Json> AdminClient::GetReferenceValue(std::string_view name) {
+  ASSIGN_OR_RETURN(std::string body,
+                   CallForBody("GET", "reference-value/" + std::string(name), "", ""));
+  return base::ParseJson(body);
+}
+
+Status AdminClient::DeleteReferenceValue(std::string_view name) {
+  return Call("DELETE", "reference-value/" + std::string(name), "", "");
 }
 
 }  // namespace cocoon::kbs

@@ -9,6 +9,7 @@
 
 #include "base/bytes.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "crypto/keys.h"
 #include "net/http_client.h"
 
@@ -35,12 +36,21 @@ class AdminClient {
   Status SetAttestationPolicy(std::string_view policy_id, std::string_view rego_text);
   Status SetReferenceValue(std::string_view rvps_message_json);
   // {"version":"0.1.0","type":"sample","payload":base64({name:value})}
-  Status SetSampleReferenceValue(std::string_view name, const std::string& value_json);
+  // `expiration` (RFC 3339) empty => the KBS default (12 months).
+  Status SetSampleReferenceValue(std::string_view name, const std::string& value_json,
+                                 std::string_view expiration = {});
+  // Every record [{"version","name","expiration","value","expired"}] (cocoon extension).
+  Result<Json> ListReferenceValues();
+  // The value only, as Trustee's GET returns it (null when absent or expired).
+  Result<Json> GetReferenceValue(std::string_view name);
+  Status DeleteReferenceValue(std::string_view name);
 
  private:
   Result<net::Headers> AuthHeaders();
   Status Call(std::string_view method, std::string_view route, std::string_view body,
               std::string_view content_type);
+  Result<std::string> CallForBody(std::string_view method, std::string_view route,
+                                  std::string_view body, std::string_view content_type);
   AdminClientOptions options_;
   net::HttpClient http_;
 };

@@ -317,9 +317,10 @@ Status ParsePolicyEngine(const TomlTable& t, PolicyEngineConfig& c) {
   t.WarnUnknown({"builtin", "policy_path"});
   t.WarnIgnored("policy_path", "the resource policy lives in storage (set it via the admin API)");
   TRY(t.Read("builtin", c.builtin));
-  if (c.builtin != "default" && c.builtin != "allow_all" && c.builtin != "deny_all") {
+  if (c.builtin != "default" && c.builtin != "allow_all" && c.builtin != "deny_all" &&
+      c.builtin != "affirming") {
     return t.ErrorAt(Code::kInvalidArgument, "builtin",
-                     "\"" + c.builtin + "\" is not one of default, allow_all, deny_all");
+                     "\"" + c.builtin + "\" is not one of default, allow_all, deny_all, affirming");
   }
   return Ok();
 }

@@ -2,11 +2,14 @@
 // "sample" extractor and stores Trustee-shaped ReferenceValue records in the KV store.
 #include "kbs/rvps.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <utility>
 
 #include "base/encoding.h"
+#include "base/logging.h"
+#include "base/time.h"
 
 namespace cocoon::kbs {
 namespace {
@@ -14,21 +17,24 @@ namespace {
 constexpr std::string_view kNamespace = "reference_value";
 constexpr std::string_view kVersion = "0.1.0";
 
-// now + 12 months in UTC as "%Y-%m-%dT%H:%M:%SZ"; a day past the month's end is clamped to the
-// last day (chrono's checked_add_months, which Trustee uses).
-std::string Expiration(int64_t now) {
+// now + 12 months in UTC; a day past the month's end is clamped to the last day (chrono's
+// checked_add_months, which Trustee uses).
+int64_t DefaultExpiration(int64_t now) {
   using namespace std::chrono;
   const sys_seconds t{seconds{now}};
   const sys_days day = floor<days>(t);
-  const hh_mm_ss<seconds> tod{t - day};
   year_month_day ymd = year_month_day{day} + years{1};
   if (!ymd.ok()) ymd = year_month_day_last{ymd.year(), month_day_last{ymd.month()}};
-  char out[48];
-  std::snprintf(out, sizeof(out), "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                static_cast<int>(tod.seconds().count()));
-  return out;
+  return (sys_days{ymd} + (t - day)).time_since_epoch().count();
+}
+
+// A record whose "expiration" is missing or unreadable counts as expired (fail closed).
+bool Expired(const Json& record, int64_t now) {
+  const Json* e =
+      record.is_object() && record.contains("expiration") ? &record["expiration"] : nullptr;
+  if (e == nullptr || !e->is_string()) return true;
+  auto at = base::ParseRfc3339(e->get<std::string>());
+  return !at || *at <= now;
 }
 
 // The "sample" extractor: payload = standard base64 of a JSON object {name: value}.
@@ -71,7 +77,15 @@ Result<std::vector<std::string>> ReferenceValueStore::Register(std::string_view 
     return InvalidArgument("unsupported reference value type " + type + " (supported: sample)");
   }
   ASSIGN_OR_RETURN(Json values, ExtractSample(payload));
-  const std::string expiration = Expiration(now);
+  int64_t expires = DefaultExpiration(now);
+  if (message.contains("expiration")) {
+    ASSIGN_OR_RETURN(std::string text, base::GetString(message, "expiration"));
+    auto at = base::ParseRfc3339(text);
+    if (!at) return std::unexpected(at.error().WithContext("RVPS message expiration"));
+    if (*at <= now) return InvalidArgument("RVPS message expiration " + text + " is in the past");
+    expires = *at;
+  }
+  const std::string expiration = base::FormatRfc3339(expires);
   std::vector<std::string> names;
   for (const auto& [name, value] : values.items()) {
     TRY(store_->Set(kNamespace, name, AsBytes(Record(name, expiration, value))));
@@ -90,15 +104,40 @@ Result<Json> ReferenceValueStore::Get(std::string_view name) const {
   return std::move(*record);
 }
 
-Result<Json> ReferenceValueStore::Query(std::string_view name) const {
+Result<Json> ReferenceValueStore::Query(std::string_view name, int64_t now) const {
   auto record = Get(name);
   if (!record && record.error().code() == Code::kNotFound) return Json(nullptr);
   if (!record) return std::unexpected(record.error());
+  if (Expired(*record, now)) {
+    LOG_WARN("reference value {} expired at {}; policies see it as absent", name,
+             (*record).value("expiration", std::string("?")));
+    return Json(nullptr);
+  }
   return std::move((*record)["value"]);
 }
 
 Result<std::vector<std::string>> ReferenceValueStore::List() const {
   return store_->List(kNamespace);
+}
+
+Result<Json> ReferenceValueStore::ListRecords(int64_t now) const {
+  ASSIGN_OR_RETURN(std::vector<std::string> names, List());
+  std::sort(names.begin(), names.end());
+  Json out = Json::array();
+  for (const auto& name : names) {
+    auto record = Get(name);
+    if (!record && record.error().code() == Code::kNotFound) continue;  // deleted meanwhile
+    if (!record) return std::unexpected(record.error());
+    (*record)["expired"] = Expired(*record, now);
+    out.push_back(std::move(*record));
+  }
+  return out;
+}
+
+Status ReferenceValueStore::Delete(std::string_view name) {
+  ASSIGN_OR_RETURN(bool existed, store_->Delete(kNamespace, name));
+  if (!existed) return NotFound("reference value " + std::string(name) + " not found");
+  return Ok();
 }
 
 }  // namespace cocoon::kbs

@@ -47,7 +47,7 @@ TEST_F(RvpsTest, RegistersTrusteeSampleMessage) {
     EXPECT_EQ(*record, expected) << name;
   }
   for (const auto& [query, expected] : fixture["query_examples"].items()) {
-    auto value = rvps_.Query(query.substr(query.rfind('/') + 1));
+    auto value = rvps_.Query(query.substr(query.rfind('/') + 1), k2026Aug21);
     ASSERT_TRUE(value.has_value());
     EXPECT_EQ(*value, expected) << query;
   }
@@ -116,7 +116,7 @@ TEST_F(RvpsTest, ExpirationIsTwelveMonthsLaterClampedToMonthEnd) {
 }
 
 TEST_F(RvpsTest, AbsentValues) {
-  auto value = rvps_.Query("missing");
+  auto value = rvps_.Query("missing", k2026Aug21);
   ASSERT_TRUE(value.has_value());
   EXPECT_TRUE(value->is_null());
   EXPECT_EQ(rvps_.Get("missing").error().code(), Code::kNotFound);
@@ -125,9 +125,59 @@ TEST_F(RvpsTest, AbsentValues) {
 TEST_F(RvpsTest, RegisterOverwrites) {
   ASSERT_TRUE(rvps_.Register(SampleMessage({{"svn", 1}}), k2026Aug21));
   ASSERT_TRUE(rvps_.Register(SampleMessage({{"svn", 2}}), k2026Aug21));
-  auto value = rvps_.Query("svn");
+  auto value = rvps_.Query("svn", k2026Aug21);
   ASSERT_TRUE(value.has_value());
   EXPECT_EQ(*value, 2);
+}
+
+TEST_F(RvpsTest, ExpiredValuesReadAsAbsent) {
+  Json message = Json::parse(SampleMessage({{"svn", Json::array({"1"})}}));
+  message["expiration"] = "2026-08-22T00:00:00Z";
+  ASSERT_TRUE(rvps_.Register(base::DumpJson(message), k2026Aug21));
+  auto record = rvps_.Get("svn");
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ((*record)["expiration"], "2026-08-22T00:00:00Z");
+  const int64_t day = 86400;
+  EXPECT_EQ(*rvps_.Query("svn", k2026Aug21 + day - 1), Json::array({"1"}));
+  EXPECT_TRUE(rvps_.Query("svn", k2026Aug21 + day)->is_null());  // expired at that instant
+  auto list = rvps_.ListRecords(k2026Aug21 + day);
+  ASSERT_TRUE(list.has_value());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0]["name"], "svn");
+  EXPECT_EQ((*list)[0]["expired"], true);
+  EXPECT_EQ((*rvps_.ListRecords(k2026Aug21))[0]["expired"], false);
+}
+
+TEST_F(RvpsTest, ExpirationMustBeFutureRfc3339) {
+  Json message = Json::parse(SampleMessage({{"svn", 1}}));
+  for (const char* bad : {"2026-08-20T00:00:00Z", "2026-08-21T00:00:00Z", "tomorrow"}) {
+    message["expiration"] = bad;
+    auto r = rvps_.Register(base::DumpJson(message), k2026Aug21);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code(), Code::kInvalidArgument) << bad;
+  }
+  message["expiration"] = 5;
+  EXPECT_EQ(rvps_.Register(base::DumpJson(message), k2026Aug21).error().code(),
+            Code::kInvalidArgument);
+  EXPECT_TRUE(rvps_.List()->empty());
+}
+
+TEST_F(RvpsTest, CorruptExpirationFailsClosed) {
+  ASSERT_TRUE(kv_->Set("reference_value", "svn",
+                       AsBytes(std::string(R"({"version":"0.1.0","name":"svn","value":1})"))));
+  EXPECT_TRUE(rvps_.Query("svn", k2026Aug21)->is_null());
+}
+
+TEST_F(RvpsTest, ListsSortedAndDeletes) {
+  ASSERT_TRUE(rvps_.Register(SampleMessage({{"b", 2}, {"a", 1}}), k2026Aug21));
+  auto list = rvps_.ListRecords(k2026Aug21);
+  ASSERT_TRUE(list.has_value());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0]["name"], "a");
+  EXPECT_EQ((*list)[1]["value"], 2);
+  ASSERT_TRUE(rvps_.Delete("a"));
+  EXPECT_EQ(rvps_.Delete("a").error().code(), Code::kNotFound);
+  EXPECT_EQ(rvps_.ListRecords(k2026Aug21)->size(), 1u);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include "base/file.h"
 #include "base/logging.h"
 #include "kbs/errors.h"
-#include "policy/builtin.h"
+#include "policy/defaults.h"
 #include "policy/rego_engine.h"
 
 namespace cocoon::kbs {
@@ -86,8 +86,8 @@ Result<std::unique_ptr<KbsService>> KbsService::Create(const KbsConfig& config,
 
   ASSIGN_OR_RETURN(attestation::EarIssuer issuer, MakeIssuer(config.attestation_service));
   ReferenceValueStore* rvps = s->rvps_.get();
-  auto lookup = [rvps](std::string_view id) {
-    auto v = rvps->Query(id);
+  auto lookup = [rvps, clock = s->clock_](std::string_view id) {
+    auto v = rvps->Query(id, clock());
     return v ? *v : Json(nullptr);
   };
   s->as_ = std::make_unique<attestation::AttestationService>(verifiers, std::move(issuer), lookup);
@@ -96,9 +96,10 @@ Result<std::unique_ptr<KbsService>> KbsService::Create(const KbsConfig& config,
   trust.trusted_keys.push_back(s->as_->issuer().public_key());
   s->token_verifier_ = std::make_unique<attestation::TokenVerifier>(std::move(trust));
   ASSIGN_OR_RETURN(s->admin_, AdminAuthorizer::Create(config.admin));
-  s->engine_ = policy::NewRegoEngine();  // uploads; the configured built-in stays until one
+  s->engine_ = policy::NewRegoEngine();
+  // The configured default (embedded Rego) serves until a policy is uploaded or stored.
   ASSIGN_OR_RETURN(s->resource_policy_,
-                   policy::BuiltinResourcePolicy(config.policy_engine.builtin));
+                   policy::DefaultResourcePolicy(config.policy_engine.builtin));
   TRY(s->LoadStoredPolicies());
   return s;
 }
@@ -204,7 +205,16 @@ net::HttpResponse KbsService::ReferenceValue(const net::HttpRequest& req,
   }
   std::string id;
   for (const auto& p : path) id += (id.empty() ? "" : "/") + p;
-  auto value = rvps_->Query(id);
+  if (req.method == "DELETE") {
+    if (auto st = rvps_->Delete(id); !st) return ErrorResponse(KbsError::kRvpsError, st.error());
+    return net::HttpResponse::Json(200, "");
+  }
+  if (id.empty()) {  // cocoon extension: GET /kbs/v0/reference-value lists every record
+    auto records = rvps_->ListRecords(clock_());
+    if (!records) return ErrorResponse(KbsError::kRvpsError, records.error());
+    return net::HttpResponse::Json(200, base::DumpJson(*records));
+  }
+  auto value = rvps_->Query(id, clock_());
   if (!value) return ErrorResponse(KbsError::kRvpsError, value.error());
   return net::HttpResponse::Json(200, base::DumpJson(*value));
 }
@@ -235,7 +245,7 @@ net::HttpResponse KbsService::Route(const net::HttpRequest& req, std::string* la
   }
   bool admin_route = (plugin == "attestation-policy" && m == "POST") ||
                      (plugin == "resource-policy" && (m == "POST" || m == "GET")) ||
-                     (plugin == "reference-value" && (m == "POST" || m == "GET"));
+                     (plugin == "reference-value" && (m == "POST" || m == "GET" || m == "DELETE"));
   if (admin_route) {
     *label = "admin";
     if (auto st = admin_->Authorize(req, clock_()); !st) {
