@@ -9,4 +9,7 @@ namespace cocoon::cli {
 // Each command's callback stores its process exit code in *exit_code.
 void AddKbsCommands(CLI::App& app, int* exit_code);
 
+// `cocoon policy eval --policy FILE… [--input FILE|-] [--data FILE] --query REF`.
+void AddPolicyCommands(CLI::App& app, int* exit_code);
+
 }  // namespace cocoon::cli

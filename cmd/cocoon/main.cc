@@ -12,7 +12,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "cocoon 0.1.0");
   int exit_code = 0;
   cocoon::cli::AddKbsCommands(app, &exit_code);
+  cocoon::cli::AddPolicyCommands(app, &exit_code);
   app.parse_complete_callback([&] { cocoon::base::InitLogging(log_level); });
-  CLI11_PARSE(app, argc, argv);
+  try {  // CLI11 reports usage errors by exception; this is its one adapter.
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);  // prints help, version or the usage error
+    return rc == 0 ? 0 : 2;
+  }
   return exit_code;
 }

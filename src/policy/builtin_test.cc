@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include "testutil/testdata.h"
 
 namespace cocoon::policy {

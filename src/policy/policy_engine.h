@@ -2,10 +2,13 @@
 // lands, built-in policies with the same effect implement this interface.
 //
 //   engine->Compile(id, text) -> Policy;  policy->Query("data.policy.allow", input, data)
+//   engine->CompileModules({{"a.rego", a}, {"b.rego", b}}) -> Policy;  policy->Evaluate(...)
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,6 +27,23 @@ class Policy {
   // rule is undefined. InvalidArgument for queries the policy cannot answer.
   virtual Result<Json> Query(std::string_view query, const Json& input, const Json& data,
                              const ReferenceValueLookup& rv = {}) const = 0;
+
+  // Like Query, but tells undefined (nullopt) from a rule whose value is JSON null. `input`
+  // nullptr means input is undefined (references to it are undefined). Engines that cannot
+  // tell the two apart inherit this default, which reads null as undefined.
+  virtual Result<std::optional<Json>> Evaluate(std::string_view query, const Json* input,
+                                               const Json& data,
+                                               const ReferenceValueLookup& rv = {}) const {
+    ASSIGN_OR_RETURN(Json v, Query(query, input ? *input : Json(), data, rv));
+    if (v.is_null()) return std::optional<Json>();
+    return std::optional<Json>(std::move(v));
+  }
+};
+
+// One source file of a policy; `id` names the file in error positions.
+struct PolicySource {
+  std::string_view id;
+  std::string_view text;
 };
 
 class PolicyEngine {
@@ -33,6 +53,16 @@ class PolicyEngine {
   // Unimplemented if this engine cannot compile source at all.
   virtual Result<std::shared_ptr<const Policy>> Compile(std::string_view id,
                                                         std::string_view source) const = 0;
+
+  // Compiles a policy made of several modules (each with its own package; a package may span
+  // modules). Errors as Compile, naming the module's id. This default handles one module only
+  // (InvalidArgument for none, Unimplemented for several).
+  virtual Result<std::shared_ptr<const Policy>> CompileModules(
+      std::span<const PolicySource> sources) const {
+    if (sources.empty()) return InvalidArgument("policy has no modules");
+    if (sources.size() > 1) return Unimplemented("engine compiles one module per policy");
+    return Compile(sources[0].id, sources[0].text);
+  }
 };
 
 }  // namespace cocoon::policy

@@ -1,6 +1,7 @@
 // Rego PolicyEngine: parse + compile once, evaluate per query with a fresh Evaluator.
 #include "policy/rego_engine.h"
 
+#include "policy/rego/compile.h"
 #include "policy/rego/eval.h"
 #include "policy/rego/parser.h"
 
@@ -9,28 +10,50 @@ namespace {
 
 class RegoPolicy : public Policy {
  public:
-  explicit RegoPolicy(rego::CompiledModule m) : m_(std::move(m)) {}
+  explicit RegoPolicy(rego::CompiledPolicy p) : p_(std::move(p)) {}
 
   Result<Json> Query(std::string_view query, const Json& input, const Json& data,
                      const ReferenceValueLookup& rv) const override {
-    ASSIGN_OR_RETURN(auto q, rego::ParseQuery(query));
-    rego::Evaluator ev(m_, input, data, rv);
-    ASSIGN_OR_RETURN(auto v, ev.Query(*q));
+    ASSIGN_OR_RETURN(auto v, Evaluate(query, &input, data, rv));
     return v ? std::move(*v) : Json(nullptr);
   }
 
+  Result<std::optional<Json>> Evaluate(std::string_view query, const Json* input, const Json& data,
+                                       const ReferenceValueLookup& rv) const override {
+    ASSIGN_OR_RETURN(auto q, rego::ParseQuery(query));
+    rego::Evaluator ev(p_, input, data, rv);
+    return ev.Query(*q);
+  }
+
  private:
-  rego::CompiledModule m_;
+  rego::CompiledPolicy p_;
 };
 
 class RegoEngine : public PolicyEngine {
  public:
   Result<std::shared_ptr<const Policy>> Compile(std::string_view id,
                                                 std::string_view source) const override {
-    ASSIGN_OR_RETURN(auto mod, rego::Parse(id, source));
-    ASSIGN_OR_RETURN(auto cm, rego::CompileModule(std::move(mod)));
-    return std::make_shared<const RegoPolicy>(std::move(cm));
+    PolicySource one{id, source};
+    return CompileModules(std::span<const PolicySource>(&one, 1));
   }
+
+  Result<std::shared_ptr<const Policy>> CompileModules(
+      std::span<const PolicySource> sources) const override {
+    if (sources.empty()) return InvalidArgument("policy has no modules");
+    if (sources.size() > kMaxModules) {
+      return InvalidArgument("policy has more than " + std::to_string(kMaxModules) + " modules");
+    }
+    std::vector<rego::Module> mods;
+    for (const PolicySource& s : sources) {
+      ASSIGN_OR_RETURN(auto mod, rego::Parse(s.id, s.text));
+      mods.push_back(std::move(mod));
+    }
+    ASSIGN_OR_RETURN(auto cp, rego::CompilePolicy(std::move(mods)));
+    return std::make_shared<const RegoPolicy>(std::move(cp));
+  }
+
+ private:
+  static constexpr size_t kMaxModules = 256;
 };
 
 }  // namespace

@@ -7,8 +7,10 @@
 
 namespace cocoon::policy {
 
-// Compile: InvalidArgument "<id>:line:col: message" for malformed policies. Compiled policies
-// are immutable and may be queried concurrently.
+// Compile / CompileModules: InvalidArgument "<id>:line:col: message" for malformed policies,
+// unsafe variables ("var x is unsafe"), unknown functions, conflicting rules or defaults;
+// at most 256 modules. Compiled policies are immutable and may be queried concurrently;
+// Evaluate tells undefined (nullopt) from null, Query returns null for both.
 std::unique_ptr<PolicyEngine> NewRegoEngine();
 
 }  // namespace cocoon::policy

@@ -6,9 +6,26 @@
 
 namespace cocoon::policy::rego {
 
+namespace {
+
+// Context of the query itself: no imports, no package of its own.
+const CompiledPackage kNoPackage;
+const ModuleCtx kQueryCtx{"query", &kNoPackage, {}, {}};
+
+}  // namespace
+
+Evaluator::Evaluator(const CompiledPolicy& p, const Json* input, const Json& data,
+                     const ReferenceValueLookup& rv)
+    : p_(p), cur_(&kQueryCtx), input_(input), data_(&data), rv_(rv) {}
+
+const RuleSet* Evaluator::LocalRule(const std::string& name) const {
+  auto it = cur_->pkg->rules.find(name);
+  return it == cur_->pkg->rules.end() ? nullptr : &it->second;
+}
+
 std::unexpected<Error> Evaluator::Fail(const Pos& p, const std::string& msg) const {
-  return InvalidArgument(m_.module.file + ":" + std::to_string(p.line) + ":" +
-                         std::to_string(p.col) + ": " + msg);
+  return InvalidArgument(cur_->file + ":" + std::to_string(p.line) + ":" + std::to_string(p.col) +
+                         ": " + msg);
 }
 
 const Evaluator::Binding* Evaluator::Lookup(const std::string& name) const {
@@ -23,8 +40,8 @@ bool Evaluator::IsUnbound(const Term& t) const {
   if (t.name == "_") return true;
   const Binding* b = Lookup(t.name);
   if (b) return !b->bound;
-  return t.name != "input" && t.name != "data" && !m_.rules.contains(t.name) &&
-         !m_.defaults.contains(t.name) && !m_.imports.contains(t.name);
+  return t.name != "input" && t.name != "data" && !LocalRule(t.name) &&
+         !cur_->imports.contains(t.name);
 }
 
 bool Evaluator::HasUnbound(const Term& t) const {

@@ -1,5 +1,5 @@
-// Rego evaluator: evaluates a query against a parsed module, `input` and caller `data`.
-// One Evaluator per query (it owns the per-query rule cache); the Module is shared read-only,
+// Rego evaluator: evaluates a query against a compiled policy, `input` and caller `data`.
+// One Evaluator per query (it owns the per-query rule cache); the policy is shared read-only,
 // so concurrent queries on one compiled policy are safe.
 #pragma once
 
@@ -14,25 +14,15 @@
 #include "base/error.h"
 #include "policy/policy_engine.h"
 #include "policy/rego/ast.h"
+#include "policy/rego/compile.h"
 
 namespace cocoon::policy::rego {
 
-// Rules grouped by name, built once at compile time.
-struct CompiledModule {
-  Module module;
-  std::map<std::string, std::vector<const Rule*>> rules;  // non-default definitions
-  std::map<std::string, const Rule*> defaults;
-  std::map<std::string, TermPtr> imports;  // alias -> ref term
-};
-
-// Groups rules; InvalidArgument (file:line:col) for mixed kinds or unknown functions.
-Result<CompiledModule> CompileModule(Module m);
-
 class Evaluator {
  public:
-  Evaluator(const CompiledModule& m, const Json& input, const Json& data,
-            const ReferenceValueLookup& rv)
-      : m_(m), input_(&input), data_(&data), rv_(rv) {}
+  // `input` nullptr: input is undefined (refs to it fail).
+  Evaluator(const CompiledPolicy& p, const Json* input, const Json& data,
+            const ReferenceValueLookup& rv);
 
   // The first value of `query`, or nullopt when undefined.
   Result<std::optional<Json>> Query(const Term& query);
@@ -64,14 +54,20 @@ class Evaluator {
   Status EvalDataRef(const Term& t, const ValCont& k);
   Status Walk(const Json& cur, const Term& ref, size_t i, const ValCont& k);
   Status EvalCall(const Term& t, const ValCont& k);
-  Status CallUser(const Term& t, const std::vector<Json>& args, const ValCont& k);
+  Status CallUser(const Term& t, const RuleSet& fn, const std::vector<Json>& args,
+                  const ValCont& k);
   Status Unify(const Term& pattern, const Json& v, bool declare, const Cont& k);
   Status UnifyTerms(const Term& lhs, const Term& rhs, bool declare, const Cont& k);
 
-  Result<const Json*> RuleValue(const Term& at, const std::string& name);
-  Result<std::optional<Json>> ComputeRule(const std::string& name);
+  Result<const Json*> RuleValue(const Term& at, const RuleSet& rs);
+  Result<std::optional<Json>> ComputeRule(const RuleSet& rs);
+  Status EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Json>& result);
   Status EvalRuleChain(const Rule& r, const std::function<Status(const Rule&)>& k);
-  Result<Json> PackageObject(const Term& at);
+  Result<Json> PackageObject(const Term& at, const CompiledPackage& pkg);
+  // `data.<prefix>`: caller data under prefix merged with the packages below it.
+  Result<Json> DataDocument(const Term& at, const std::vector<std::string>& prefix);
+  const RuleSet* LocalRule(const std::string& name) const;
+  Status ApplyWithTarget(const With& w, const Json& v, Json& new_input, Json& new_data);
 
   const Binding* Lookup(const std::string& name) const;
   bool IsUnbound(const Term& t) const;
@@ -79,18 +75,19 @@ class Evaluator {
   Status Bind(const std::string& name, const Json& v, const Cont& k);
   std::unexpected<Error> Fail(const Pos& p, const std::string& msg) const;
 
-  const CompiledModule& m_;
+  const CompiledPolicy& p_;
+  const ModuleCtx* cur_;  // module of the rule being evaluated (imports, package, file)
   const Json* input_;
   const Json* data_;
   const ReferenceValueLookup& rv_;
   using Env = std::deque<Binding>;  // deque: references stay valid while bindings are pushed
   Env env_;
-  std::map<std::string, std::optional<Json>> cache_;
+  std::map<const RuleSet*, std::optional<Json>> cache_;
   // `with data.<pkg>.<rule> as v`: values live in the append-only with_values_ so references
   // taken under an override stay valid after it is lifted.
-  std::map<std::string, const Json*> overrides_;
+  std::map<const RuleSet*, const Json*> overrides_;
   std::deque<Json> with_values_;
-  std::set<std::string> in_progress_;
+  std::set<const RuleSet*> in_progress_;
   int depth_ = 0;
 };
 

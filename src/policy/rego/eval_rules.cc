@@ -1,5 +1,5 @@
-// Rego evaluator: variables, references into input/data/rules, rule and function evaluation,
-// `with` overrides, and module compilation (rule grouping). See eval.h.
+// Rego evaluator: variables, references into input/data/rules, calls of builtins and user
+// functions. See eval.h.
 #include "policy/rego/builtins.h"
 #include "policy/rego/eval.h"
 #include "policy/rego/value.h"
@@ -11,18 +11,16 @@ Status Evaluator::EvalVar(const Term& t, const ValCont& k) {
     if (!b->bound) return Fail(t.pos, "var " + t.name + " is unsafe");
     return k(b->value);
   }
-  if (t.name == "input") return k(*input_);
+  if (t.name == "input") return input_ ? k(*input_) : Ok();
   if (t.name == "data") {
-    Json d = data_->is_object() ? *data_ : Json::object();
-    ASSIGN_OR_RETURN(Json pkg, PackageObject(t));
-    Json* cur = &d;
-    for (size_t i = 0; i + 1 < m_.module.package.size(); ++i) cur = &(*cur)[m_.module.package[i]];
-    (*cur)[m_.module.package.back()] = std::move(pkg);
+    ASSIGN_OR_RETURN(Json d, DataDocument(t, {}));
     return k(d);
   }
-  if (auto it = m_.imports.find(t.name); it != m_.imports.end()) return EvalTerm(*it->second, k);
-  if (m_.rules.contains(t.name) || m_.defaults.contains(t.name)) {
-    ASSIGN_OR_RETURN(const Json* v, RuleValue(t, t.name));
+  if (auto it = cur_->imports.find(t.name); it != cur_->imports.end()) {
+    return EvalTerm(*it->second, k);
+  }
+  if (const RuleSet* rs = LocalRule(t.name)) {
+    ASSIGN_OR_RETURN(const Json* v, RuleValue(t, *rs));
     return v ? k(*v) : Ok();
   }
   return Fail(t.pos, "var " + t.name + " is unsafe");
@@ -32,7 +30,7 @@ Status Evaluator::EvalRef(const Term& t, const ValCont& k) {
   const Term& head = *t.args[0];
   if (head.kind == TermKind::kVar && !Lookup(head.name)) {
     if (head.name == "data") return EvalDataRef(t, k);
-    if (auto it = m_.imports.find(head.name); it != m_.imports.end()) {
+    if (auto it = cur_->imports.find(head.name); it != cur_->imports.end()) {
       auto ref = std::make_shared<Term>(*it->second);
       if (ref->kind == TermKind::kVar) {
         ref->kind = TermKind::kRef;
@@ -45,26 +43,26 @@ Status Evaluator::EvalRef(const Term& t, const ValCont& k) {
   return EvalTerm(head, [&](const Json& v) { return Walk(v, t, 1, k); });
 }
 
+// data.a.b.c: the longest constant prefix naming a package followed by one of its rules is a
+// rule reference; a prefix at or above some package is that part of the data document.
 Status Evaluator::EvalDataRef(const Term& t, const ValCont& k) {
-  const auto& pkg = m_.module.package;
+  std::vector<std::string> prefix;
   size_t i = 1;
-  while (i < t.args.size() && i - 1 < pkg.size() && t.args[i]->kind == TermKind::kScalar &&
-         t.args[i]->value == pkg[i - 1]) {
-    ++i;
-  }
-  if (i - 1 == pkg.size()) {  // data.<package>...
-    if (i == t.args.size()) {
-      ASSIGN_OR_RETURN(Json obj, PackageObject(t));
-      return k(obj);
-    }
-    const Term& name = *t.args[i];
-    if (name.kind == TermKind::kScalar && name.value.is_string()) {
-      const std::string& n = name.value.get_ref<const std::string&>();
-      if (m_.rules.contains(n) || m_.defaults.contains(n)) {
-        ASSIGN_OR_RETURN(const Json* v, RuleValue(t, n));
+  for (; i < t.args.size(); ++i) {
+    const Term& seg = *t.args[i];
+    if (seg.kind != TermKind::kScalar || !seg.value.is_string()) break;
+    const std::string& s = seg.value.get_ref<const std::string&>();
+    if (const CompiledPackage* pkg = p_.FindPackage(prefix)) {
+      if (auto r = pkg->rules.find(s); r != pkg->rules.end() && !r->second.is_function()) {
+        ASSIGN_OR_RETURN(const Json* v, RuleValue(t, r->second));
         return v ? Walk(*v, t, i + 1, k) : Ok();
       }
     }
+    prefix.push_back(s);
+  }
+  if (p_.HasPackageUnder(prefix)) {
+    ASSIGN_OR_RETURN(Json doc, DataDocument(t, prefix));
+    return Walk(doc, t, i, k);
   }
   return Walk(*data_, t, 1, k);
 }
@@ -108,38 +106,34 @@ Status Evaluator::Walk(const Json& cur, const Term& ref, size_t i, const ValCont
 }
 
 Status Evaluator::EvalCall(const Term& t, const ValCont& k) {
+  auto target = p_.calls.find(&t);
+  if (target == p_.calls.end()) return Fail(t.pos, "unknown function " + t.name);
+  const CallTarget& ct = target->second;
   std::vector<Json> vals;
   return EvalTerms(t.args, 0, vals, [&](std::vector<Json>& args) -> Status {
-    std::string name = t.name;
-    std::string prefix = "data.";
-    for (auto& p : m_.module.package) prefix += p + ".";
-    if (name.starts_with(prefix)) name = name.substr(prefix.size());
-    if (m_.rules.contains(name)) return CallUser(t, args, k);
-    if (t.name == "query_reference_value") {
+    if (ct.user) return CallUser(t, *ct.user, args, k);
+    if (!ct.builtin) {  // query_reference_value
       if (args.size() != 1 || !args[0].is_string()) return Ok();
       Json v = rv_ ? rv_(args[0].get_ref<const std::string&>()) : Json(nullptr);
       return k(v);
     }
-    const Builtin* b = FindBuiltin(t.name);
-    if (!b) return Fail(t.pos, "unknown function " + t.name);
-    if (b->arity >= 0 && static_cast<size_t>(b->arity) != args.size()) {
-      return Fail(t.pos, t.name + " expects " + std::to_string(b->arity) + " arguments");
-    }
-    auto r = b->fn(args);
+    auto r = ct.builtin->fn(args);
     return r ? k(*r) : Ok();
   });
 }
 
-Status Evaluator::CallUser(const Term& t, const std::vector<Json>& args, const ValCont& k) {
-  std::string name =
-      t.name.substr(t.name.rfind('.') == std::string::npos ? 0 : t.name.rfind('.') + 1);
+Status Evaluator::CallUser(const Term& t, const RuleSet& fn, const std::vector<Json>& args,
+                           const ValCont& k) {
   if (++depth_ > 200) return Fail(t.pos, "function recursion too deep");
   std::optional<Json> result;
   Env saved;
   saved.swap(env_);
+  const ModuleCtx* caller = cur_;
   Status st = Ok();
-  for (const Rule* r : m_.rules.at(name)) {
+  for (const RuleDef& d : fn.defs) {
+    const Rule* r = d.rule;
     if (r->args.size() != args.size()) continue;
+    cur_ = d.mod;
     // Evaluate each alternative with parameters bound.
     for (const Rule* alt = r; alt && st; alt = alt->else_rule.get()) {
       bool any = false;
@@ -148,7 +142,8 @@ Status Evaluator::CallUser(const Term& t, const std::vector<Json>& args, const V
           return EvalBody(alt->body, 0, [&]() -> Status {
             auto emit = [&](const Json& v) -> Status {
               if (result && !Equal(*result, v)) {
-                return Fail(t.pos, "functions must not produce multiple outputs for same inputs");
+                return Fail(alt->pos,
+                            "functions must not produce multiple outputs for same inputs");
               }
               result = v;
               any = true;
@@ -164,6 +159,7 @@ Status Evaluator::CallUser(const Term& t, const std::vector<Json>& args, const V
     }
     if (!st) break;
   }
+  cur_ = caller;
   env_.swap(saved);
   --depth_;
   TRY(st);

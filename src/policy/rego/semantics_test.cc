@@ -164,5 +164,182 @@ TEST(RegoSemantics, UnknownQueryIsUndefined) {
   EXPECT_TRUE(r->is_null());
 }
 
+// ---- several modules per policy ----
+
+struct ModulesCase {
+  const char* name;
+  std::vector<std::pair<const char*, const char*>> files;  // id, source
+  const char* query;
+  const char* want;  // JSON; "undefined" = undefined
+};
+
+Result<std::optional<Json>> EvalModules(const std::vector<std::pair<const char*, const char*>>& fs,
+                                        std::string_view query, const Json* input) {
+  std::vector<PolicySource> srcs;
+  for (auto& [id, text] : fs) srcs.push_back({id, text});
+  auto p = NewRegoEngine()->CompileModules(srcs);
+  if (!p) return std::unexpected(p.error());
+  return (*p)->Evaluate(query, input, Json::object());
+}
+
+TEST(RegoSemantics, SeveralModules) {
+  const ModulesCase cases[] = {
+      {"import across packages",
+       {{"a.rego", "package a\nimport data.lib\nallow if lib.ok"},
+        {"lib.rego", "package lib\nok if input.x == 1"}},
+       "data.a.allow",
+       "true"},
+      {"full data ref to other package",
+       {{"a.rego", "package a\nv := data.lib.limits.max + 1"},
+        {"lib.rego", "package lib\nlimits := {\"max\": 9}"}},
+       "data.a.v",
+       "10"},
+      {"one package split over files",
+       {{"p1.rego", "package p\ns contains 1\nx := count(s)"},
+        {"p2.rego", "package p\ns contains 2"}},
+       "data.p.x",
+       "2"},
+      {"default in one file, rule in another",
+       {{"p1.rego", "package p\ndefault allow := false"},
+        {"p2.rego", "package p\nallow if input.x == 1"}},
+       "data.p.allow",
+       "true"},
+      {"function in another package, via data and via alias",
+       {{"a.rego",
+         "package a\nimport data.util.strings as s\nv := [data.util.strings.twice(2), s.twice(3)]"},
+        {"u.rego", "package util.strings\ntwice(n) := n * 2"}},
+       "data.a.v",
+       "[4,6]"},
+      {"imports are per module",
+       {{"a.rego", "package p\nimport input.sub as q\nx := q.v"},
+        {"b.rego", "package p\ny := x + 1"}},
+       "data.p.y",
+       "8"},
+      {"nested packages form the data tree",
+       {{"a.rego", "package x\na := 1"}, {"b.rego", "package x.y\nb := 2"}},
+       "data.x",
+       R"({"a":1,"y":{"b":2}})"},
+      {"whole package with undefined rule left out",
+       {{"a.rego", "package x\na := 1\nb if false"}},
+       "data.x",
+       R"({"a":1})"},
+      {"with overrides a rule of another package",
+       {{"a.rego", "package a\nv := y if { y := data.b.r with data.b.r as 5 }"},
+        {"b.rego", "package b\nr := 1"}},
+       "data.a.v",
+       "5"},
+  };
+  Json input = J(R"({"x":1,"sub":{"v":7}})");
+  for (const auto& c : cases) {
+    auto r = EvalModules(c.files, c.query, &input);
+    ASSERT_TRUE(r) << c.name << ": " << r.error().message();
+    ASSERT_TRUE(r->has_value()) << c.name;
+    EXPECT_EQ(**r, J(c.want)) << c.name;
+  }
+}
+
+TEST(RegoSemantics, ModuleErrorsNameTheirFile) {
+  const ModulesCase cases[] = {
+      {"parse error",
+       {{"ok.rego", "package a\nx := 1"}, {"bad.rego", "package b\ny := (1"}},
+       "",
+       "bad.rego:2:8:"},
+      {"unknown function in second file",
+       {{"ok.rego", "package a\nx := 1"}, {"bad.rego", "package b\n\ny := nope(1)"}},
+       "",
+       "bad.rego:3:6: unknown function nope"},
+      {"conflicting defaults across files",
+       {{"a.rego", "package p\ndefault x := 1"}, {"b.rego", "package p\ndefault x := 2"}},
+       "",
+       "b.rego:2:1: multiple default rules data.p.x found"},
+      {"conflicting kinds across files",
+       {{"a.rego", "package p\nx := 1"}, {"b.rego", "package p\nx contains 2"}},
+       "",
+       "b.rego:2:1: conflicting rule kinds for data.p.x"},
+      {"call of a non-function",
+       {{"a.rego", "package p\nx := 1\ny := data.p.x(1)"}},
+       "",
+       "a.rego:3:6: data.p.x is not a function"},
+  };
+  for (const auto& c : cases) {
+    auto r = EvalModules(c.files, "data.a.x", nullptr);
+    ASSERT_FALSE(r) << c.name;
+    EXPECT_EQ(r.error().code(), Code::kInvalidArgument) << c.name;
+    EXPECT_TRUE(r.error().message().starts_with(c.want)) << c.name << ": " << r.error().message();
+  }
+}
+
+// ---- undefined vs null ----
+
+TEST(RegoSemantics, EvaluateTellsUndefinedFromNull) {
+  auto p = NewRegoEngine()->Compile("t.rego",
+                                    "package p\nn := null\nu if false\nd := input.a\nall := input");
+  ASSERT_TRUE(p) << p.error().message();
+  Json input = J(R"({"a":null})");
+  Json data = Json::object();
+  auto n = (*p)->Evaluate("data.p.n", &input, data);
+  ASSERT_TRUE(n);
+  ASSERT_TRUE(n->has_value());
+  EXPECT_TRUE((*n)->is_null());
+  auto u = (*p)->Evaluate("data.p.u", &input, data);
+  ASSERT_TRUE(u);
+  EXPECT_FALSE(u->has_value());
+  auto d = (*p)->Evaluate("data.p.d", &input, data);
+  ASSERT_TRUE(d && d->has_value());
+  EXPECT_TRUE((*d)->is_null());
+  // No input at all: input is undefined, not null.
+  auto none = (*p)->Evaluate("data.p.all", nullptr, data);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+  // Query keeps returning null for undefined.
+  auto q = (*p)->Query("data.p.u", input, data);
+  ASSERT_TRUE(q);
+  EXPECT_TRUE(q->is_null());
+}
+
+// ---- compile-time safety ----
+
+TEST(RegoSemantics, BodiesAreReorderedForSafety) {
+  const Case cases[] = {
+      {"use before assignment", "package p\nx if { y > 1; y := input.v }", "data.p.x", R"({"v":2})",
+       "true"},
+      {"ref key bound later", "package p\nx contains v if { i > 0; v := input.a[i] }", "data.p.x",
+       R"({"a":[5,6,7]})", "[6,7]"},
+      {"not after its binding", "package p\nx contains v if { not v == 2; some v in input.a }",
+       "data.p.x", R"({"a":[1,2,3]})", "[1,3]"},
+      {"comprehension captures a later var",
+       "package p\nx := c if { c := [y | some y in input.a; y > m]; m := 1 }", "data.p.x",
+       R"({"a":[1,2,3]})", "[2,3]"},
+      {"function args are bound", "package p\nf(a) := b if { b := a + c; c := 1 }\nx := f(1)",
+       "data.p.x", "{}", "2"},
+  };
+  for (const auto& c : cases) {
+    auto r = Eval(c.src, c.query, J(c.input));
+    ASSERT_TRUE(r) << c.name << ": " << r.error().message();
+    EXPECT_EQ(*r, J(c.want)) << c.name;
+  }
+}
+
+TEST(RegoSemantics, UnsafeVarsAreCompileErrors) {
+  const BadCase cases[] = {
+      {"package p\nx if { y > 1 }", "t.rego:2:8: var y is unsafe"},
+      {"package p\nx := y if { input.a }", "t.rego:2:6: var y is unsafe"},
+      {"package p\nx contains k if { input.a }", "t.rego:2:12: var k is unsafe"},
+      {"package p\nx if { not input.a[i] }", "t.rego:2:20: var i is unsafe"},
+      {"package p\nx := [z | input.a[_]]", "t.rego:2:7: var z is unsafe"},
+      {"package p\nx if { every v in input.a { v > w } }", "t.rego:2:33: var w is unsafe"},
+      {"package p\nf(a) := b\nx := f(1)", "t.rego:2:9: var b is unsafe"},
+      {"package p\ndefault x := y", "t.rego:2:14: var y is unsafe"},
+      {"package p\nx if { a = b }", "t.rego:2:12: var b is unsafe"},
+      {"package p\nx if { count(input.a) == n } else := 2", "t.rego:2:26: var n is unsafe"},
+  };
+  for (const auto& c : cases) {
+    auto p = NewRegoEngine()->Compile("t.rego", c.src);
+    ASSERT_FALSE(p) << c.src;
+    EXPECT_EQ(p.error().code(), Code::kInvalidArgument);
+    EXPECT_TRUE(p.error().message().starts_with(c.where)) << c.src << " -> " << p.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace cocoon::policy

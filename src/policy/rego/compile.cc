@@ -1,0 +1,213 @@
+// Policy compilation (see compile.h): package grouping, imports, safety, call resolution.
+#include "policy/rego/compile.h"
+
+#include "policy/rego/safety.h"
+
+namespace cocoon::policy::rego {
+namespace {
+
+std::unexpected<Error> FailAt(const ModuleCtx& m, const Pos& p, const std::string& msg) {
+  return InvalidArgument(m.file + ":" + std::to_string(p.line) + ":" + std::to_string(p.col) +
+                         ": " + msg);
+}
+
+std::string Dotted(const std::vector<std::string>& path) {
+  std::string s = "data";
+  for (auto& p : path) s += "." + p;
+  return s;
+}
+
+TermPtr ImportTerm(const Import& imp) {
+  auto head = std::make_shared<Term>();
+  head->kind = TermKind::kVar;
+  head->pos = imp.pos;
+  head->name = imp.path[0];
+  if (imp.path.size() == 1) return head;
+  auto ref = std::make_shared<Term>();
+  ref->kind = TermKind::kRef;
+  ref->pos = imp.pos;
+  ref->args.push_back(head);
+  for (size_t i = 1; i < imp.path.size(); ++i) {
+    auto s = std::make_shared<Term>();
+    s->pos = imp.pos;
+    s->value = imp.path[i];
+    ref->args.push_back(s);
+  }
+  return ref;
+}
+
+Status AddRule(CompiledPackage& pkg, const ModuleCtx& mod, const Rule* r) {
+  auto [it, fresh] = pkg.rules.try_emplace(r->name);
+  RuleSet& set = it->second;
+  if (fresh) {
+    set.name = r->name;
+    set.pkg = &pkg;
+    set.kind = r->kind;
+  }
+  std::string full = Dotted(pkg.path) + "." + r->name;
+  if (r->is_default) {
+    if (set.default_def) return FailAt(mod, r->pos, "multiple default rules " + full + " found");
+    if (set.is_function()) return FailAt(mod, r->pos, "default rule " + full + " on a function");
+    set.default_def = RuleDef{r, &mod};
+    return Ok();
+  }
+  if (set.defs.empty() && !set.default_def) set.kind = r->kind;
+  bool partial_vs_complete = set.kind != r->kind;
+  if (partial_vs_complete || (set.default_def && r->kind != RuleKind::kComplete)) {
+    return FailAt(mod, r->pos, "conflicting rule kinds for " + full);
+  }
+  set.defs.push_back(RuleDef{r, &mod});
+  return Ok();
+}
+
+// ---- call resolution ----
+
+class CallResolver {
+ public:
+  explicit CallResolver(CompiledPolicy& cp) : cp_(cp) {}
+
+  Status Rule(const rego::Rule& r, const ModuleCtx& m) {
+    for (const rego::Rule* alt = &r; alt; alt = alt->else_rule.get()) {
+      for (auto& a : alt->args) TRY(Term(*a, m));
+      if (alt->key) TRY(Term(*alt->key, m));
+      if (alt->value) TRY(Term(*alt->value, m));
+      TRY(Body(alt->body, m));
+    }
+    return Ok();
+  }
+
+ private:
+  Status Body(const rego::Body& body, const ModuleCtx& m) {
+    for (auto& e : body) TRY(Expr(*e, m));
+    return Ok();
+  }
+
+  Status Expr(const rego::Expr& e, const ModuleCtx& m) {
+    if (e.term) TRY(Term(*e.term, m));
+    if (e.sub) TRY(Expr(*e.sub, m));
+    for (auto& t : e.terms) TRY(Term(*t, m));
+    TRY(Body(e.body, m));
+    for (auto& w : e.withs) TRY(Term(*w.value, m));
+    return Ok();
+  }
+
+  Status Term(const rego::Term& t, const ModuleCtx& m) {
+    if (t.kind == TermKind::kCall) TRY(Resolve(t, m));
+    for (auto& a : t.args) {
+      if (a) TRY(Term(*a, m));
+    }
+    return Body(t.body, m);
+  }
+
+  // `f`, `data.pkg.f`, `alias.f` (import data.pkg as alias), or a builtin name.
+  Status Resolve(const rego::Term& t, const ModuleCtx& m) {
+    std::vector<std::string> segs;
+    for (size_t b = 0, e; b <= t.name.size(); b = e + 1) {
+      e = t.name.find('.', b);
+      if (e == std::string::npos) e = t.name.size();
+      segs.push_back(t.name.substr(b, e - b));
+    }
+    std::vector<std::string> pkg_path;
+    bool user_form = false;
+    if (segs.size() == 1) {
+      pkg_path = m.pkg->path;
+      user_form = true;
+    } else if (segs[0] == "data") {
+      pkg_path.assign(segs.begin() + 1, segs.end() - 1);
+      user_form = true;
+    } else if (auto imp = m.import_paths.find(segs[0]);
+               imp != m.import_paths.end() && imp->second[0] == "data") {
+      pkg_path.assign(imp->second.begin() + 1, imp->second.end());
+      pkg_path.insert(pkg_path.end(), segs.begin() + 1, segs.end() - 1);
+      user_form = true;
+    }
+    if (user_form) {
+      if (const CompiledPackage* p = cp_.FindPackage(pkg_path)) {
+        if (auto r = p->rules.find(segs.back()); r != p->rules.end()) {
+          if (!r->second.is_function()) {
+            return FailAt(m, t.pos, t.name + " is not a function");
+          }
+          cp_.calls[&t] = CallTarget{&r->second, nullptr};
+          return Ok();
+        }
+      }
+    }
+    if (t.name == "query_reference_value") {
+      cp_.calls[&t] = CallTarget{};
+      return Ok();
+    }
+    const Builtin* b = FindBuiltin(t.name);
+    if (!b) return FailAt(m, t.pos, "unknown function " + t.name);
+    if (b->arity >= 0 && static_cast<size_t>(b->arity) != t.args.size()) {
+      return FailAt(m, t.pos,
+                    t.name + " expects " + std::to_string(b->arity) + " arguments, got " +
+                        std::to_string(t.args.size()));
+    }
+    cp_.calls[&t] = CallTarget{nullptr, b};
+    return Ok();
+  }
+
+  CompiledPolicy& cp_;
+};
+
+Status MakeSafe(CompiledPolicy& cp) {
+  for (auto& [path, pkg] : cp.packages) {
+    for (auto& [name, set] : pkg.rules) {
+      for (RuleDef& d : set.defs) {
+        ASSIGN_OR_RETURN(auto safe, MakeRuleSafe(*d.rule, *d.mod));
+        d.rule = safe.get();
+        cp.owned.push_back(std::move(safe));
+      }
+      if (set.default_def) {
+        ASSIGN_OR_RETURN(auto safe, MakeRuleSafe(*set.default_def->rule, *set.default_def->mod));
+        set.default_def->rule = safe.get();
+        cp.owned.push_back(std::move(safe));
+      }
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+const CompiledPackage* CompiledPolicy::FindPackage(const std::vector<std::string>& path) const {
+  auto it = packages.find(path);
+  return it == packages.end() ? nullptr : &it->second;
+}
+
+bool CompiledPolicy::HasPackageUnder(const std::vector<std::string>& prefix) const {
+  auto it = packages.lower_bound(prefix);
+  return it != packages.end() && it->first.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), it->first.begin());
+}
+
+Result<CompiledPolicy> CompilePolicy(std::vector<Module> modules) {
+  CompiledPolicy cp;
+  for (Module& m : modules) {
+    CompiledPackage& pkg = cp.packages[m.package];
+    pkg.path = m.package;
+    ModuleCtx& ctx = cp.modules.emplace_back();
+    ctx.file = m.file;
+    ctx.pkg = &pkg;
+    for (auto& imp : m.imports) {
+      if (imp.path.empty() || (imp.path[0] != "data" && imp.path[0] != "input")) continue;
+      ctx.imports[imp.alias] = ImportTerm(imp);
+      ctx.import_paths[imp.alias] = imp.path;
+    }
+    for (auto& r : m.rules) {
+      cp.owned.push_back(r);
+      TRY(AddRule(pkg, ctx, r.get()));
+    }
+  }
+  TRY(MakeSafe(cp));
+  CallResolver calls(cp);
+  for (auto& [path, pkg] : cp.packages) {
+    for (auto& [name, set] : pkg.rules) {
+      for (const RuleDef& d : set.defs) TRY(calls.Rule(*d.rule, *d.mod));
+      if (set.default_def) TRY(calls.Rule(*set.default_def->rule, *set.default_def->mod));
+    }
+  }
+  return cp;
+}
+
+}  // namespace cocoon::policy::rego
