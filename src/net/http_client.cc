@@ -47,12 +47,17 @@ struct HttpClient::Impl {
   Error TransportError(CURLcode rc, std::string_view method, std::string_view url) const;
   static size_t OnBody(char* data, size_t size, size_t n, void* user);
   static size_t OnHeader(char* data, size_t size, size_t n, void* user);
+  static size_t OnRead(char* data, size_t size, size_t n, void* user);
+  Result<ClientResponse> Perform(std::string_view method, std::string_view url,
+                                 const Headers& headers, std::string_view body);
 
   HttpClientOptions options;
   CURL* curl = nullptr;
   char error_buf[CURL_ERROR_SIZE] = {};
   ClientResponse response;  // filled by the callbacks during Send
   bool too_large = false;
+  const StreamHooks* hooks = nullptr;  // set during Stream
+  std::optional<Error> hook_error;     // the first error a hook returned
 };
 
 void HttpClient::Impl::Configure() {
@@ -123,6 +128,18 @@ Error HttpClient::Impl::TransportError(CURLcode rc, std::string_view method,
 size_t HttpClient::Impl::OnBody(char* data, size_t size, size_t n, void* user) {
   auto* self = static_cast<Impl*>(user);
   size_t bytes = size * n;
+  if (self->hooks != nullptr && self->hooks->on_body) {
+    long status = 0;
+    curl_easy_getinfo(self->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      auto st = self->hooks->on_body({reinterpret_cast<const uint8_t*>(data), bytes});
+      if (!st) {
+        self->hook_error = st.error();
+        return 0;
+      }
+      return bytes;
+    }
+  }
   if (self->response.body.size() + bytes > self->options.max_response_bytes) {
     self->too_large = true;
     return 0;  // makes curl abort with CURLE_WRITE_ERROR
@@ -138,12 +155,34 @@ size_t HttpClient::Impl::OnHeader(char* data, size_t size, size_t n, void* user)
     self->response.headers = Headers();  // a new response (after 100 Continue or a redirect)
     return line.size();
   }
+  if ((line == "\r\n" || line == "\n") && self->hooks != nullptr && self->hooks->on_headers) {
+    long status = 0;
+    curl_easy_getinfo(self->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      auto st = self->hooks->on_headers(static_cast<int>(status), self->response.headers);
+      if (!st) {
+        self->hook_error = st.error();
+        return 0;
+      }
+    }
+    return line.size();
+  }
   size_t colon = line.find(':');
   if (colon != std::string_view::npos && colon > 0) {
     self->response.headers.Add(TrimLine(line.substr(0, colon)),
                                std::string(TrimLine(line.substr(colon + 1))));
   }
   return line.size();
+}
+
+size_t HttpClient::Impl::OnRead(char* data, size_t size, size_t n, void* user) {
+  auto* self = static_cast<Impl*>(user);
+  auto got = self->hooks->read_body({reinterpret_cast<uint8_t*>(data), size * n});
+  if (!got) {
+    self->hook_error = got.error();
+    return CURL_READFUNC_ABORT;
+  }
+  return *got;
 }
 
 HttpClient::HttpClient(HttpClientOptions options)
@@ -155,24 +194,53 @@ HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 Result<ClientResponse> HttpClient::Send(std::string_view method, std::string_view url,
                                         const Headers& headers, std::string_view body) {
   if (!impl_) return FailedPrecondition("http client: used after move");
-  if (!impl_->curl) return Internal("http client: curl_easy_init failed");
-  CURL* curl = impl_->curl;
-  impl_->response = ClientResponse();
-  impl_->too_large = false;
-  impl_->error_buf[0] = '\0';
+  impl_->hooks = nullptr;
+  return impl_->Perform(method, url, headers, body);
+}
+
+Result<ClientResponse> HttpClient::Stream(std::string_view method, std::string_view url,
+                                          const Headers& headers, const StreamHooks& hooks) {
+  if (!impl_) return FailedPrecondition("http client: used after move");
+  impl_->hooks = &hooks;
+  auto result = impl_->Perform(method, url, headers, {});
+  impl_->hooks = nullptr;
+  return result;
+}
+
+Result<ClientResponse> HttpClient::Impl::Perform(std::string_view method, std::string_view url,
+                                                 const Headers& headers, std::string_view body) {
+  if (!curl) return Internal("http client: curl_easy_init failed");
+  response = ClientResponse();
+  too_large = false;
+  hook_error.reset();
+  error_buf[0] = '\0';
   std::string url_z(url);
   curl_easy_setopt(curl, CURLOPT_URL, url_z.c_str());
-  impl_->SetMethod(method, body);
-  Slist header_list = impl_->BuildHeaders(headers);
+  SetMethod(method, body);
+  bool upload = hooks != nullptr && hooks->read_body;
+  if (upload) {
+    // POST mechanics with a read callback; SetMethod already set CUSTOMREQUEST for PUT/PATCH.
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, nullptr);
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, &Impl::OnRead);
+    curl_easy_setopt(curl, CURLOPT_READDATA, this);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     hooks->body_size ? static_cast<curl_off_t>(*hooks->body_size) : -1);
+  }
+  Slist header_list = BuildHeaders(headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get());
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, nullptr);
-  if (rc != CURLE_OK) return std::unexpected(impl_->TransportError(rc, method, url));
+  if (upload) {
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, nullptr);
+    curl_easy_setopt(curl, CURLOPT_READDATA, nullptr);
+  }
+  if (hook_error) return std::unexpected(*hook_error);
+  if (rc != CURLE_OK) return std::unexpected(TransportError(rc, method, url));
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  impl_->response.status = static_cast<int>(status);
-  return std::move(impl_->response);
+  response.status = static_cast<int>(status);
+  return std::move(response);
 }
 
 void HttpClient::ClearCookies() {

@@ -4,7 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,6 +32,20 @@ struct ClientResponse {
   std::string body;
 };
 
+// Streaming hooks for Stream(): large bodies (registry blobs) that must not be buffered.
+struct StreamHooks {
+  // Receives the body of a 2xx response chunk by chunk; an error aborts the transfer and is
+  // returned by Stream(). Bodies of other statuses are buffered (capped) in ClientResponse.body.
+  std::function<Status(std::span<const uint8_t>)> on_body;
+  // Called once per 2xx response when its headers are complete, before on_body; an error
+  // aborts the transfer. Lets a caller check Content-Range before any body byte arrives.
+  std::function<Status(int status, const Headers& headers)> on_headers;
+  // Supplies the request body: fills the buffer, returns the byte count, 0 at the end. An
+  // error aborts the transfer and is returned by Stream(). Used only when set.
+  std::function<Result<size_t>(std::span<uint8_t>)> read_body;
+  std::optional<uint64_t> body_size;  // Content-Length of the streamed request body, if known
+};
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options = {});
@@ -46,6 +64,11 @@ class HttpClient {
                               const Headers& headers = {}) {
     return Send("POST", url, headers, body);
   }
+
+  // Like Send, but the 2xx response body goes to hooks.on_body (ClientResponse.body stays
+  // empty) and the request body, if hooks.read_body is set, is read from it.
+  Result<ClientResponse> Stream(std::string_view method, std::string_view url,
+                                const Headers& headers, const StreamHooks& hooks);
 
   void ClearCookies();
 
