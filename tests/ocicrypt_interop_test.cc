@@ -247,9 +247,10 @@ TEST_F(OcicryptInteropTest, SkopeoAndPythonDecryptOurGzipLayout) {
 }
 
 // kp.py emulates the CoCo attestation-agent provider (keyprovider protocol, cmd variant).
-class KeyProviderInteropTest : public OcicryptInteropTest {
+class KeyProviderInteropTest : public ::testing::Test {
  protected:
-  static std::string CallKp(const std::string& request) {
+  fs::path Path(std::string_view name) const { return dir_.path() / name; }
+  std::string CallKp(const std::string& request) {
     auto r =
         harness::Run({"/usr/bin/env", "KP_KEYS=" + Path("kp-keys.json").string(),
                       "KP_LOG=" + Path("kp.log").string(), "/usr/bin/python3", kInterop + "/kp.py"},
@@ -257,13 +258,14 @@ class KeyProviderInteropTest : public OcicryptInteropTest {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out;
   }
-  static crypto::SecretBytes Kek() {
+  crypto::SecretBytes Kek() const {
     crypto::SecretBytes k(32);
     for (size_t i = 0; i < 32; ++i) k.data()[i] = static_cast<uint8_t>(i * 11 + 3);
     WriteAll(Path("kp-keys.json"),
              R"({"default/key/1":")" + base::Base64Encode(k.span()) + R"("})");
     return k;
   }
+  harness::TempDir dir_;
 };
 
 constexpr std::string_view kOpts =
