@@ -36,6 +36,8 @@ inline constexpr uint64_t kLayerMaxBytes = 16ULL * 1024 * 1024 * 1024;  // one c
 inline constexpr uint64_t kUnpackedLayerMaxBytes = 64ULL * 1024 * 1024 * 1024;
 inline constexpr uint64_t kDecompressionMaxRatio = 1024;  // unpacked bytes per compressed byte
 inline constexpr size_t kTarMaxEntries = 1'000'000;
+// Wrapped layer keys per annotation value, and recipients per JWE, that a decrypter will try.
+inline constexpr size_t kOcicryptMaxWrappedKeys = 64;
 inline constexpr size_t kTarPathMaxBytes = 4096;       // PATH_MAX
 inline constexpr size_t kTarXattrMaxBytes = 64 * 1024;  // XATTR_SIZE_MAX
 inline constexpr size_t kSignatureMaxBytes = 4 * 1024 * 1024;  // containers/image's limit
