@@ -80,7 +80,7 @@ Result<std::string> MakeHome() {
   if (mkdtemp(templ.data()) == nullptr) return Internal("cannot create a temporary GNUPGHOME");
   // Verification needs no secret keys: never start a gpg-agent or dirmngr for this home.
   std::ofstream conf(templ + "/gpg.conf");
-  conf << "no-autostart\n";
+  conf << "no-autostart\ntrust-model always\nno-auto-check-trustdb\n";
   if (!conf) return Internal("cannot write gpg.conf in the temporary GNUPGHOME");
   return templ;
 }
@@ -96,8 +96,12 @@ GpgVerifier::GpgVerifier(std::string home, std::unique_ptr<Ctx> ctx)
 
 GpgVerifier::~GpgVerifier() {
   ctx_.reset();
+  // After a failed operation gpgme may return before its gpg child has exited, and that child
+  // can still create files in the home while it is being removed: retry until it is gone.
   std::error_code ec;
-  std::filesystem::remove_all(home_, ec);
+  for (int i = 0; i < 1000 && std::filesystem::exists(home_, ec); ++i) {
+    std::filesystem::remove_all(home_, ec);
+  }
 }
 
 Result<std::unique_ptr<GpgVerifier>> GpgVerifier::Create(const std::vector<Bytes>& keyrings) {
@@ -119,7 +123,28 @@ Result<std::unique_ptr<GpgVerifier>> GpgVerifier::Create(const std::vector<Bytes
       return InvalidArgument("GPG key material contains no usable key");
     }
   }
+  TRY(v->ListSubkeys());
   return v;
+}
+
+// Maps every subkey fingerprint to its primary key, listing the home to completion (so no gpg
+// process outlives the call).
+Status GpgVerifier::ListSubkeys() {
+  gpgme_ctx_t ctx = ctx_->ctx.get();
+  if (gpgme_error_t err = gpgme_op_keylist_start(ctx, nullptr, 0)) {
+    return Internal(GpgError("gpgme_op_keylist_start", err));
+  }
+  gpgme_key_t key = nullptr;
+  while (gpgme_op_keylist_next(ctx, &key) == 0) {
+    if (key->subkeys && key->subkeys->fpr) {
+      for (gpgme_subkey_t sub = key->subkeys; sub; sub = sub->next) {
+        if (sub->fpr) primary_of_[sub->fpr] = key->subkeys->fpr;
+      }
+    }
+    gpgme_key_unref(key);
+  }
+  gpgme_op_keylist_end(ctx);
+  return Ok();
 }
 
 Result<GpgVerified> GpgVerifier::Verify(ByteSpan signature) const {
@@ -144,16 +169,12 @@ Result<GpgVerified> GpgVerifier::Verify(ByteSpan signature) const {
     return Unauthenticated(GpgError("Invalid GPG signature",
                                     s->status ? s->status : gpgme_error(GPG_ERR_BAD_SIGNATURE)));
   }
-  // The signing (sub)key's primary fingerprint must be one of the imported keys.
-  std::string signer = s->fpr;
-  gpgme_key_t key = nullptr;
-  if (gpgme_get_key(ctx, s->fpr, &key, 0) == 0 && key && key->subkeys && key->subkeys->fpr) {
-    signer = key->subkeys->fpr;
+  // The signing (sub)key's primary key must be one of the imported keys.
+  auto primary = primary_of_.find(s->fpr);
+  if (primary == primary_of_.end()) {
+    return Unauthenticated("GPG signature by unexpected key " + std::string(s->fpr));
   }
-  if (key) gpgme_key_unref(key);
-  bool known = false;
-  for (const std::string& f : fingerprints_) known = known || f == signer || f == s->fpr;
-  if (!known) return Unauthenticated("GPG signature by unexpected key " + signer);
+  const std::string& signer = primary->second;
   ASSIGN_OR_RETURN(Bytes payload, DataBytes(plain.release(), limits::kSignatureMaxBytes));
   return GpgVerified{std::move(payload), signer};
 }

@@ -3,6 +3,7 @@
 // signatures and keys are untrusted input.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,9 +36,11 @@ class GpgVerifier {
  private:
   struct Ctx;
   GpgVerifier(std::string home, std::unique_ptr<Ctx> ctx);
+  Status ListSubkeys();
   std::string home_;
   std::unique_ptr<Ctx> ctx_;
   std::vector<std::string> fingerprints_;
+  std::map<std::string, std::string> primary_of_;  // subkey fingerprint -> imported primary
 };
 
 // Signs `payload` as an opaque binary OpenPGP message with the secret key `fingerprint` from
