@@ -164,5 +164,125 @@ TEST_F(GpgSigning, UnsignedImageRejected) {
             std::string::npos);
 }
 
+// A docker-registry on a free loopback port, with a tiny image pushed as coco/app:v1.
+class CosignInterop : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    host_ = "127.0.0.1:" + std::to_string(harness::FreePort());
+    dir_.Write("registry.yml",
+               "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n"
+               "    rootdirectory: " +
+                   dir_.File("registry") + "\nhttp:\n  addr: " + host_ + "\n");
+    registry_ = std::make_unique<harness::Process>(std::vector<std::string>{
+        "/bin/sh", "-c",
+        "exec /usr/bin/docker-registry serve " + dir_.File("registry.yml") + " 2>&1"});
+    ASSERT_TRUE(registry_->WaitForLine("listening on", std::chrono::seconds(20)));
+    Status pushed = PushBlob("coco/app", ToBytes("{}"));
+    ASSERT_TRUE(pushed) << pushed.error().ToString();
+    ASSERT_TRUE(PutManifest("coco/app", "v1", ToBytes(kManifest)));
+  }
+  std::string Base(const std::string& repo) { return "http://" + host_ + "/v2/" + repo; }
+  Status PushBlob(const std::string& repo, ByteSpan blob) {
+    ASSIGN_OR_RETURN(auto start, http_.Post(Base(repo) + "/blobs/uploads/", ""));
+    auto loc = start.headers.Get("location");
+    if (start.status != 202 || !loc) return Internal("upload start: " + start.body);
+    std::string url(*loc);
+    if (url.starts_with("/")) url = "http://" + host_ + url;
+    url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") +
+           Digest::Of(blob).String();
+    dir_.Write("blob", AsString(blob));
+    auto r = harness::Run({"/usr/bin/curl", "-sf", "-X", "PUT", "-H",
+                           "Content-Type: application/octet-stream", "--data-binary",
+                           "@" + dir_.File("blob"), url});
+    if (r.exit_code != 0) return Internal("blob upload: " + r.out + r.err);
+    return Ok();
+  }
+  Status PutManifest(const std::string& repo, const std::string& tag, ByteSpan manifest) {
+    net::Headers h;
+    h.Set("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+    ASSIGN_OR_RETURN(auto put,
+                     http_.Send("PUT", Base(repo) + "/manifests/" + tag, h, AsString(manifest)));
+    if (put.status != 201) return Internal("manifest upload: " + put.body);
+    return Ok();
+  }
+  // Reads the `.sig` tag from the registry (what the registry client will do).
+  CosignFetcher Fetcher() {
+    return [this](const ImageIdentity& id,
+                  const Digest& d) -> Result<std::vector<CosignSignature>> {
+      std::string repo = id.repository.substr(id.repository.find('/') + 1);
+      net::Headers h;
+      h.Set("Accept", "application/vnd.oci.image.manifest.v1+json");
+      ASSIGN_OR_RETURN(auto m, http_.Get(Base(repo) + "/manifests/" + CosignSignatureTag(d), h));
+      if (m.status == 404) return std::vector<CosignSignature>();
+      return ParseCosignSignatureManifest(
+          AsBytes(m.body), [&](std::string_view digest) -> Result<Bytes> {
+            ASSIGN_OR_RETURN(auto b, http_.Get(Base(repo) + "/blobs/" + std::string(digest)));
+            return ToBytes(b.body);
+          });
+    };
+  }
+  Status Evaluate(const std::string& pubkey_path, const std::string& identity) {
+    auto policy =
+        ParsePolicy(R"({"default":[{"type":"reject"}],"transports":{"docker":{")" + host_ +
+                    R"(/coco":[{"type":"sigstoreSigned","keyPath":")" + pubkey_path +
+                    R"(","signedIdentity":{"type":")" + identity + R"("}}]}}})");
+    if (!policy) return std::unexpected(policy.error());
+    LookasideSignatureProvider provider(RegistriesConfig(), Fetcher());
+    return EvaluatePolicy(*policy, *ImageIdentity::Parse(host_ + "/coco/app:v1"),
+                          AsBytes(kManifest), provider);
+  }
+  harness::TempDir dir_;
+  std::string host_;
+  std::unique_ptr<harness::Process> registry_;
+  net::HttpClient http_;
+};
+
+TEST_F(CosignInterop, CosignSignPySignatureVerifiedByOurs) {
+  auto r = harness::Run(
+      {"/usr/bin/python3", kInterop + "/gen_cosign_key.py", dir_.File("cosign"), "coco-pass"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = harness::Run({"/usr/bin/python3", kInterop + "/gen_cosign_key.py", dir_.File("other"), "x"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Status st = Evaluate(dir_.File("cosign.pub"), "matchRepository");
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message().find("A signature was required, but no signature exists"),
+            std::string::npos);
+  r = harness::Run({"/usr/bin/python3", kInterop + "/cosign_sign.py", host_, "coco/app", "v1",
+                    dir_.File("cosign.private"), "coco-pass"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  st = Evaluate(dir_.File("cosign.pub"), "matchRepository");
+  EXPECT_TRUE(st) << st.error().ToString();
+  st = Evaluate(dir_.File("other.pub"), "matchRepository");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), Code::kPermissionDenied);
+  EXPECT_NE(st.error().message().find("does not verify"), std::string::npos);
+}
+
+TEST_F(CosignInterop, OurSignatureVerifiedByCosignVerifyPy) {
+  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  ASSERT_TRUE(key);
+  dir_.Write("ours.pub", *key->public_key().ToPem());
+  auto other = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  dir_.Write("other.pub", *other->public_key().ToPem());
+  Digest d = Digest::Of(AsBytes(kManifest));
+  auto sig = SignCosign(*key, host_ + "/coco/app", d);
+  ASSERT_TRUE(sig) << sig.error().ToString();
+  CosignSignatureImage img = BuildCosignSignatureImage(d, {*sig});
+  ASSERT_TRUE(PushBlob("coco/app", img.config));
+  for (const Bytes& layer : img.layers) ASSERT_TRUE(PushBlob("coco/app", layer));
+  ASSERT_TRUE(PutManifest("coco/app", img.tag, img.manifest));
+  auto r = harness::Run({"/usr/bin/python3", kInterop + "/cosign_verify.py", host_, "coco/app",
+                         "v1", dir_.File("ours.pub")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("VALID"), std::string::npos) << r.out;
+  r = harness::Run({"/usr/bin/python3", kInterop + "/cosign_verify.py", host_, "coco/app", "v1",
+                    dir_.File("other.pub")});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("INVALID"), std::string::npos) << r.out;
+  Status st = Evaluate(dir_.File("ours.pub"), "matchRepository");
+  EXPECT_TRUE(st) << st.error().ToString();
+}
+
 }  // namespace
 }  // namespace cocoon::image
