@@ -158,6 +158,12 @@ Result<Bytes> Sign(const PrivateKey& key, SignAlg alg, ByteSpan data) {
   return EcdsaDerToRaw(sig, internal::CoordinateSize(info.key));
 }
 
+Result<Bytes> SignDer(const PrivateKey& key, SignAlg alg, ByteSpan data) {
+  ASSIGN_OR_RETURN(Bytes sig, Sign(key, alg, data));
+  if (Info(alg).family != Family::kEcdsa) return sig;
+  return EcdsaRawToDer(sig, internal::CoordinateSize(Info(alg).key));
+}
+
 Status Verify(const PublicKey& key, SignAlg alg, ByteSpan data, ByteSpan signature) {
   TRY(CheckKey(alg, key.type()));
   const AlgInfo& info = Info(alg);

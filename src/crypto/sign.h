@@ -31,6 +31,8 @@ bool SignAlgMatchesKey(SignAlg alg, KeyType t);
 
 // InvalidArgument if alg does not match the key type.
 Result<Bytes> Sign(const PrivateKey& key, SignAlg alg, ByteSpan data);
+// Like Sign, but ECDSA signatures come out DER-encoded (X.509 / cosign style).
+Result<Bytes> SignDer(const PrivateKey& key, SignAlg alg, ByteSpan data);
 // Unauthenticated if the signature does not verify; InvalidArgument if alg/key mismatch.
 Status Verify(const PublicKey& key, SignAlg alg, ByteSpan data, ByteSpan signature);
 
