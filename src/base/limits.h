@@ -41,6 +41,7 @@ inline constexpr int kZstdWindowLogMax = 27;  // 128 MiB window: libzstd's defau
 inline constexpr size_t kTarMaxEntries = 1'000'000;
 inline constexpr size_t kTarPathMaxBytes = 4096;       // PATH_MAX
 inline constexpr size_t kTarXattrMaxBytes = 64 * 1024;  // XATTR_SIZE_MAX
+inline constexpr size_t kTarXattrsPerEntryMax = 1024;
 inline constexpr size_t kRootfsPasswdMaxBytes = 4 * 1024 * 1024;  // /etc/passwd, /etc/group
 inline constexpr size_t kSignatureMaxBytes = 4 * 1024 * 1024;  // containers/image's limit
 inline constexpr size_t kSignaturesPerImageMax = 128;
