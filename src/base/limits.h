@@ -35,11 +35,16 @@ inline constexpr size_t kImageConfigMaxBytes = 8 * 1024 * 1024;
 inline constexpr uint64_t kLayerMaxBytes = 16ULL * 1024 * 1024 * 1024;  // one compressed blob
 inline constexpr uint64_t kUnpackedLayerMaxBytes = 64ULL * 1024 * 1024 * 1024;
 inline constexpr uint64_t kDecompressionMaxRatio = 1024;  // unpacked bytes per compressed byte
+// The ratio is only checked past this much output, so tiny highly-compressible layers pass.
+inline constexpr uint64_t kDecompressionRatioGraceBytes = 1024 * 1024;
+inline constexpr int kZstdWindowLogMax = 27;  // 128 MiB window: libzstd's default limit
 inline constexpr size_t kTarMaxEntries = 1'000'000;
 // Wrapped layer keys per annotation value, and recipients per JWE, that a decrypter will try.
 inline constexpr size_t kOcicryptMaxWrappedKeys = 64;
 inline constexpr size_t kTarPathMaxBytes = 4096;       // PATH_MAX
 inline constexpr size_t kTarXattrMaxBytes = 64 * 1024;  // XATTR_SIZE_MAX
+inline constexpr size_t kTarXattrsPerEntryMax = 1024;
+inline constexpr size_t kRootfsPasswdMaxBytes = 4 * 1024 * 1024;  // /etc/passwd, /etc/group
 inline constexpr size_t kSignatureMaxBytes = 4 * 1024 * 1024;  // containers/image's limit
 inline constexpr size_t kSignaturesPerImageMax = 128;
 inline constexpr size_t kPolicyJsonMaxBytes = 1024 * 1024;
