@@ -12,4 +12,8 @@ void AddKbsCommands(CLI::App& app, int* exit_code);
 // `cocoon policy eval --policy FILE… [--input FILE|-] [--data FILE] --query REF`.
 void AddPolicyCommands(CLI::App& app, int* exit_code);
 
+// `cocoon image pull|unpack` (and the group itself); returns the `image` subcommand so that
+// other files can add theirs.
+CLI::App* AddImageCommands(CLI::App& app, int* exit_code);
+
 }  // namespace cocoon::cli
