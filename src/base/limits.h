@@ -36,7 +36,7 @@ inline constexpr uint64_t kLayerMaxBytes = 16ULL * 1024 * 1024 * 1024;  // one c
 inline constexpr uint64_t kUnpackedLayerMaxBytes = 64ULL * 1024 * 1024 * 1024;
 inline constexpr uint64_t kDecompressionMaxRatio = 1024;  // unpacked bytes per compressed byte
 // The ratio is only checked past this much output, so tiny highly-compressible layers pass.
-inline constexpr uint64_t kDecompressionRatioGraceBytes = 1024 * 1024;
+inline constexpr uint64_t kDecompressionRatioGraceBytes = 1ULL << 30;  // sparse files compress ~28000:1 (zstd)
 inline constexpr int kZstdWindowLogMax = 27;  // 128 MiB window: libzstd's default limit
 inline constexpr size_t kTarMaxEntries = 1'000'000;
 // Wrapped layer keys per annotation value, and recipients per JWE, that a decrypter will try.
