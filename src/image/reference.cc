@@ -110,6 +110,12 @@ std::string Reference::ApiHost() const {
 std::string Reference::ManifestRef() const { return digest ? digest->String() : tag; }
 
 Result<Reference> ParseReference(std::string_view text) {
+  ASSIGN_OR_RETURN(Reference ref, ParseNamedReference(text));
+  if (ref.tag.empty() && !ref.digest) ref.tag = "latest";
+  return ref;
+}
+
+Result<Reference> ParseNamedReference(std::string_view text) {
   if (text.empty()) return Bad(text, "empty");
   Reference ref;
   std::string_view rest = text;
@@ -151,7 +157,6 @@ Result<Reference> ParseReference(std::string_view text) {
   if (ref.Repository().size() > kReferenceNameMaxBytes) {
     return Bad(text, "repository name longer than " + std::to_string(kReferenceNameMaxBytes));
   }
-  if (ref.tag.empty() && !ref.digest) ref.tag = "latest";
   return ref;
 }
 

@@ -36,5 +36,8 @@ struct Reference {
 // for single-component Hub names, "latest" when neither tag nor digest is given. InvalidArgument
 // naming the reference and the rule it breaks (upper case, bad tag, bad digest, too long, …).
 Result<Reference> ParseReference(std::string_view text);
+// The same without the "latest" default: a name-only reference keeps an empty tag (signature
+// identities and policy scopes distinguish "repo" from "repo:latest").
+Result<Reference> ParseNamedReference(std::string_view text);
 
 }  // namespace cocoon::image
