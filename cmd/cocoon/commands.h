@@ -12,4 +12,7 @@ void AddKbsCommands(CLI::App& app, int* exit_code);
 // `cocoon policy eval --policy FILE… [--input FILE|-] [--data FILE] --query REF`.
 void AddPolicyCommands(CLI::App& app, int* exit_code);
 
+// `cocoon image encrypt|sign|verify|inspect`, added to the `image` subcommand.
+void AddImageBuildCommands(CLI::App* image, int* exit_code);
+
 }  // namespace cocoon::cli
