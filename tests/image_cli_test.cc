@@ -41,6 +41,20 @@ TEST_F(ImageCli, EncryptJweToRegistrySkopeoDecrypts) {
   EXPECT_EQ((*j)["Env"], Json::array({"PATH=/bin"}));
   auto config = Cocoon({"inspect", "--config", "--tls-verify=false", Docker("x:enc")});
   EXPECT_EQ(config.out, harness::ReadFile(dir_.File("config.json")));
+
+  // Registry → registry from a Docker schema-2 image: the result is an OCI manifest.
+  auto v2s2 =
+      Skopeo({"copy", "--dest-tls-verify=false", "--format", "v2s2", Src(), Docker("docker:v1")});
+  ASSERT_EQ(v2s2.exit_code, 0) << v2s2.err;
+  r = Cocoon({"encrypt", "--src-tls-verify=false", "--dest-tls-verify=false", "--encryption-key",
+              "jwe:" + dir_.File("ec-pub.pem"), Docker("docker:v1"), Docker("docker:enc")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto raw =
+      base::ParseJson(Cocoon({"inspect", "--raw", "--tls-verify=false", Docker("docker:enc")}).out);
+  ASSERT_TRUE(raw);
+  EXPECT_EQ((*raw)["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ((*raw)["config"]["mediaType"], "application/vnd.oci.image.config.v1+json");
+  EXPECT_EQ(SkopeoDecryptLayer(Docker("docker:enc"), "ec-priv.pem", "dec-docker"), layer_digest_);
 }
 
 TEST_F(ImageCli, EcAndRsaRecipientsAndZstd) {
