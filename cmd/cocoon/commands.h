@@ -16,4 +16,7 @@ void AddPolicyCommands(CLI::App& app, int* exit_code);
 // other files can add theirs.
 CLI::App* AddImageCommands(CLI::App& app, int* exit_code);
 
+// `cocoon image encrypt|sign|verify|inspect`, added to the `image` subcommand.
+void AddImageBuildCommands(CLI::App* image, int* exit_code);
+
 }  // namespace cocoon::cli

@@ -14,7 +14,7 @@
 #include "cmd/cocoon/commands.h"
 #include "guest/kbs_client.h"
 #include "guest/kbs_key_provider.h"
-#include "image/cosign_fetch.h"
+#include "image/cosign_registry.h"
 #include "image/lookaside.h"
 #include "image/puller.h"
 #include "image/registries_d.h"

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   cocoon::cli::AddKbsCommands(app, &exit_code);
   cocoon::cli::AddPolicyCommands(app, &exit_code);
-  cocoon::cli::AddImageCommands(app, &exit_code);
+  CLI::App* image = cocoon::cli::AddImageCommands(app, &exit_code);
+  cocoon::cli::AddImageBuildCommands(image, &exit_code);
   app.parse_complete_callback([&] { cocoon::base::InitLogging(log_level); });
   try {  // CLI11 reports usage errors by exception; this is its one adapter.
     app.parse(argc, argv);
