@@ -5,12 +5,12 @@
 #include <cstdlib>
 #include <thread>
 
-#include "image/internal/blob_pipe.h"
+#include "image/internal/temp_blob_file.h"
+#include "image/pipe.h"
 
 namespace cocoon::image {
 namespace {
 
-using internal::BlobPipe;
 using internal::TempBlobFile;
 
 std::string TempDir(const CopyOptions& o) {
@@ -23,14 +23,14 @@ std::string TempDir(const CopyOptions& o) {
 // The consumer's error wins unless the producer failed first for a reason of its own.
 Status Streamed(ImageSource& source, const Descriptor& d, size_t pipe_bytes,
                 const std::function<Status(Source&)>& consume) {
-  BlobPipe pipe(pipe_bytes);
+  Pipe pipe(pipe_bytes);
   Status fetched = Ok();
   std::jthread producer([&] {
-    fetched = source.FetchBlob(d, pipe.sink());
-    pipe.CloseWrite(fetched);
+    fetched = source.FetchBlob(d, pipe.writer());  // finishes the writer on success
+    if (!fetched) pipe.Abort(fetched.error());
   });
-  Status consumed = consume(pipe.source());
-  pipe.CloseRead();
+  Status consumed = consume(pipe.reader());
+  if (!consumed) pipe.Abort(FailedPrecondition("blob consumer stopped reading"));
   producer.join();
   if (consumed) return Ok();
   if (!fetched && fetched.error().code() != Code::kFailedPrecondition) return fetched;

@@ -12,50 +12,11 @@
 #include "crypto/keys.h"
 #include "image/encrypt_image.h"
 #include "image/inspect.h"
-#include "image/internal/blob_pipe.h"
 #include "image/oci_layout.h"
 #include "testutil/temp_dir.h"
 
 namespace cocoon::image {
 namespace {
-
-using internal::BlobPipe;
-
-TEST(BlobPipe, CarriesMoreThanItsCapacity) {
-  BlobPipe pipe(4096);
-  Bytes data(1 << 20);
-  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7);
-  std::jthread writer([&] {
-    ASSERT_TRUE(pipe.sink().Write(data));
-    ASSERT_TRUE(pipe.sink().Finish());
-  });
-  BytesSink out(data.size());
-  Bytes buf(10000);
-  while (true) {
-    auto n = pipe.source().Read(buf);
-    ASSERT_TRUE(n);
-    if (*n == 0) break;
-    ASSERT_TRUE(out.Write(ByteSpan(buf).first(*n)));
-  }
-  EXPECT_EQ(out.bytes(), data);
-}
-
-TEST(BlobPipe, WriterErrorReachesReaderAndClosedReaderUnblocksWriter) {
-  BlobPipe pipe(4096);
-  ASSERT_TRUE(pipe.sink().Write(ToBytes("abc")));
-  pipe.CloseWrite(DataLoss("digest mismatch"));
-  Bytes buf(16);
-  EXPECT_EQ(*pipe.source().Read(buf), 3u);
-  auto r = pipe.source().Read(buf);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code(), Code::kDataLoss);
-
-  BlobPipe abandoned(4096);
-  std::jthread reader([&] { abandoned.CloseRead(); });
-  Status st = abandoned.sink().Write(Bytes(1 << 16));  // more than fits: would block forever
-  ASSERT_FALSE(st);
-  EXPECT_EQ(st.error().code(), Code::kFailedPrecondition);
-}
 
 // A one-layer layout written through the oci: destination itself.
 std::string MakeLayout(const testutil::TempDir& dir, const Bytes& layer) {

@@ -8,11 +8,10 @@
 
 #include "base/error.h"
 #include "base/limits.h"
+#include "image/compression.h"
 #include "image/stream.h"
 
 namespace cocoon::image {
-
-enum class Compression { kNone, kGzip, kZstd };
 
 std::string_view CompressionName(Compression c);  // "none", "gzip", "zstd"
 

@@ -13,6 +13,7 @@
 #include "base/bytes.h"
 #include "base/error.h"
 #include "base/json.h"
+#include "image/compression.h"
 #include "image/digest.h"
 
 namespace cocoon::image {
@@ -59,7 +60,6 @@ inline constexpr std::string_view kManifestAccept =
 
 inline constexpr std::string_view kAnnotationRefName = "org.opencontainers.image.ref.name";
 
-enum class Compression { kNone, kGzip, kZstd };
 struct LayerType {
   Compression compression = Compression::kNone;
   bool encrypted = false;
