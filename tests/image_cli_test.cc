@@ -132,6 +132,37 @@ class Kbs {
   std::unique_ptr<Process> proc_;
 };
 
+// The four steps on the host: attest to the KBS (sample TEE) → the KBS releases the image key
+// → pull, decrypt and unpack. With a resource policy that denies, the key is withheld and no
+// bundle appears.
+TEST_F(ImageCli, ProviderEncryptedImageUnpacksOnlyWhenTheKbsReleasesTheKey) {
+  Kbs kbs(dir_);
+  ASSERT_TRUE(kbs.up());
+  auto enc = Cocoon({"encrypt", "--dest-tls-verify=false", "--encryption-key",
+                     "provider:attestation-agent:kbs:///default/image-key/app", "--kbs", kbs.url(),
+                     "--admin-key", kbs.admin_key(), Src(), Docker("app:kbs")});
+  ASSERT_EQ(enc.exit_code, 0) << enc.err;
+  auto pull = [&](const std::string& bundle) {
+    return Cocoon({"pull", "--insecure-policy", "--tls-verify=false", "--store",
+                   dir_.File("store"), "--kbs", kbs.url(), "--unpack", bundle,
+                   Docker("app:kbs")});
+  };
+  auto ok = pull(dir_.File("bundle"));
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.err.find("layer keys unwrapped: 1"), std::string::npos) << ok.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("bundle/rootfs/hello.txt")));
+
+  dir_.Write("deny.rego", "package policy\nimport rego.v1\ndefault allow := false\n");
+  auto deny = harness::Run({harness::BinaryPath("cocoon"), "kbs", "set-policy", "--file",
+                            dir_.File("deny.rego"), "--url", kbs.url(), "--admin-key",
+                            kbs.admin_key()});
+  ASSERT_EQ(deny.exit_code, 0) << deny.err;
+  auto denied = pull(dir_.File("bundle-denied"));
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("Access denied by policy"), std::string::npos) << denied.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("bundle-denied")));
+}
+
 // The attestation-agent provider path: the KEK lands in a real KBS, an attested (sample) guest
 // can fetch it, and kp.py (independent AnnotationPacket unwrap) recovers the layer options.
 TEST_F(ImageCli, ProviderKeyStoredInKbs) {

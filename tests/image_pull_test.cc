@@ -173,7 +173,7 @@ TEST_F(ImagePullTest, StoreThenUnpackFromTheStore) {
 
 TEST_F(ImagePullTest, SignaturePolicyGatesThePull) {
   Push("app:signed");
-  Push("app:unsigned");
+  Push("other:unsigned");  // same bytes, another repository: no signature there
   auto key =
       harness::Run({"/usr/bin/python3", kInterop + "gen_cosign_key.py", dir_.File("cosign"), "pw"});
   ASSERT_EQ(key.exit_code, 0) << key.err;
@@ -182,21 +182,21 @@ TEST_F(ImagePullTest, SignaturePolicyGatesThePull) {
   ASSERT_EQ(sign.exit_code, 0) << sign.err;
   dir_.Write("policy.json",
              R"({"default":[{"type":"reject"}],"transports":{"docker":{")" + registry_->host() +
-                 R"(/app":[{"type":"sigstoreSigned","keyPath":")" + dir_.File("cosign.pub") +
+                 R"(":[{"type":"sigstoreSigned","keyPath":")" + dir_.File("cosign.pub") +
                  R"(","signedIdentity":{"type":"matchRepository"}}]}}})");
   auto pull = [&](const std::string& tag, const std::string& bundle) {
     std::vector<std::string> args = {"pull", "--policy", dir_.File("policy.json"), "--unpack",
                                      bundle};
     for (auto& a : Common()) args.push_back(a);
-    args.push_back(Ref("app:" + tag));
+    args.push_back(Ref(tag));
     return Cocoon(args);
   };
-  auto ok = pull("signed", dir_.File("b-signed"));
+  auto ok = pull("app:signed", dir_.File("b-signed"));
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.err.find("signature policy: accepted"), std::string::npos) << ok.err;
   EXPECT_TRUE(fs::exists(dir_.File("b-signed/rootfs/hello.txt")));
 
-  auto unsigned_pull = pull("unsigned", dir_.File("b-unsigned"));
+  auto unsigned_pull = pull("other:unsigned", dir_.File("b-unsigned"));
   EXPECT_EQ(unsigned_pull.exit_code, 1);
   EXPECT_NE(unsigned_pull.err.find("PermissionDenied"), std::string::npos) << unsigned_pull.err;
   EXPECT_FALSE(fs::exists(dir_.File("b-unsigned")));

@@ -85,19 +85,8 @@ Result<UnpackStats> UnpackThroughChain(StagedRootfs& stage, const Descriptor& d,
   DigestingSink diff_check(diff_id, std::nullopt, &pipe.writer());
   DecompressingSink decompress(type.compression, &diff_check);
   Sink* head = &decompress;
-  std::optional<DigestingSink> plain_check;
   std::optional<DecryptingSink> decrypt;
   if (secret) {
-    if (!secret->key.digest.empty()) {
-      auto plain = Digest::Parse(secret->key.digest);
-      if (!plain) {
-        pipe.Abort(plain.error());
-        consumer.join();
-        return std::unexpected(plain.error().WithContext("layer " + d.digest.String()));
-      }
-      plain_check.emplace(*plain, std::nullopt, head);
-      head = &*plain_check;
-    }
     decrypt.emplace(secret->key, secret->hmac_b64, head);
     head = &*decrypt;
   }
