@@ -16,7 +16,7 @@ log: {level: error}
 storage: {filesystem: {rootdirectory: $W/registry-data}}
 http: {addr: 127.0.0.1:$PORT}
 YML
-docker-registry serve "$W/registry.yml" 2>/dev/null & REG_PID=$!
+docker-registry serve "$W/registry.yml" >/dev/null 2>&1 & REG_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/v2/" >/dev/null && break; sleep 0.1; done
 
 cd "$W"
@@ -48,6 +48,17 @@ for i in $(seq "$RUNS"); do
       docker://127.0.0.1:$PORT/bench:enc oci:oci-dec:1 && umoci unpack --rootless --image oci-dec:1 b-umoci")")
 done
 cmp b-cocoon/rootfs/data/random.bin rootfs/data/random.bin
+# Peak RSS of one more cocoon pull (from /proc via a poller: no GNU time needed).
+rm -rf store b-cocoon
+"$COCOON" image pull -q --insecure-policy --tls-verify=false --authfile auth.json --store store \
+  --decryption-key priv.pem --unpack b-cocoon "docker://127.0.0.1:$PORT/bench:enc" & P=$!
+peak=0
+while kill -0 $P 2>/dev/null; do
+  r=$(awk '/VmHWM/ {print $2}' /proc/$P/status 2>/dev/null || echo 0); [ "${r:-0}" -gt "$peak" ] && peak=$r
+  sleep 0.02
+done
+wait $P
+echo "cocoon peak RSS: $((peak / 1024)) MiB"
 c=$(printf '%s\n' "${cocoon_runs[@]}" | median); s=$(printf '%s\n' "${skopeo_runs[@]}" | median)
 echo "cocoon image pull --unpack: ${cocoon_runs[*]} ms (median $c ms)"
 echo "skopeo copy + umoci unpack: ${skopeo_runs[*]} ms (median $s ms)"
