@@ -7,6 +7,8 @@
 
 #include <filesystem>
 
+#include "runtime/qemu.h"
+
 namespace cocoon::runtime {
 namespace {
 
@@ -53,6 +55,27 @@ TEST(HostCaps, ParseNames) {
   EXPECT_EQ(bad.error().message(), "unknown accel \"hvf\" (expected auto|tcg|kvm)");
   EXPECT_EQ(AccelName(Accel::kKvm), "kvm");
   EXPECT_EQ(TeeName(Tee::kTdx), "tdx");
+}
+
+}  // namespace
+}  // namespace cocoon::runtime
+
+namespace cocoon::runtime {
+namespace {
+
+TEST(HypervisorRegistry, CreatesByName) {
+  HypervisorRegistry registry;
+  auto none = registry.Create("qemu");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().message(), "unknown hypervisor \"qemu\" (registered: none)");
+  RegisterQemu(&registry);
+  auto qemu = registry.Create("qemu");
+  ASSERT_TRUE(qemu);
+  EXPECT_NE(dynamic_cast<QemuHypervisor*>(qemu->get()), nullptr);
+  auto other = registry.Create("cloud-hypervisor");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code(), Code::kNotFound);
+  EXPECT_EQ(other.error().message(), "unknown hypervisor \"cloud-hypervisor\" (registered: qemu)");
 }
 
 }  // namespace
