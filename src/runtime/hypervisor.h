@@ -1,0 +1,108 @@
+// The host side of a pod VM: what to boot (VmConfig), a running VM (Vm) and the Hypervisor
+// interface that starts one, with a registry keyed by name ("qemu"). Trusts its caller's config.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+
+namespace cocoon::runtime {
+
+// The virtio-serial port the guest agent serves on (/dev/virtio-ports/<name> in the guest).
+inline constexpr std::string_view kAgentPortName = "io.cocoon.agent";
+// The fw_cfg entry carrying the initdata TOML
+// (/sys/firmware/qemu_fw_cfg/by_name/opt/io.cocoon/initdata/raw in the guest).
+inline constexpr std::string_view kInitDataFwCfgName = "opt/io.cocoon/initdata";
+// The guest reaches forwarded host services at this address (QEMU user networking guestfwd).
+inline constexpr std::string_view kGuestServiceAddress = "10.0.2.100";
+
+enum class Accel { kAuto, kTcg, kKvm };
+enum class Tee { kNone, kSevSnp, kTdx };
+enum class Machine { kAuto, kMicrovm, kQ35 };  // auto: microvm for plain VMs, q35 for TEEs
+
+// "auto" | "tcg" | "kvm"; "none" | "sev-snp" | "tdx"; "auto" | "microvm" | "q35".
+// InvalidArgument for anything else.
+Result<Accel> ParseAccel(std::string_view name);
+Result<Tee> ParseTee(std::string_view name);
+Result<Machine> ParseMachine(std::string_view name);
+std::string_view AccelName(Accel accel);
+std::string_view TeeName(Tee tee);
+std::string_view MachineName(Machine machine);
+
+// A host loopback service the guest reaches at kGuestServiceAddress:guest_port.
+struct ForwardedService {
+  uint16_t guest_port = 0;
+  uint16_t host_port = 0;
+};
+
+struct VmConfig {
+  std::string kernel;   // PVH ELF vmlinux (fastest under TCG) or bzImage
+  std::string initrd;   // may be empty
+  std::string cmdline;  // appended to the built-in parameters (console, panic, ...)
+  uint32_t memory_mib = 256;
+  uint32_t vcpus = 1;
+  Accel accel = Accel::kAuto;
+  Tee tee = Tee::kNone;
+  Machine machine = Machine::kAuto;
+  // The initdata TOML, byte for byte (its digest is over these exact bytes). Empty: none.
+  // Delivered through fw_cfg (kInitDataFwCfgName); bound in SNP host-data / TDX mrconfigid.
+  std::string initdata;
+  std::vector<ForwardedService> services;
+  std::string vtpm_socket;     // swtpm control socket (`swtpm socket --ctrl type=unixio,...`)
+  std::string firmware;        // -bios: OVMF (AMDSEV.fd for SNP, OVMF.inteltdx.fd for TDX)
+  std::string tdx_qgs_socket;  // TDX quote generation service; empty: vsock cid 2 port 4050
+  // Sockets, console log, pidfile and the initdata file live here. The QEMU hypervisor
+  // creates (and later removes) a fresh directory when this is empty.
+  std::string run_dir;
+  std::vector<std::string> extra_args;  // appended verbatim to the QEMU argv
+};
+
+// A running VM. Destroying it stops the VM (SIGTERM, then SIGKILL to its process group) and
+// removes the directory it created.
+class Vm {
+ public:
+  virtual ~Vm() = default;
+  virtual pid_t pid() const = 0;
+  virtual const std::string& console_log_path() const = 0;
+  // The unix socket of the agent's virtio-serial port (QEMU listens; the host connects).
+  virtual const std::string& channel_socket_path() const = 0;
+  // Connects to the channel socket, retrying until QEMU listens. Returns the connected fd,
+  // owned by the caller. DeadlineExceeded after `timeout`; Unavailable if the VM exited.
+  virtual Result<int> ConnectChannel(std::chrono::milliseconds timeout) = 0;
+  // The VM's exit status (exit code, or 128+signal). DeadlineExceeded if still running.
+  virtual Result<int> Wait(std::chrono::milliseconds timeout) = 0;
+  // Asks the VM to stop (SIGTERM), waits up to `grace`, then kills its process group.
+  // Returns its exit status. Idempotent.
+  virtual Result<int> Stop(std::chrono::milliseconds grace) = 0;
+};
+
+class Hypervisor {
+ public:
+  virtual ~Hypervisor() = default;
+  // Boots the VM and returns once the hypervisor process runs (not when the guest is up).
+  // InvalidArgument for an unusable config, FailedPrecondition when the host cannot run it.
+  virtual Result<std::unique_ptr<Vm>> Start(const VmConfig& config) = 0;
+};
+
+// Hypervisors by name. Built-ins are registered explicitly by the mains (RegisterQemu).
+class HypervisorRegistry {
+ public:
+  using Factory = std::function<std::unique_ptr<Hypervisor>()>;
+  void Register(std::string name, Factory factory);
+  // NotFound naming the unknown hypervisor and the registered ones.
+  Result<std::unique_ptr<Hypervisor>> Create(std::string_view name) const;
+
+ private:
+  std::map<std::string, Factory, std::less<>> factories_;
+};
+
+}  // namespace cocoon::runtime
