@@ -37,7 +37,7 @@ struct GuestImageSpec {
   std::string agent;
   std::vector<GuestFile> extra_files;
   uint32_t mtime = 0;  // every entry's mtime (SOURCE_DATE_EPOCH)
-  int gzip_level = 9;
+  int gzip_level = 6;  // 9 takes 5x longer for 0.5 % less
 };
 
 inline constexpr const char* kGuestUpMarker = "COCOON-GUEST-UP";
