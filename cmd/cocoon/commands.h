@@ -19,4 +19,7 @@ CLI::App* AddImageCommands(CLI::App& app, int* exit_code);
 // `cocoon image encrypt|sign|verify|inspect`, added to the `image` subcommand.
 void AddImageBuildCommands(CLI::App* image, int* exit_code);
 
+// `cocoon guest build`: the pod VM's kernel + initramfs and their digests.
+void AddGuestCommands(CLI::App& app, int* exit_code);
+
 }  // namespace cocoon::cli
