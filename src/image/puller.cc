@@ -35,12 +35,15 @@ std::string Mib(uint64_t bytes) {
   return buf;
 }
 
-Status CheckPolicy(const ResolvedImage& image, const PullOptions& o) {
+Status CheckPolicy(ImageSource& source, const ResolvedImage& image, const PullOptions& o) {
   if (o.policy == nullptr) return Ok();
   if (o.signatures == nullptr) return Internal("a signature policy needs a signature provider");
-  ImageIdentity id = o.identity;
-  // The signature covers the manifest that was asked for: the index when there is one.
-  return EvaluatePolicy(*o.policy, id, image.raw.bytes, *o.signatures);
+  // Signatures cover the manifest the reference names: the index when there is one.
+  if (image.index_digest) {
+    ASSIGN_OR_RETURN(RawManifest top, source.GetManifest(*image.index_digest));
+    return EvaluatePolicy(*o.policy, o.identity, top.bytes, *o.signatures);
+  }
+  return EvaluatePolicy(*o.policy, o.identity, image.raw.bytes, *o.signatures);
 }
 
 // The key material of one encrypted layer, unwrapped before any download starts.
@@ -230,7 +233,7 @@ Result<Prepared> Prepare(ImageSource& source, const PullOptions& o) {
   ASSIGN_OR_RETURN(p.image, ResolveImage(source, o.platform));
   Say(o, "manifest " + p.image.raw.digest.String() + " (" +
              std::to_string(p.image.manifest.layers.size()) + " layers)");
-  TRY(CheckPolicy(p.image, o));
+  TRY(CheckPolicy(source, p.image, o));
   if (o.policy != nullptr) Say(o, "signature policy: accepted");
   ASSIGN_OR_RETURN(p.config, FetchConfig(source, p.image.manifest));
   if (p.config.diff_ids.size() != p.image.manifest.layers.size()) {
@@ -285,7 +288,7 @@ Result<Digest> PullToStore(ImageSource& source, const std::string& store_dir,
                            const std::string& tag, const PullOptions& o) {
   Prepared p;
   ASSIGN_OR_RETURN(p.image, ResolveImage(source, o.platform));
-  TRY(CheckPolicy(p.image, o));
+  TRY(CheckPolicy(source, p.image, o));
   const Manifest& m = p.image.manifest;
   ASSIGN_OR_RETURN(auto dest, OpenOciLayoutDestination(OciLayoutRef{store_dir, tag}));
   {
