@@ -14,6 +14,7 @@
 
 #include "base/bytes.h"
 #include "image/decompress.h"
+#include "image/manifest.h"
 #include "image/unpack.h"
 
 namespace {
@@ -84,6 +85,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     DecompressingSink sink(c, &plain, limits);
     if (sink.Write(in) && sink.Finish()) UnpackInTempDir(AsBytes(plain.out));
   }
-  (void)CompressionFromMediaType(AsString(in));
+  (void)ClassifyLayer(AsString(in));
   return 0;
 }

@@ -134,25 +134,6 @@ std::string_view CompressionName(Compression c) {
   return "unknown";
 }
 
-Result<Compression> CompressionFromMediaType(std::string_view media_type) {
-  static constexpr std::pair<std::string_view, Compression> kTypes[] = {
-      {"application/vnd.oci.image.layer.v1.tar", Compression::kNone},
-      {"application/vnd.oci.image.layer.v1.tar+gzip", Compression::kGzip},
-      {"application/vnd.oci.image.layer.v1.tar+zstd", Compression::kZstd},
-      {"application/vnd.oci.image.layer.nondistributable.v1.tar", Compression::kNone},
-      {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", Compression::kGzip},
-      {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", Compression::kZstd},
-      {"application/vnd.docker.image.rootfs.diff.tar", Compression::kNone},
-      {"application/vnd.docker.image.rootfs.diff.tar.gzip", Compression::kGzip},
-      {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", Compression::kGzip},
-      {"application/vnd.docker.image.rootfs.diff.tar.zstd", Compression::kZstd},
-  };
-  for (const auto& [name, c] : kTypes) {
-    if (name == media_type) return c;
-  }
-  return InvalidArgument("unsupported layer media type '" + std::string(media_type) + "'");
-}
-
 DecompressingSink::DecompressingSink(Compression compression, Sink* next, DecompressLimits limits)
     : compression_(compression), next_(next), limits_(limits) {
   if (compression == Compression::kGzip) codec_ = internal::NewGzipDecoder();

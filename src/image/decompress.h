@@ -15,12 +15,6 @@ namespace cocoon::image {
 
 std::string_view CompressionName(Compression c);  // "none", "gzip", "zstd"
 
-// Compression of an OCI or Docker layer media type (`+encrypted` already stripped by the caller):
-// ...layer.v1.tar[+gzip|+zstd], the nondistributable variants, and Docker's
-// rootfs.diff.tar[.gzip] / rootfs.foreign.diff.tar.gzip. InvalidArgument naming the type
-// otherwise.
-Result<Compression> CompressionFromMediaType(std::string_view media_type);
-
 struct DecompressLimits {
   uint64_t max_output_bytes = limits::kUnpackedLayerMaxBytes;
   uint64_t max_ratio = limits::kDecompressionMaxRatio;  // output bytes per input byte

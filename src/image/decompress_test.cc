@@ -182,23 +182,5 @@ TEST(Decompress, WriteAfterErrorFails) {
   EXPECT_EQ(r.error().code(), Code::kFailedPrecondition);
 }
 
-TEST(Decompress, MediaTypes) {
-  EXPECT_EQ(CompressionFromMediaType("application/vnd.oci.image.layer.v1.tar").value(),
-            Compression::kNone);
-  EXPECT_EQ(CompressionFromMediaType("application/vnd.oci.image.layer.v1.tar+gzip").value(),
-            Compression::kGzip);
-  EXPECT_EQ(CompressionFromMediaType("application/vnd.oci.image.layer.v1.tar+zstd").value(),
-            Compression::kZstd);
-  EXPECT_EQ(CompressionFromMediaType("application/vnd.docker.image.rootfs.diff.tar.gzip").value(),
-            Compression::kGzip);
-  EXPECT_EQ(CompressionFromMediaType("application/vnd.oci.image.layer.nondistributable.v1.tar+gzip")
-                .value(),
-            Compression::kGzip);
-  auto r = CompressionFromMediaType("application/vnd.oci.image.layer.v1.tar+gzip+encrypted");
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
-  EXPECT_NE(r.error().message().find("+encrypted"), std::string::npos);
-}
-
 }  // namespace
 }  // namespace cocoon::image

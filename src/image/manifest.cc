@@ -100,12 +100,16 @@ bool IsManifestMediaType(std::string_view t) {
 
 Result<LayerType> ClassifyLayer(std::string_view t) {
   using media::kDockerForeignLayerGzip, media::kDockerLayerGzip;
-  if (t == media::kOciLayerTar || t == media::kOciNondistTar) return LayerType{};
+  if (t == media::kOciLayerTar || t == media::kOciNondistTar ||
+      t == "application/vnd.docker.image.rootfs.diff.tar") {
+    return LayerType{};
+  }
   if (t == media::kOciLayerGzip || t == media::kOciNondistGzip || t == kDockerLayerGzip ||
       t == kDockerForeignLayerGzip) {
     return LayerType{Compression::kGzip, false};
   }
-  if (t == media::kOciLayerZstd || t == media::kOciNondistZstd) {
+  if (t == media::kOciLayerZstd || t == media::kOciNondistZstd ||
+      t == "application/vnd.docker.image.rootfs.diff.tar.zstd") {
     return LayerType{Compression::kZstd, false};
   }
   if (t == media::kOciLayerTarEnc) return LayerType{Compression::kNone, true};

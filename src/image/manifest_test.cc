@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "base/file.h"
 #include "base/limits.h"
 
@@ -165,6 +167,34 @@ TEST(ManifestTest, ImageConfig) {
       Code::kInvalidArgument);
   std::string big(limits::kImageConfigMaxBytes + 1, ' ');
   EXPECT_EQ(ParseImageConfig(AsBytes(big)).error().code(), Code::kResourceExhausted);
+}
+
+TEST(ManifestTest, ClassifiesEveryLayerMediaType) {
+  struct Case {
+    const char* type;
+    Compression compression;
+    bool encrypted;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"application/vnd.oci.image.layer.v1.tar", Compression::kNone, false},
+           {"application/vnd.oci.image.layer.v1.tar+gzip", Compression::kGzip, false},
+           {"application/vnd.oci.image.layer.v1.tar+zstd", Compression::kZstd, false},
+           {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", Compression::kGzip,
+            false},
+           {"application/vnd.docker.image.rootfs.diff.tar", Compression::kNone, false},
+           {"application/vnd.docker.image.rootfs.diff.tar.gzip", Compression::kGzip, false},
+           {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", Compression::kGzip, false},
+           {"application/vnd.oci.image.layer.v1.tar+encrypted", Compression::kNone, true},
+           {"application/vnd.oci.image.layer.v1.tar+gzip+encrypted", Compression::kGzip, true},
+           {"application/vnd.oci.image.layer.v1.tar+zstd+encrypted", Compression::kZstd, true}}) {
+    auto t = ClassifyLayer(c.type);
+    ASSERT_TRUE(t.has_value()) << c.type;
+    EXPECT_EQ(t->compression, c.compression) << c.type;
+    EXPECT_EQ(t->encrypted, c.encrypted) << c.type;
+  }
+  auto bad = ClassifyLayer("application/vnd.oci.image.layer.v1.tar+bzip2");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message().find("tar+bzip2"), std::string::npos);
 }
 
 }  // namespace
