@@ -30,7 +30,7 @@ Status Streamed(ImageSource& source, const Descriptor& d, size_t pipe_bytes,
     if (!fetched) pipe.Abort(fetched.error());
   });
   Status consumed = consume(pipe.reader());
-  if (!consumed) pipe.Abort(FailedPrecondition("blob consumer stopped reading"));
+  if (!consumed) pipe.Abort(FailedPrecondition("blob consumer stopped reading").error());
   producer.join();
   if (consumed) return Ok();
   if (!fetched && fetched.error().code() != Code::kFailedPrecondition) return fetched;
