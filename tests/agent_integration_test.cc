@@ -3,6 +3,7 @@
 // ttrpc, running containers from a busybox OCI layout built here. Needs runc and busybox-static.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -90,19 +91,24 @@ long VmRssKiB(pid_t pid) {
 
 class AgentTest : public ::testing::Test {
  protected:
-  void StartAgent(const std::string& policy = "") {
-    ASSERT_TRUE(fs::exists("/usr/sbin/runc")) << "runc is not installed";
+  void StartAgent(const std::string& policy = "", std::vector<std::string> extra = {}) {
+    // runc by default; COCOON_TEST_OCI_RUNTIME=/usr/bin/crun runs the same tests with crun (which
+    // on these hosts needs `unshare -m` and an unmounted /sys/fs/cgroup/unified).
+    const char* env_runtime = std::getenv("COCOON_TEST_OCI_RUNTIME");
+    std::string oci_runtime = env_runtime && *env_runtime ? env_runtime : "/usr/sbin/runc";
+    ASSERT_TRUE(fs::exists(oci_runtime)) << oci_runtime << " is not installed";
     image_ = BuildBusyboxLayout(dir_);
     std::vector<std::string> argv = {harness::BinaryPath("cocoon-agent"),
                                      "--listen",
                                      "unix:" + dir_.File("agent.sock"),
                                      "--runtime",
-                                     "/usr/sbin/runc",
+                                     oci_runtime,
                                      "--runtime-root",
                                      dir_.File("runc-state"),
                                      "--work-dir",
-                                     dir_.File("work"),
-                                     "--insecure-accept-anything"};
+                                     dir_.File("work")};
+    if (extra.empty()) extra.push_back("--insecure-accept-anything");
+    argv.insert(argv.end(), extra.begin(), extra.end());
     if (!policy.empty()) {
       dir_.Write("policy.rego", policy);
       argv.insert(argv.end(), {"--policy", dir_.File("policy.rego")});
@@ -227,6 +233,32 @@ TEST_F(AgentTest, UnknownMethodAndBadRequestsKeepTheAgentUp) {
   auto serving = client_->Check();
   ASSERT_TRUE(serving);
   EXPECT_TRUE(*serving);
+}
+
+// Initdata (as the pod was launched with it) supplies both policies: its policy.rego denies
+// ExecProcess and its cdh.toml image policy rejects every image.
+TEST_F(AgentTest, InitDataPoliciesApply) {
+  std::string policy = kDenyExec;
+  dir_.Write("initdata.toml",
+             "version = \"0.1.0\"\nalgorithm = \"sha256\"\n[data]\n"
+             "\"policy.rego\" = '''\n" +
+                 policy +
+                 "'''\n"
+                 "\"cdh.toml\" = '''\n[image]\n"
+                 "image_security_policy = '{\"default\":[{\"type\":\"reject\"}]}'\n'''\n");
+  StartAgent("", {"--initdata", dir_.File("initdata.toml")});
+  ASSERT_TRUE(client_->CreateSandbox({}));
+  auto rejected =
+      client_->CreateContainer(runtime::AgentClient::GuestPullRequest("c4", image_, {"/bin/sh"}));
+  ASSERT_FALSE(rejected);
+  EXPECT_EQ(rejected.error().code(), Code::kPermissionDenied);
+  ::grpc::ExecProcessRequest exec;
+  exec.set_container_id("c4");
+  exec.set_exec_id("e1");
+  auto denied = client_->ExecProcess(exec);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code(), Code::kPermissionDenied);
+  EXPECT_NE(denied.error().message().find("ExecProcessRequest"), std::string::npos);
 }
 
 }  // namespace

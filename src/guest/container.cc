@@ -143,13 +143,13 @@ std::vector<std::string> Container::RuntimeArgv(std::initializer_list<std::strin
   return argv;
 }
 
-Result<pid_t> Container::RunWithPidFile(std::vector<std::string> argv, ContainerProcess& process,
-                                        const std::string& pid_file) {
+Result<pid_t> Container::RunWithPidFile(std::string_view what, std::vector<std::string> argv,
+                                        ContainerProcess& process, const std::string& pid_file) {
   ASSIGN_OR_RETURN(pid_t runner, SpawnChild(argv, process.child_fds()));
   ASSIGN_OR_RETURN(int code, WaitChild(runner));
   if (code != 0) {
-    return FailedPrecondition(argv[0] + " " + argv[argv.size() > 1 ? 1 : 0] + " of container " +
-                              id_ + " failed (exit " + std::to_string(code) +
+    return FailedPrecondition(argv[0] + " " + std::string(what) + " of container " + id_ +
+                              " failed (exit " + std::to_string(code) +
                               "): " + process.TakeStderrNow());
   }
   ASSIGN_OR_RETURN(std::string text, base::ReadFile(pid_file, "container pid file", 64));
@@ -164,7 +164,7 @@ Status Container::Create() {
   ASSIGN_OR_RETURN(auto init, ContainerProcess::Create());
   std::string pid_file = bundle_ + "/init.pid";
   auto argv = RuntimeArgv({"create", "--bundle", bundle_, "--pid-file", pid_file, id_});
-  auto pid = RunWithPidFile(std::move(argv), *init, pid_file);
+  auto pid = RunWithPidFile("create", std::move(argv), *init, pid_file);
   init->CloseChildEnds();
   if (!pid) return std::unexpected(pid.error());
   init->Started(*pid);
@@ -197,7 +197,7 @@ Status Container::Exec(const std::string& exec_id, const std::vector<std::string
   for (const auto& e : env) argv.insert(argv.end(), {"--env", e});
   argv.push_back(id_);
   argv.insert(argv.end(), args.begin(), args.end());
-  auto pid = RunWithPidFile(std::move(argv), *proc, pid_file);
+  auto pid = RunWithPidFile("exec", std::move(argv), *proc, pid_file);
   proc->CloseChildEnds();
   if (!pid) return std::unexpected(pid.error());
   proc->Started(*pid);

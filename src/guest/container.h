@@ -84,8 +84,8 @@ class Container {
 
  private:
   std::vector<std::string> RuntimeArgv(std::initializer_list<std::string> args) const;
-  Result<pid_t> RunWithPidFile(std::vector<std::string> argv, ContainerProcess& process,
-                               const std::string& pid_file);
+  Result<pid_t> RunWithPidFile(std::string_view what, std::vector<std::string> argv,
+                               ContainerProcess& process, const std::string& pid_file);
 
   OciRuntime runtime_;
   std::string id_;
