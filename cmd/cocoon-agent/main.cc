@@ -187,7 +187,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (pid1) Pid1Setup(f);
+  if (pid1) {
+    // The kernel starts init without PATH; the OCI runtime and gpg are found through it.
+    ::setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 0);
+    Pid1Setup(f);
+  }
   int rc = Run(f, pid1);
   if (pid1) {
     ::sync();
