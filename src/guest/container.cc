@@ -189,9 +189,19 @@ Status Container::Exec(const std::string& exec_id, const std::vector<std::string
   {
     std::lock_guard lock(mu_);
     if (processes_.count(exec_id)) return FailedPrecondition("exec id " + exec_id + " exists");
+    processes_[exec_id] = nullptr;  // reserved until the runtime has started it
   }
-  ASSIGN_OR_RETURN(auto proc, ContainerProcess::Create());
-  std::string pid_file = bundle_ + "/exec-" + std::to_string(processes_.size()) + ".pid";
+  auto release = [this, &exec_id] {
+    std::lock_guard lock(mu_);
+    processes_.erase(exec_id);
+  };
+  auto created = ContainerProcess::Create();
+  if (!created) {
+    release();
+    return std::unexpected(created.error());
+  }
+  std::shared_ptr<ContainerProcess> proc = std::move(*created);
+  std::string pid_file = bundle_ + "/exec-" + exec_id + ".pid";
   auto argv = RuntimeArgv({"exec", "--detach", "--pid-file", pid_file});
   if (!cwd.empty()) argv.insert(argv.end(), {"--cwd", cwd});
   for (const auto& e : env) argv.insert(argv.end(), {"--env", e});
@@ -199,7 +209,10 @@ Status Container::Exec(const std::string& exec_id, const std::vector<std::string
   argv.insert(argv.end(), args.begin(), args.end());
   auto pid = RunWithPidFile("exec", std::move(argv), *proc, pid_file);
   proc->CloseChildEnds();
-  if (!pid) return std::unexpected(pid.error());
+  if (!pid) {
+    release();
+    return std::unexpected(pid.error());
+  }
   proc->Started(*pid);
   std::lock_guard lock(mu_);
   processes_[exec_id] = std::move(proc);
@@ -209,7 +222,7 @@ Status Container::Exec(const std::string& exec_id, const std::vector<std::string
 Result<std::shared_ptr<ContainerProcess>> Container::Process(const std::string& exec_id) const {
   std::lock_guard lock(mu_);
   auto it = processes_.find(exec_id);
-  if (it == processes_.end()) {
+  if (it == processes_.end() || !it->second) {
     return NotFound("container " + id_ + " has no process '" + exec_id + "'");
   }
   return it->second;
@@ -222,6 +235,7 @@ Status Container::Remove() {
     procs.swap(processes_);
   }
   for (auto& [id, p] : procs) {
+    if (!p) continue;
     (void)p->Signal(SIGKILL);
     if (p->pid() > 0) (void)p->Wait();
     p->Shutdown();
