@@ -51,4 +51,9 @@ inline constexpr size_t kPolicyJsonMaxBytes = 1024 * 1024;
 inline constexpr size_t kAuthTokenMaxBytes = 1024 * 1024;
 inline constexpr int kRegistryRetries = 5;
 
+// Agent protocol (ttrpc)
+inline constexpr size_t kTtrpcMaxFrameBytes = 4 * 1024 * 1024;  // containerd/ttrpc messageLengthMax
+inline constexpr size_t kTtrpcMaxInflight = 128;  // concurrent calls one connection may have open
+inline constexpr size_t kAgentReadChunkBytes = 64 * 1024;  // one ReadStdout/ReadStderr answer
+
 }  // namespace cocoon::limits

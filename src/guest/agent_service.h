@@ -1,0 +1,95 @@
+// The guest agent service (kata's AgentService + Health, package grpc): sandbox, containers from
+// images pulled in the guest, processes and their stdio. Every request comes from the untrusted
+// host and is checked against the agent policy before anything else happens.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "agent.pb.h"
+#include "base/error.h"
+#include "guest/agent_policy.h"
+#include "guest/container.h"
+#include "guest/kbs_client.h"
+#include "health.pb.h"
+#include "image/ocicrypt_keyprovider.h"
+#include "image/policy.h"
+#include "image/registry_client.h"
+#include "net/ttrpc_server.h"
+#include "tee/tee.h"
+
+namespace cocoon::guest {
+
+inline constexpr char kAgentServiceName[] = "grpc.AgentService";
+inline constexpr char kHealthServiceName[] = "grpc.Health";
+
+struct AgentConfig {
+  OciRuntime runtime;
+  std::string work_dir = "/run/cocoon";  // bundles in <work_dir>/containers/<id>
+  // Agent policy (Rego, package agent_policy). Empty: initdata's policy.rego, else allow all.
+  std::string agent_policy;
+  // containers-policy.json text. Empty: initdata's cdh.toml [image] image_security_policy; if
+  // neither, pulls fail unless insecure_accept_anything.
+  std::string image_policy_json;
+  bool insecure_accept_anything = false;
+  // KBS for image keys: initdata's cdh.toml [kbc] url wins, then CreateSandbox.kbs_url, then this.
+  std::string kbs_url;
+  std::string kbs_cacert;
+  std::string init_data_toml;  // the initdata document, if any
+  image::RegistryOptions registry;
+  // Makes the attester for the KBS client (the sample attester where no TEE exists).
+  std::function<std::unique_ptr<tee::Attester>()> attester_factory;
+  bool init_daemon = false;  // running as PID 1 (reported in GetGuestDetails)
+};
+
+class AgentService {
+ public:
+  // InvalidArgument if the agent policy, initdata or image policy does not parse.
+  static Result<std::unique_ptr<AgentService>> Create(AgentConfig config);
+  ~AgentService();
+
+  // Registers every method of grpc.AgentService and grpc.Health on `server`.
+  void RegisterWith(net::ttrpc::Server& server);
+  // Removes every container (agent shutdown).
+  void Shutdown();
+
+ private:
+  // The handlers; RegisterWith checks the agent policy before calling them.
+  Result<google::protobuf::Empty> CreateSandbox(const ::grpc::CreateSandboxRequest& r);
+  Result<google::protobuf::Empty> DestroySandbox(const ::grpc::DestroySandboxRequest& r);
+  Result<::grpc::GuestDetailsResponse> GetGuestDetails(const ::grpc::GuestDetailsRequest& r);
+  Result<google::protobuf::Empty> CreateContainer(const ::grpc::CreateContainerRequest& r);
+  Result<google::protobuf::Empty> StartContainer(const ::grpc::StartContainerRequest& r);
+  Result<google::protobuf::Empty> RemoveContainer(const ::grpc::RemoveContainerRequest& r);
+  Result<google::protobuf::Empty> ExecProcess(const ::grpc::ExecProcessRequest& r);
+  Result<google::protobuf::Empty> SignalProcess(const ::grpc::SignalProcessRequest& r);
+  Result<::grpc::WaitProcessResponse> WaitProcess(const ::grpc::WaitProcessRequest& r);
+  Result<::grpc::WriteStreamResponse> WriteStdin(const ::grpc::WriteStreamRequest& r);
+  Result<::grpc::ReadStreamResponse> ReadStdout(const ::grpc::ReadStreamRequest& r);
+  Result<::grpc::ReadStreamResponse> ReadStderr(const ::grpc::ReadStreamRequest& r);
+  Result<google::protobuf::Empty> CloseStdin(const ::grpc::CloseStdinRequest& r);
+
+  AgentService(AgentConfig config, std::unique_ptr<AgentPolicy> policy,
+               std::optional<image::ContainersPolicy> image_policy, std::string initdata_kbs);
+  Result<std::shared_ptr<Container>> Find(const std::string& id);
+  Result<std::shared_ptr<ContainerProcess>> FindProcess(const std::string& cid,
+                                                        const std::string& exec_id);
+  Result<::grpc::ReadStreamResponse> ReadStream(const ::grpc::ReadStreamRequest& r, bool err);
+  Result<std::shared_ptr<image::KeyProvider>> GetKeyProvider();
+
+  AgentConfig config_;
+  std::unique_ptr<AgentPolicy> policy_;
+  std::optional<image::ContainersPolicy> image_policy_;
+  std::string initdata_kbs_;
+  std::mutex mu_;
+  bool sandbox_ = false;
+  std::string sandbox_kbs_;
+  std::shared_ptr<image::KeyProvider> key_provider_;
+  std::map<std::string, std::shared_ptr<Container>> containers_;
+};
+
+}  // namespace cocoon::guest

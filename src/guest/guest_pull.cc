@@ -1,0 +1,84 @@
+// In-guest image pull for CreateContainer (see guest_pull.h).
+#include "guest/guest_pull.h"
+
+#include "base/file.h"
+#include "base/json.h"
+#include "image/bundle.h"
+#include "image/cosign_registry.h"
+#include "image/lookaside.h"
+#include "image/transport.h"
+
+namespace cocoon::guest {
+namespace {
+
+image::ImageIdentity IdentityOf(const std::string& transport_ref) {
+  if (transport_ref.starts_with("docker://")) {
+    if (auto parsed = image::ImageIdentity::Parse(transport_ref.substr(9))) return *parsed;
+  }
+  image::ImageIdentity id;
+  auto colon = transport_ref.find(':');
+  id.transport = transport_ref.substr(0, colon);
+  id.repository = colon == std::string::npos ? "" : transport_ref.substr(colon + 1);
+  return id;
+}
+
+void SetEnv(Json& env, const std::string& entry) {
+  std::string key = entry.substr(0, entry.find('='));
+  for (auto& e : env) {
+    if (e.is_string() && e.get<std::string>().substr(0, e.get<std::string>().find('=')) == key) {
+      e = entry;
+      return;
+    }
+  }
+  env.push_back(entry);
+}
+
+Status ApplyOverrides(const std::string& bundle_dir, const ::grpc::Spec& oci) {
+  ASSIGN_OR_RETURN(std::string text, base::ReadFile(bundle_dir + "/config.json", "config.json"));
+  ASSIGN_OR_RETURN(Json config, base::ParseJson(text));
+  Json& process = config["process"];
+  if (!process.is_object()) return InvalidArgument("bundle config.json has no process object");
+  process["terminal"] = false;
+  if (!process["env"].is_array()) process["env"] = Json::array();
+  for (const auto& e : oci.process().env()) {
+    if (e.find('=') == std::string::npos) return InvalidArgument("OCI env entry without '='");
+    SetEnv(process["env"], e);
+  }
+  if (!oci.process().cwd().empty()) {
+    if (oci.process().cwd()[0] != '/') return InvalidArgument("OCI cwd must be absolute");
+    process["cwd"] = oci.process().cwd();
+  }
+  if (!oci.hostname().empty()) config["hostname"] = oci.hostname();
+  return image::WriteBundle(bundle_dir, config);
+}
+
+}  // namespace
+
+std::string ImageTransportRef(const std::string& image) {
+  if (image.starts_with("docker://") || image.starts_with("oci:")) return image;
+  return "docker://" + image;
+}
+
+Result<image::PullResult> PullContainerImage(const std::string& image,
+                                             const std::string& bundle_dir, const ::grpc::Spec& oci,
+                                             const GuestPullConfig& config) {
+  std::string ref = ImageTransportRef(image);
+  ASSIGN_OR_RETURN(auto source, image::OpenImageSource(ref, config.registry));
+  image::LookasideSignatureProvider signatures(image::RegistriesConfig(),
+                                               image::MakeRegistryCosignFetcher(config.registry));
+  image::DecryptionKeys keys;
+  keys.provider = config.key_provider;
+  image::PullOptions po;
+  po.policy = config.policy;
+  if (config.policy) po.signatures = &signatures;
+  po.identity = IdentityOf(ref);
+  po.keys = &keys;
+  if (oci.has_process() && oci.process().args_size() > 0) {
+    po.bundle.args.emplace(oci.process().args().begin(), oci.process().args().end());
+  }
+  ASSIGN_OR_RETURN(image::PullResult result, image::PullToBundle(*source, bundle_dir, po));
+  TRY(ApplyOverrides(bundle_dir, oci));
+  return result;
+}
+
+}  // namespace cocoon::guest

@@ -1,0 +1,36 @@
+// Image pull inside the guest for CreateContainer (the CDH's PullImage): pull, check the
+// signature policy, decrypt with keys from the KBS, unpack into an OCI bundle, then apply the
+// request's OCI overrides to config.json. The image and the overrides (from the host) are
+// untrusted; the policy and key provider are the agent's.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "agent.pb.h"
+#include "base/error.h"
+#include "image/ocicrypt_keyprovider.h"
+#include "image/policy.h"
+#include "image/puller.h"
+#include "image/registry_client.h"
+
+namespace cocoon::guest {
+
+struct GuestPullConfig {
+  const image::ContainersPolicy* policy = nullptr;   // null: signatures not checked
+  std::shared_ptr<image::KeyProvider> key_provider;  // null: encrypted layers fail
+  image::RegistryOptions registry;
+};
+
+// "docker://REF" and "oci:DIR[:TAG]" are used as they are; a bare reference means docker://.
+std::string ImageTransportRef(const std::string& image);
+
+// Pulls `image` into `bundle_dir` (must not exist). Overrides from `oci`: non-empty
+// Process.Args replace the command, Process.Env entries replace same-named ones or are
+// appended, non-empty Process.Cwd and Hostname replace the image's; terminal is always off.
+// Errors as image::PullToBundle, InvalidArgument for bad overrides.
+Result<image::PullResult> PullContainerImage(const std::string& image,
+                                             const std::string& bundle_dir, const ::grpc::Spec& oci,
+                                             const GuestPullConfig& config);
+
+}  // namespace cocoon::guest

@@ -1,0 +1,34 @@
+// Initdata fields the agent uses (see initdata_config.h).
+#include "guest/initdata_config.h"
+
+#include "attestation/init_data.h"
+#include "base/json.h"
+
+namespace cocoon::guest {
+namespace {
+
+// The string at `path` (a JSON pointer) or "" when absent; InvalidArgument if not a string.
+Result<std::string> OptionalString(const Json& root, std::string_view pointer) {
+  const Json* v = base::FindPointer(root, pointer);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (!v->is_string())
+    return InvalidArgument("initdata " + std::string(pointer) + " is not a string");
+  return v->get<std::string>();
+}
+
+}  // namespace
+
+Result<InitDataConfig> ParseInitDataConfig(std::string_view toml) {
+  auto digest = attestation::DigestInitData({"toml", std::string(toml)});
+  if (!digest) return std::unexpected(digest.error().WithContext("initdata"));
+  const Json& data = digest->claims;
+  if (!data.is_object()) return InvalidArgument("initdata has no [data] table");
+  InitDataConfig out;
+  ASSIGN_OR_RETURN(out.agent_policy, OptionalString(data, "/policy.rego"));
+  ASSIGN_OR_RETURN(out.kbs_url, OptionalString(data, "/cdh.toml/kbc/url"));
+  ASSIGN_OR_RETURN(out.image_security_policy,
+                   OptionalString(data, "/cdh.toml/image/image_security_policy"));
+  return out;
+}
+
+}  // namespace cocoon::guest
