@@ -27,11 +27,13 @@
 
 namespace {
 
+constexpr char kInitDataFwCfg[] = "/sys/firmware/qemu_fw_cfg/by_name/opt/io.cocoon/initdata/raw";
+
 using namespace cocoon;
 
 struct Flags {
   std::string listen;
-  std::string port = "agent.0";
+  std::string port = "io.cocoon.agent";  // runtime/hypervisor.h kAgentPortName
   std::string policy_file, image_policy_file, initdata_file;
   std::string modules = "/etc/cocoon/modules";
   guest::AgentConfig config;
@@ -118,7 +120,9 @@ int Run(Flags& f, bool pid1) {
     if (!text) return Log(text.error().ToString()), 2;
     f.config.init_data_toml = *text;
   } else if (pid1) {
-    auto text = guest::pid1::ReadInitDataDisk();
+    // cocoon's QEMU delivers initdata over fw_cfg; kata's runtime as a disk with its header.
+    auto text = base::ReadFile(kInitDataFwCfg, "initdata (fw_cfg)");
+    if (!text) text = guest::pid1::ReadInitDataDisk();
     if (text)
       f.config.init_data_toml = *text;
     else if (text.error().code() != Code::kNotFound)

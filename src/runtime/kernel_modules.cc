@@ -49,7 +49,8 @@ std::vector<std::string> DefaultGuestModules() {
   return {"virtio_mmio", "virtio_pci", "virtio_console",
           "virtio_net",  "virtio_blk", "9pnet_virtio",
           "9p",          "overlay",    "vmw_vsock_virtio_transport",
-          "sev-guest",   "tpm_tis",    "tpm_crb"};
+          "sev-guest",   "tpm_tis",    "tpm_crb",
+          "qemu_fw_cfg"};  // initdata from QEMU (runtime/hypervisor.h kInitDataFwCfgName)
 }
 
 std::string ModuleNameFromPath(std::string_view path) {
