@@ -11,6 +11,17 @@ namespace {
 
 constexpr size_t kChunk = 64 * 1024;
 
+// The AES-256-CTR cipher and the HMAC-SHA256 over the ciphertext, both keyed by the layer key.
+Status StartCipher(const crypto::SecretBytes& symkey, const Bytes& nonce,
+                   std::optional<crypto::AesCtr>* ctr, std::optional<crypto::HmacStream>* hmac) {
+  ASSIGN_OR_RETURN(crypto::AesCtr c, crypto::AesCtr::Create(symkey.span(), nonce));
+  ASSIGN_OR_RETURN(crypto::HmacStream h,
+                   crypto::HmacStream::Create(crypto::HashAlg::kSha256, symkey.span()));
+  ctr->emplace(std::move(c));
+  hmac->emplace(std::move(h));
+  return Ok();
+}
+
 }  // namespace
 
 DecryptingSink::DecryptingSink(const LayerKey& key, std::string expected_hmac_b64, Sink* next)
@@ -25,14 +36,10 @@ DecryptingSink::DecryptingSink(const LayerKey& key, std::string expected_hmac_b6
     error_ = Error(Code::kInvalidArgument, "layer key must be 32 bytes and nonce 16 bytes");
     return;
   }
-  auto ctr = crypto::AesCtr::Create(key.symkey.span(), key.nonce);
-  auto mac = crypto::HmacStream::Create(crypto::HashAlg::kSha256, key.symkey.span());
-  if (!ctr || !mac) {
-    error_ = ctr ? mac.error() : ctr.error();
+  if (auto st = StartCipher(key.symkey, key.nonce, &ctr_, &hmac_); !st) {
+    error_ = st.error();
     return;
   }
-  ctr_.emplace(std::move(*ctr));
-  hmac_.emplace(std::move(*mac));
   buffer_.resize(kChunk);
 }
 
@@ -81,14 +88,10 @@ EncryptingSink::EncryptingSink(Sink* next) : next_(next) {
     error_ = s.error();
     return;
   }
-  auto ctr = crypto::AesCtr::Create(key_.symkey.span(), key_.nonce);
-  auto mac = crypto::HmacStream::Create(crypto::HashAlg::kSha256, key_.symkey.span());
-  if (!ctr || !mac) {
-    error_ = ctr ? mac.error() : ctr.error();
+  if (auto st = StartCipher(key_.symkey, key_.nonce, &ctr_, &hmac_); !st) {
+    error_ = st.error();
     return;
   }
-  ctr_.emplace(std::move(*ctr));
-  hmac_.emplace(std::move(*mac));
   buffer_.resize(kChunk);
 }
 
