@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -42,8 +43,10 @@ struct Flags {
 void Log(const std::string& line) { std::fprintf(stderr, "cocoon-agent: %s\n", line.c_str()); }
 
 // PID 1 reads extra flags from /etc/cocoon/agent.args (one per line) written by the image build.
+// As PID 1 the kernel hands init the command-line words it did not recognise, so argv is
+// ignored and the flags come from /etc/cocoon/agent.args.
 std::vector<std::string> Pid1Args(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
+  std::vector<std::string> args(argv, argv + std::min(argc, 1));
   std::ifstream in("/etc/cocoon/agent.args");
   for (std::string line; std::getline(in, line);) {
     if (!line.empty() && line[0] != '#') args.push_back(line);
@@ -189,7 +192,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(static_cast<int>(cargs.size()), cargs.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // PID 1 must not exit (the kernel would panic): report and go on with the defaults.
+    if (!pid1) return app.exit(e);
+    Log(std::string("agent.args: ") + e.what());
   }
   if (pid1) {
     // The kernel starts init without PATH; the OCI runtime and gpg are found through it.

@@ -3,7 +3,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 namespace cocoon::base {
 
@@ -15,13 +14,18 @@ Result<std::string> ReadFile(const std::string& path, std::string_view what, siz
   if (!std::filesystem::is_regular_file(status)) {
     return InvalidArgument(name + " is not a regular file");
   }
-  auto size = std::filesystem::file_size(path, ec);
-  if (!ec && size > max_bytes) {
-    return ResourceExhausted(name + " is larger than " + std::to_string(max_bytes) + " bytes");
-  }
+  // The size is counted while reading, not taken from stat: sysfs files claim 4096 bytes and
+  // /proc files 0.
   std::ifstream in(path, std::ios::binary);
   if (!in.is_open()) return PermissionDenied(name + " cannot be read");
-  std::string text(std::istreambuf_iterator<char>(in), {});
+  std::string text;
+  char buf[16384];
+  while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() > max_bytes) {
+      return ResourceExhausted(name + " is larger than " + std::to_string(max_bytes) + " bytes");
+    }
+  }
   if (in.bad()) return PermissionDenied(name + " cannot be read");
   return text;
 }

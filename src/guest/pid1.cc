@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -100,20 +101,47 @@ Status MountPseudoFilesystems() {
   return Ok();
 }
 
+// "name.param=value" words of the kernel command line for module `name` ('-' and '_' alike),
+// as modprobe passes them: finit_module does not read /proc/cmdline itself. QEMU's microvm puts
+// its virtio-mmio devices there (virtio_mmio.device=…).
+std::string ModuleParamsFromCmdline(const std::string& cmdline, std::string name) {
+  std::replace(name.begin(), name.end(), '-', '_');
+  std::string params;
+  std::istringstream words(cmdline);
+  for (std::string w; words >> w;) {
+    std::string key = w.substr(0, w.find('='));
+    std::replace(key.begin(), key.end(), '-', '_');
+    if (key.size() > name.size() + 1 && key.starts_with(name + ".")) {
+      params += (params.empty() ? "" : " ") + w.substr(name.size() + 1);
+    }
+  }
+  return params;
+}
+
 Status LoadModules(const std::string& list_file, const std::string& module_dir) {
   ASSIGN_OR_RETURN(std::string list, base::ReadFile(list_file, "module list"));
+  std::string cmdline = base::ReadFile("/proc/cmdline", "kernel command line").value_or("");
   std::istringstream lines(list);
+  std::string
+      failed;  // keep going: a module for absent hardware (sev-guest) must not stop the rest
   for (std::string name; std::getline(lines, name);) {
     if (name.empty() || name[0] == '#') continue;
-    std::string path = module_dir + "/" + name + ".ko";
+    // Entries are absolute paths (what `cocoon guest build` writes) or names under module_dir.
+    std::string path = name[0] == '/' ? name : module_dir + "/" + name;
+    if (!path.ends_with(".ko")) path += ".ko";
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Internal("module " + path + ": " + Errno());
-    long rc = ::syscall(SYS_finit_module, fd, "", 0);
+    if (fd < 0) {
+      failed += " " + path + " (" + Errno() + ")";
+      continue;
+    }
+    std::string stem = path.substr(path.rfind('/') + 1);
+    std::string params = ModuleParamsFromCmdline(cmdline, stem.substr(0, stem.size() - 3));
+    long rc = ::syscall(SYS_finit_module, fd, params.c_str(), 0);
     int err = errno;
     ::close(fd);
-    if (rc != 0 && err != EEXIST)
-      return Internal("finit_module " + name + ": " + std::strerror(err));
+    if (rc != 0 && err != EEXIST) failed += " " + path + " (" + std::strerror(err) + ")";
   }
+  if (!failed.empty()) return Internal("modules not loaded:" + failed);
   return Ok();
 }
 

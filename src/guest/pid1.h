@@ -19,6 +19,10 @@ Status MountPseudoFilesystems();
 // list is absent; Internal naming the module that fails.
 Status LoadModules(const std::string& list_file, const std::string& module_dir);
 
+// The parameters for module `name` on the kernel command line ("virtio_mmio.device=… " →
+// "device=…"), '-' and '_' equivalent in the name, space-separated for finit_module.
+std::string ModuleParamsFromCmdline(const std::string& cmdline, std::string name);
+
 // lo up; eth0 10.0.2.15/24 up with default route via 10.0.2.2 (QEMU user networking) and
 // /etc/resolv.conf naming 10.0.2.3. NotFound if eth0 does not exist.
 Status ConfigureNetwork();
