@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 
 #include "net/ttrpc_client.h"
@@ -11,6 +12,7 @@
 #include "runtime/guest_image.h"
 #include "runtime/host_caps.h"
 #include "runtime/qemu.h"
+#include "tests/busybox_image.h"
 #include "tests/guest_fixture.h"
 #include "tests/harness.h"
 
@@ -19,7 +21,7 @@ namespace {
 
 using std::chrono::seconds;
 
-TEST(AgentVm, AgentIsPid1AndAnswersOverVirtioSerial) {
+TEST(AgentVm, AgentIsPid1AnswersAndRunsAContainerInTheVm) {
   harness::TempDir dir;
   // A stripped agent keeps the initramfs near 30 MB (debug info would double it).
   auto strip = harness::Run(
@@ -28,6 +30,15 @@ TEST(AgentVm, AgentIsPid1AndAnswersOverVirtioSerial) {
   runtime::GuestImageSpec spec;
   ASSERT_TRUE(runtime::UseDebDir(runtime::DefaultDebCacheDir(), spec));
   spec.agent = dir.File("cocoon-agent");
+  // A busybox image as an OCI layout inside the guest, and the agent's flags for it.
+  std::string layout = BuildBusyboxLayout(dir);  // "oci:<dir>/layout:latest"
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.File("layout"))) {
+    if (!entry.is_regular_file()) continue;
+    std::string rel = std::filesystem::relative(entry.path(), dir.File("layout")).string();
+    spec.extra_files.push_back({entry.path().string(), "/images/busybox/" + rel, 0644});
+  }
+  dir.Write("agent.args", "--insecure-accept-anything\n");
+  spec.extra_files.push_back({dir.File("agent.args"), "/etc/cocoon/agent.args", 0644});
   auto image = runtime::BuildGuestImage(spec, dir.File("image"));
   ASSERT_TRUE(image) << image.error().ToString();
   auto kernel = testing::GuestKernel();  // the same kernel package, as a PVH vmlinux
@@ -56,6 +67,27 @@ TEST(AgentVm, AgentIsPid1AndAnswersOverVirtioSerial) {
   std::string console = harness::ReadFile((*vm)->console_log_path());
   EXPECT_EQ(console.find("no virtio-serial port"), std::string::npos) << console;
   EXPECT_EQ(console.find("network:"), std::string::npos) << console;  // eth0 configured
+
+  // A container inside the VM: pulled from the in-guest layout, run by crun, output streamed.
+  ASSERT_TRUE(agent.CreateSandbox({}));
+  auto created = agent.CreateContainer(runtime::AgentClient::GuestPullRequest(
+      "c1", "oci:/images/busybox:latest", {"/bin/sh", "-c", "echo hello from the pod VM; exit 7"}));
+  ASSERT_TRUE(created) << created.error().ToString() << "\nconsole:\n"
+                       << harness::ReadFile((*vm)->console_log_path());
+  auto started = agent.StartContainer("c1");
+  ASSERT_TRUE(started) << started.error().ToString() << "\nconsole:\n"
+                       << harness::ReadFile((*vm)->console_log_path());
+  std::string out;
+  for (;;) {
+    auto chunk = agent.ReadStdout("c1", "");
+    ASSERT_TRUE(chunk) << chunk.error().ToString();
+    if (chunk->empty()) break;
+    out += *chunk;
+  }
+  EXPECT_EQ(out, "hello from the pod VM\n");
+  auto code = agent.WaitProcess("c1", "");
+  ASSERT_TRUE(code) << code.error().ToString();
+  EXPECT_EQ(*code, 7);
 }
 
 }  // namespace
