@@ -11,6 +11,7 @@
 
 #include "base/json.h"
 #include "tests/harness.h"
+#include "tests/image_fixtures.h"
 
 namespace cocoon::image_cli {
 
@@ -43,15 +44,8 @@ class ImageCli : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_FALSE(dir_.path().empty());
-    host_ = "127.0.0.1:" + std::to_string(harness::FreePort());
-    dir_.Write("registry.yml",
-               "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n"
-               "    rootdirectory: " +
-                   dir_.File("registry") + "\nhttp:\n  addr: " + host_ + "\n");
-    registry_ = std::make_unique<Process>(std::vector<std::string>{
-        "/bin/sh", "-c",
-        "exec /usr/bin/docker-registry serve " + dir_.File("registry.yml") + " 2>&1"});
-    ASSERT_TRUE(registry_->WaitForLine("listening on", std::chrono::seconds(20)));
+    registry_ = std::make_unique<image::Registry>(dir_);  // tests/image_fixtures.h
+    host_ = registry_->host();
     MakeLayout();
     MakeKeys();
   }
@@ -111,7 +105,7 @@ openssl ec -in ec-priv.pem -pubout -out ec-pub.pem 2>/dev/null)");
   TempDir dir_;
   std::string host_;
   std::string layer_digest_;
-  std::unique_ptr<Process> registry_;
+  std::unique_ptr<image::Registry> registry_;
 };
 
 }  // namespace cocoon::image_cli

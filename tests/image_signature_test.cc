@@ -13,6 +13,7 @@
 #include "image/lookaside.h"
 #include "image/policy_eval.h"
 #include "net/http_client.h"
+#include "tests/image_fixtures.h"
 
 namespace cocoon::image {
 namespace {
@@ -169,15 +170,8 @@ class CosignInterop : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_FALSE(dir_.path().empty());
-    host_ = "127.0.0.1:" + std::to_string(harness::FreePort());
-    dir_.Write("registry.yml",
-               "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n"
-               "    rootdirectory: " +
-                   dir_.File("registry") + "\nhttp:\n  addr: " + host_ + "\n");
-    registry_ = std::make_unique<harness::Process>(std::vector<std::string>{
-        "/bin/sh", "-c",
-        "exec /usr/bin/docker-registry serve " + dir_.File("registry.yml") + " 2>&1"});
-    ASSERT_TRUE(registry_->WaitForLine("listening on", std::chrono::seconds(20)));
+    registry_ = std::make_unique<image::Registry>(dir_);  // tests/image_fixtures.h
+    host_ = registry_->host();
     Status pushed = PushBlob("coco/app", ToBytes("{}"));
     ASSERT_TRUE(pushed) << pushed.error().ToString();
     ASSERT_TRUE(PutManifest("coco/app", "v1", ToBytes(kManifest)));
@@ -234,7 +228,7 @@ class CosignInterop : public ::testing::Test {
   }
   harness::TempDir dir_;
   std::string host_;
-  std::unique_ptr<harness::Process> registry_;
+  std::unique_ptr<image::Registry> registry_;
   net::HttpClient http_;
 };
 

@@ -14,6 +14,7 @@
 #include "image/ocicrypt_keywrap.h"
 #include "image/ocicrypt_stream.h"
 #include "tests/harness.h"
+#include "testutil/string_streams.h"
 
 namespace cocoon::image {
 namespace {
@@ -69,29 +70,8 @@ Annotations AnnotationsOf(const OrderedJson& layer) {
   return a;
 }
 
-class StringSource final : public Source {
- public:
-  explicit StringSource(std::string s) : s_(std::move(s)) {}
-  Result<size_t> Read(std::span<uint8_t> buf) override {
-    size_t n = std::min(buf.size(), s_.size() - pos_);
-    std::copy_n(s_.data() + pos_, n, buf.data());
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string s_;
-  size_t pos_ = 0;
-};
-class StringSink final : public Sink {
- public:
-  Status Write(std::span<const uint8_t> d) override {
-    out.append(AsString(d));
-    return Ok();
-  }
-  Status Finish() override { return Ok(); }
-  std::string out;
-};
+using testutil::StringSink;
+using testutil::StringSource;
 
 class OcicryptInteropTest : public ::testing::Test {
  protected:

@@ -5,23 +5,12 @@
 #include "base/encoding.h"
 #include "crypto/aes.h"
 #include "crypto/digest.h"
+#include "testutil/string_streams.h"
 
 namespace cocoon::image {
 namespace {
 
-class StringSink final : public Sink {
- public:
-  Status Write(std::span<const uint8_t> d) override {
-    out.append(AsString(d));
-    return Ok();
-  }
-  Status Finish() override {
-    finished = true;
-    return Ok();
-  }
-  std::string out;
-  bool finished = false;
-};
+using testutil::StringSink;
 
 std::string Pattern(size_t n) {
   std::string s(n, '\0');

@@ -5,6 +5,7 @@
 #include "base/encoding.h"
 #include "image/ocicrypt_encrypt.h"
 #include "image/ocicrypt_keywrap.h"
+#include "testutil/string_streams.h"
 
 namespace cocoon::image {
 namespace {
@@ -79,34 +80,8 @@ TEST(OcicryptOptionsTest, AnnotationListSplits) {
   EXPECT_TRUE(SplitAnnotationList(many.substr(5), "jwe").has_value());  // 64 entries
 }
 
-// A source over a string and a sink into one.
-class StringSource final : public Source {
- public:
-  explicit StringSource(std::string s) : s_(std::move(s)) {}
-  Result<size_t> Read(std::span<uint8_t> buf) override {
-    size_t n = std::min(buf.size(), s_.size() - pos_);
-    std::copy_n(s_.data() + pos_, n, buf.data());
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string s_;
-  size_t pos_ = 0;
-};
-class StringSink final : public Sink {
- public:
-  Status Write(std::span<const uint8_t> d) override {
-    out.append(AsString(d));
-    return Ok();
-  }
-  Status Finish() override {
-    finished = true;
-    return Ok();
-  }
-  std::string out;
-  bool finished = false;
-};
+using testutil::StringSink;
+using testutil::StringSource;
 
 class FailingProvider final : public KeyProvider {
  public:
