@@ -22,4 +22,7 @@ void AddImageBuildCommands(CLI::App* image, int* exit_code);
 // `cocoon guest build`: the pod VM's kernel + initramfs and their digests.
 void AddGuestCommands(CLI::App& app, int* exit_code);
 
+// `cocoon verify-evidence --tee KIND --evidence FILE [options]` (tee/offline.h).
+void AddEvidenceCommands(CLI::App& app, int* exit_code);
+
 }  // namespace cocoon::cli

@@ -48,6 +48,24 @@ class SampleAttester : public Attester {
 
 }  // namespace
 
+Result<Json> VerifyOffline(const OfflineVerifyOptions& o) {
+  auto evidence = base::ParseJson(std::string_view(
+      reinterpret_cast<const char*>(o.evidence.data()), o.evidence.size()));
+  if (!evidence) return InvalidArgument("sample evidence: " + evidence.error().message());
+  Bytes expected;
+  if (o.report_data) {
+    expected = *o.report_data;
+  } else if (evidence->is_object() && evidence->contains("report_data") &&
+             (*evidence)["report_data"].is_string()) {
+    ASSIGN_OR_RETURN(expected, base::Base64Decode((*evidence)["report_data"].get<std::string>()));
+  }
+  VerifyRequest req;
+  req.evidence = &*evidence;
+  req.expected_report_data = expected;
+  ASSIGN_OR_RETURN(auto claims, SampleVerifier().Evaluate(req));
+  return claims.front().claims;
+}
+
 std::unique_ptr<Verifier> NewVerifier() { return std::make_unique<SampleVerifier>(); }
 std::unique_ptr<Attester> NewAttester(std::string svn) {
   return std::make_unique<SampleAttester>(std::move(svn));
