@@ -24,6 +24,7 @@
 #include "guest/child_process.h"
 #include "guest/pid1.h"
 #include "net/ttrpc_server.h"
+#include "runtime/pod.h"  // kStepPrefix only (header constant)
 #include "tee/sample/sample.h"
 
 namespace {
@@ -132,6 +133,10 @@ int Run(Flags& f, bool pid1) {
       Log(text.error().ToString());
   }
   f.config.init_daemon = pid1;
+  f.config.progress = [](std::string_view line) {
+    std::fprintf(stderr, "%.*s%.*s\n", static_cast<int>(runtime::kStepPrefix.size()),
+                 runtime::kStepPrefix.data(), static_cast<int>(line.size()), line.data());
+  };
   f.config.attester_factory = [] { return tee::sample::NewAttester(); };
   auto service = guest::AgentService::Create(f.config);
   if (!service) return Log(service.error().ToString()), 2;

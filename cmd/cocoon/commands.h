@@ -25,4 +25,7 @@ void AddGuestCommands(CLI::App& app, int* exit_code);
 // `cocoon verify-evidence --tee KIND --evidence FILE [options]` (tee/offline.h).
 void AddEvidenceCommands(CLI::App& app, int* exit_code);
 
+// `cocoon run [flags] IMAGE [CMD…]` and `cocoon demo`.
+void AddRunCommands(CLI::App& app, int* exit_code);
+
 }  // namespace cocoon::cli

@@ -75,6 +75,7 @@ int RunBuild(const BuildFlags& f) {
     return 1;
   }
   PrintOutput("kernel", img->kernel);
+  PrintOutput("vmlinux", img->vmlinux);
   PrintOutput("initramfs", img->initramfs);
   std::printf("manifest   %s\n", std::filesystem::absolute(img->manifest).c_str());
   std::printf("kernel version %s; modules (load order):", img->kernel_version.c_str());

@@ -51,16 +51,16 @@ Result<std::unique_ptr<AgentService>> AgentService::Create(AgentConfig config) {
   }
   if (!config.attester_factory) return InvalidArgument("agent config has no attester");
   return std::unique_ptr<AgentService>(new AgentService(std::move(config), std::move(*policy),
-                                                        std::move(image_policy), init.kbs_url));
+                                                        std::move(image_policy), std::move(init)));
 }
 
 AgentService::AgentService(AgentConfig config, std::unique_ptr<AgentPolicy> policy,
                            std::optional<image::ContainersPolicy> image_policy,
-                           std::string initdata_kbs)
+                           InitDataConfig init)
     : config_(std::move(config)),
       policy_(std::move(policy)),
       image_policy_(std::move(image_policy)),
-      initdata_kbs_(std::move(initdata_kbs)) {}
+      init_(std::move(init)) {}
 
 AgentService::~AgentService() { Shutdown(); }
 
@@ -108,7 +108,7 @@ Result<::grpc::GuestDetailsResponse> AgentService::GetGuestDetails(
 Result<std::shared_ptr<image::KeyProvider>> AgentService::GetKeyProvider() {
   std::lock_guard lock(mu_);
   if (key_provider_) return key_provider_;
-  std::string url = !initdata_kbs_.empty()  ? initdata_kbs_
+  std::string url = !init_.kbs_url.empty()  ? init_.kbs_url
                     : !sandbox_kbs_.empty() ? sandbox_kbs_
                                             : config_.kbs_url;
   if (url.empty()) return std::shared_ptr<image::KeyProvider>();  // local layers only
@@ -119,7 +119,7 @@ Result<std::shared_ptr<image::KeyProvider>> AgentService::GetKeyProvider() {
     o.init_data = attestation::InitData{"toml", config_.init_data_toml};
   }
   ASSIGN_OR_RETURN(auto client, KbsClient::Create(std::move(o), config_.attester_factory()));
-  key_provider_ = std::make_shared<KbsKeyProvider>(std::move(client));
+  key_provider_ = std::make_shared<KbsKeyProvider>(std::move(client), config_.progress);
   return key_provider_;
 }
 
@@ -155,6 +155,7 @@ Result<google::protobuf::Empty> AgentService::CreateContainer(
   GuestPullConfig pc;
   pc.policy = image_policy_ ? &*image_policy_ : nullptr;
   pc.registry = config_.registry;
+  pc.registries = init_.registries;
   auto kp = GetKeyProvider();
   if (!kp) {
     release();
@@ -162,6 +163,13 @@ Result<google::protobuf::Empty> AgentService::CreateContainer(
   }
   pc.key_provider = *kp;
   auto pulled = PullContainerImage(pull->source(), bundle, r.oci(), pc);
+  if (pulled && config_.progress) {
+    config_.progress("image: " + pull->source() + " " + pulled->manifest_digest.String() +
+                     (image_policy_ ? ", signature policy satisfied" : ", signatures not checked") +
+                     ", " + std::to_string(pulled->encrypted_layers) + " of " +
+                     std::to_string(pulled->layers.size()) +
+                     " layers decrypted, unpacked in the guest");
+  }
   auto container = std::make_shared<Container>(config_.runtime, r.container_id(), bundle);
   Status st = pulled ? container->Create() : Status(std::unexpected(pulled.error()));
   if (!st) {

@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "guest/agent_policy.h"
 #include "guest/container.h"
+#include "guest/initdata_config.h"
 #include "guest/kbs_client.h"
 #include "health.pb.h"
 #include "image/ocicrypt_keyprovider.h"
@@ -44,7 +45,12 @@ struct AgentConfig {
   // Makes the attester for the KBS client (the sample attester where no TEE exists).
   std::function<std::unique_ptr<tee::Attester>()> attester_factory;
   bool init_daemon = false;  // running as PID 1 (reported in GetGuestDetails)
+  // Hears the confidential steps as they happen (attested, key released, image pulled and
+  // verified, container created); cocoon-agent prints them on the console with
+  // runtime::kStepPrefix for the host to show.
+  std::function<void(std::string_view)> progress;
 };
+
 
 class AgentService {
  public:
@@ -74,7 +80,7 @@ class AgentService {
   Result<google::protobuf::Empty> CloseStdin(const ::grpc::CloseStdinRequest& r);
 
   AgentService(AgentConfig config, std::unique_ptr<AgentPolicy> policy,
-               std::optional<image::ContainersPolicy> image_policy, std::string initdata_kbs);
+               std::optional<image::ContainersPolicy> image_policy, InitDataConfig init);
   Result<std::shared_ptr<Container>> Find(const std::string& id);
   Result<std::shared_ptr<ContainerProcess>> FindProcess(const std::string& cid,
                                                         const std::string& exec_id);
@@ -84,7 +90,7 @@ class AgentService {
   AgentConfig config_;
   std::unique_ptr<AgentPolicy> policy_;
   std::optional<image::ContainersPolicy> image_policy_;
-  std::string initdata_kbs_;
+  InitDataConfig init_;
   std::mutex mu_;
   bool sandbox_ = false;
   std::string sandbox_kbs_;

@@ -54,6 +54,23 @@ Status ApplyOverrides(const std::string& bundle_dir, const ::grpc::Spec& oci) {
 
 }  // namespace
 
+RemappedRef RemapReference(const std::string& transport_ref,
+                           const std::vector<RegistryRemap>& registries) {
+  if (!transport_ref.starts_with("docker://")) return {transport_ref, false};
+  std::string name = transport_ref.substr(9);
+  for (const auto& r : registries) {
+    if (!name.starts_with(r.prefix)) continue;
+    // The prefix must end at a component boundary: "host:5000" matches "host:5000/app", not
+    // "host:50001/app".
+    if (name.size() > r.prefix.size() && !r.prefix.ends_with('/')) {
+      char next = name[r.prefix.size()];
+      if (next != '/' && next != ':' && next != '@') continue;
+    }
+    return {"docker://" + r.location + name.substr(r.prefix.size()), r.insecure};
+  }
+  return {transport_ref, false};
+}
+
 std::string ImageTransportRef(const std::string& image) {
   if (image.starts_with("docker://") || image.starts_with("oci:")) return image;
   return "docker://" + image;
@@ -63,9 +80,22 @@ Result<image::PullResult> PullContainerImage(const std::string& image,
                                              const std::string& bundle_dir, const ::grpc::Spec& oci,
                                              const GuestPullConfig& config) {
   std::string ref = ImageTransportRef(image);
-  ASSIGN_OR_RETURN(auto source, image::OpenImageSource(ref, config.registry));
-  image::LookasideSignatureProvider signatures(image::RegistriesConfig(),
-                                               image::MakeRegistryCosignFetcher(config.registry));
+  // The image keeps its name for the policy; bytes come from the remapped location.
+  RemappedRef fetch = RemapReference(ref, config.registries);
+  image::RegistryOptions registry = config.registry;
+  if (fetch.insecure) registry.tls_verify = false;
+  ASSIGN_OR_RETURN(auto source, image::OpenImageSource(fetch.transport_ref, registry));
+  auto cosign = [registry, registries = config.registries](
+                    const image::ImageIdentity& id,
+                    const image::Digest& d) -> Result<std::vector<image::CosignSignature>> {
+    RemappedRef where = RemapReference("docker://" + id.repository, registries);
+    ASSIGN_OR_RETURN(image::Reference r, image::ParseReference(where.transport_ref.substr(9)));
+    image::RegistryOptions o = registry;
+    if (where.insecure) o.tls_verify = false;
+    ASSIGN_OR_RETURN(auto client, image::RegistryClient::Create(r, o));
+    return image::FetchCosignSignatures(*client, d);
+  };
+  image::LookasideSignatureProvider signatures(image::RegistriesConfig(), cosign);
   image::DecryptionKeys keys;
   keys.provider = config.key_provider;
   image::PullOptions po;
@@ -73,6 +103,7 @@ Result<image::PullResult> PullContainerImage(const std::string& image,
   if (config.policy) po.signatures = &signatures;
   po.identity = IdentityOf(ref);
   po.keys = &keys;
+  po.progress = config.progress;
   if (oci.has_process() && oci.process().args_size() > 0) {
     po.bundle.args.emplace(oci.process().args().begin(), oci.process().args().end());
   }

@@ -4,10 +4,12 @@
 // untrusted; the policy and key provider are the agent's.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "agent.pb.h"
+#include "guest/initdata_config.h"
 #include "base/error.h"
 #include "image/ocicrypt_keyprovider.h"
 #include "image/policy.h"
@@ -20,7 +22,18 @@ struct GuestPullConfig {
   const image::ContainersPolicy* policy = nullptr;   // null: signatures not checked
   std::shared_ptr<image::KeyProvider> key_provider;  // null: encrypted layers fail
   image::RegistryOptions registry;
+  std::vector<RegistryRemap> registries;  // first matching prefix wins
+  std::function<void(std::string_view)> progress;  // pull progress lines
 };
+
+// The docker:// reference to fetch from for `ref` (a "docker://…" transport reference) after
+// the first matching remap, and whether that location is insecure. Others are returned as given.
+struct RemappedRef {
+  std::string transport_ref;
+  bool insecure = false;
+};
+RemappedRef RemapReference(const std::string& transport_ref,
+                           const std::vector<RegistryRemap>& registries);
 
 // "docker://REF" and "oci:DIR[:TAG]" are used as they are; a bare reference means docker://.
 std::string ImageTransportRef(const std::string& image);

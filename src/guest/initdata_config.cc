@@ -28,6 +28,26 @@ Result<InitDataConfig> ParseInitDataConfig(std::string_view toml) {
   ASSIGN_OR_RETURN(out.kbs_url, OptionalString(data, "/cdh.toml/kbc/url"));
   ASSIGN_OR_RETURN(out.image_security_policy,
                    OptionalString(data, "/cdh.toml/image/image_security_policy"));
+  if (const Json* regs = base::FindPointer(data, "/cdh.toml/image/registry_config/registry")) {
+    if (!regs->is_array()) {
+      return InvalidArgument("initdata cdh.toml image.registry_config.registry is not an array");
+    }
+    if (regs->size() > 64) return InvalidArgument("initdata: more than 64 registry entries");
+    for (const Json& r : *regs) {
+      if (!r.is_object()) return InvalidArgument("initdata registry entry is not a table");
+      RegistryRemap m;
+      ASSIGN_OR_RETURN(m.prefix, OptionalString(r, "/prefix"));
+      ASSIGN_OR_RETURN(m.location, OptionalString(r, "/location"));
+      if (m.prefix.empty()) m.prefix = m.location;
+      if (m.prefix.empty()) return InvalidArgument("initdata registry entry has no prefix or location");
+      if (m.location.empty()) m.location = m.prefix;
+      if (const Json* ins = base::FindPointer(r, "/insecure"); ins && !ins->is_null()) {
+        if (!ins->is_boolean()) return InvalidArgument("initdata registry insecure is not a boolean");
+        m.insecure = ins->get<bool>();
+      }
+      out.registries.push_back(std::move(m));
+    }
+  }
   return out;
 }
 

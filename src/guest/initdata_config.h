@@ -1,20 +1,31 @@
 // What the agent takes from initdata (the measured TOML the pod was launched with, specs
 // kata-runtime-and-measurement.md §4.5): the agent policy (`policy.rego`), the KBS URL
 // (`cdh.toml` [kbc] url) and an inline image signature policy (`cdh.toml` [image]
-// image_security_policy). The document is trusted once its digest is bound to the TEE evidence.
+// image_security_policy, [image.registry_config]). The document is trusted once its digest is bound to the TEE evidence.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
 namespace cocoon::guest {
 
+// One `[[image.registry_config.registry]]` entry (containers-registries.conf(5) subset): images
+// under `prefix` are fetched from `location` instead; `insecure` allows plain HTTP and
+// unverified TLS for it. The image keeps its name for the signature policy.
+struct RegistryRemap {
+  std::string prefix;    // "host[:port][/path]"
+  std::string location;  // same form; empty: the prefix itself
+  bool insecure = false;
+};
+
 struct InitDataConfig {
   std::string agent_policy;           // empty: none given
   std::string kbs_url;                // empty: none given
   std::string image_security_policy;  // containers-policy.json text; empty: none given
+  std::vector<RegistryRemap> registries;  // cdh.toml [image.registry_config] registry entries
 };
 
 // InvalidArgument if the TOML is malformed, has no [data] table or a field has the wrong type.

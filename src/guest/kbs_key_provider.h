@@ -3,6 +3,7 @@
 // an encrypted image's key reaches the guest only after attestation succeeded.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -13,7 +14,10 @@ namespace cocoon::guest {
 
 class KbsKeyProvider final : public image::KeyProvider {
  public:
-  explicit KbsKeyProvider(std::shared_ptr<KbsClient> client) : client_(std::move(client)) {}
+  // `progress` (optional) hears "attested to the KBS …" and "key … released" as they happen.
+  explicit KbsKeyProvider(std::shared_ptr<KbsClient> client,
+                          std::function<void(std::string_view)> progress = {})
+      : client_(std::move(client)), progress_(std::move(progress)) {}
   // The resource at `kid` (re-attesting when the KBS asks). NotFound when the KBS has no such
   // resource; Unauthenticated / PermissionDenied ("Access denied by policy") as the KBS answers.
   Result<crypto::SecretBytes> GetKey(std::string_view kid) override;
@@ -21,6 +25,7 @@ class KbsKeyProvider final : public image::KeyProvider {
  private:
   std::mutex mu_;  // KbsClient keeps session state; layers may unwrap concurrently
   std::shared_ptr<KbsClient> client_;
+  std::function<void(std::string_view)> progress_;
 };
 
 }  // namespace cocoon::guest

@@ -206,6 +206,8 @@ Result<GuestImage> BuildGuestImage(const GuestImageSpec& spec, const std::string
   GuestImage img;
   img.kernel_version = k.version;
   ASSIGN_OR_RETURN(img.kernel, WriteOutput(out_dir + "/vmlinuz", k.image));
+  ASSIGN_OR_RETURN(std::string elf, internal::ExtractVmlinux(k.image));
+  ASSIGN_OR_RETURN(img.vmlinux, WriteOutput(out_dir + "/vmlinux", elf));
   ASSIGN_OR_RETURN(img.initramfs, WriteOutput(out_dir + "/initramfs.cpio.gz", gz));
   for (const internal::KernelModule& m : k.modules) img.modules.push_back(m.name);
   img.builtin_modules = k.builtin;

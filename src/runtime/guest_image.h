@@ -61,6 +61,7 @@ struct PackageRecord {
 struct GuestImage {
   std::string kernel_version;
   OutputFile kernel;                         // <out>/vmlinuz
+  OutputFile vmlinux;                        // <out>/vmlinux: its ELF payload (PVH boot)
   OutputFile initramfs;                      // <out>/initramfs.cpio.gz
   std::string manifest;                      // <out>/manifest.json
   std::vector<std::string> modules;          // load order
@@ -85,5 +86,25 @@ std::string DefaultDebCacheDir();
 // crun_* package in `dir`. NotFound when the directory holds no kernel package;
 // FailedPrecondition when it holds several of one kind (naming them).
 Status UseDebDir(const std::string& dir, GuestImageSpec& spec);
+
+// $COCOON_CACHE/guest, else $XDG_CACHE_HOME/cocoon/guest, else ~/.cache/cocoon/guest.
+std::string DefaultGuestCacheDir();
+
+// The boot files of a built guest image.
+struct GuestBootFiles {
+  std::string dir;
+  std::string kernel;  // vmlinux (PVH) when present, else vmlinuz
+  std::string initrd;
+  bool built = false;  // built by this call
+};
+
+// The guest image in `dir` when it has one (manifest.json, initramfs and a kernel).
+Result<GuestBootFiles> FindGuestImage(const std::string& dir);
+
+// The default pod VM image for `agent`: <cache_root>/<first 16 hex digits of the agent's
+// SHA-256>, built on first use from the packages in DefaultDebCacheDir() with the agent
+// stripped of debug info (so a rebuilt agent gets its own image). NotFound naming scripts/setup
+// when the packages are missing.
+Result<GuestBootFiles> EnsureGuestImage(const std::string& agent, const std::string& cache_root);
 
 }  // namespace cocoon::runtime

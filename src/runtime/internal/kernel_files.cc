@@ -1,7 +1,12 @@
 // Kernel and module extraction for the guest image (see kernel_files.h).
 #include "runtime/internal/kernel_files.h"
 
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cstring>
 #include <filesystem>
+#include <memory>
 #include <set>
 
 #include "base/file.h"
@@ -189,6 +194,56 @@ std::string ModulesDep(const std::vector<KernelModule>& modules) {
     out += "\n";
   }
   return out;
+}
+
+// One compressed stream (gzip/xz/zstd/lzma/lz4/bzip2 by its magic), bounded to 512 MiB.
+Result<std::string> Decompress(std::string_view payload) {
+  std::unique_ptr<archive, int (*)(archive*)> a(archive_read_new(), archive_read_free);
+  archive_read_support_filter_all(a.get());
+  archive_read_support_format_raw(a.get());
+  archive_entry* entry = nullptr;
+  if (archive_read_open_memory(a.get(), payload.data(), payload.size()) != ARCHIVE_OK ||
+      archive_read_next_header(a.get(), &entry) != ARCHIVE_OK) {
+    return InvalidArgument(std::string("bzImage payload: ") + archive_error_string(a.get()));
+  }
+  std::string out;
+  char buf[1 << 16];
+  constexpr size_t kMaxVmlinux = size_t{512} << 20;
+  for (la_ssize_t n; (n = archive_read_data(a.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      return InvalidArgument(std::string("bzImage payload: ") + archive_error_string(a.get()));
+    }
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > kMaxVmlinux) return InvalidArgument("bzImage payload larger than 512 MiB");
+  }
+  return out;
+}
+
+Result<std::string> ExtractVmlinux(std::string_view bz) {
+  // x86 boot protocol: setup_sects at 0x1f1, "HdrS" at 0x202, payload_offset/length at
+  // 0x248/0x24c relative to the protected-mode code at (setup_sects + 1) * 512.
+  auto u32 = [&](size_t off) {
+    uint32_t v = 0;
+    std::memcpy(&v, bz.data() + off, 4);
+    return v;
+  };
+  if (bz.size() < 0x250 || bz.substr(0x202, 4) != "HdrS") {
+    return InvalidArgument("kernel image is not a bzImage (no HdrS setup header)");
+  }
+  size_t setup_sects = static_cast<uint8_t>(bz[0x1f1]);
+  if (setup_sects == 0) setup_sects = 4;
+  size_t start = (setup_sects + 1) * 512 + u32(0x248);
+  size_t len = u32(0x24c);
+  if (start > bz.size() || len > bz.size() - start) {
+    return InvalidArgument("bzImage payload lies outside the image");
+  }
+  // Every compressor but gzip has the uncompressed size appended (4 bytes) after its stream;
+  // xz refuses such trailing bytes, so try without them when the whole payload fails.
+  Result<std::string> out = Decompress(bz.substr(start, len));
+  if (!out && len > 4) out = Decompress(bz.substr(start, len - 4));
+  if (!out) return std::unexpected(out.error());
+  if (!out->starts_with("\x7f" "ELF")) return InvalidArgument("bzImage payload is not an ELF kernel");
+  return *out;
 }
 
 }  // namespace cocoon::runtime::internal

@@ -24,6 +24,7 @@ std::string ManifestJson(const GuestImage& image, const std::vector<ManifestFile
   OrderedJson j;
   j["kernel_version"] = image.kernel_version;
   j["kernel"] = Output(image.kernel);
+  j["vmlinux"] = Output(image.vmlinux);
   j["initramfs"] = Output(image.initramfs);
   OrderedJson pkgs = OrderedJson::array();
   for (const PackageRecord& p : image.packages) {

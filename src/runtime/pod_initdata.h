@@ -1,0 +1,31 @@
+// The initdata document `cocoon run` generates for a pod (specs kata-runtime-and-measurement.md
+// §4.5): version 0.1.0, sha384, with aa.toml and cdh.toml carrying the KBS URL, the image
+// signature policy and the registry remaps, and policy.rego for the agent. Its digest is bound
+// into the TEE evidence, so everything the guest trusts arrives through it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+
+namespace cocoon::runtime {
+
+struct PodRegistryRemap {
+  std::string prefix;    // the name the user gives ("127.0.0.1:5000")
+  std::string location;  // where the guest fetches it ("10.0.2.100:5000")
+  bool insecure = false;
+};
+
+struct PodInitData {
+  std::string kbs_url;                     // as the guest reaches it; empty: none
+  std::string kbs_cert;                    // PEM; empty: none
+  std::string image_security_policy;       // containers-policy.json text; empty: none
+  std::vector<PodRegistryRemap> registries;
+  std::string agent_policy;                // Rego; empty: the agent's default
+};
+
+// The TOML text. InvalidArgument if the policy is not JSON.
+Result<std::string> MakePodInitData(const PodInitData& in);
+
+}  // namespace cocoon::runtime
