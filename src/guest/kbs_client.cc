@@ -1,7 +1,12 @@
 // Guest-side RCAR client.
 #include "guest/kbs_client.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
 #include "attestation/service.h"
+#include "base/encoding.h"
 #include "base/json.h"
 #include "jose/jwe.h"
 #include "jose/jwk.h"
@@ -82,8 +87,27 @@ Result<std::string> KbsClient::Attest() {
   request["extra-params"] = {{"supported-hash-algorithms", {"sha256", "sha384", "sha512"}}};
   net::Headers h;
   h.Set("content-type", "application/json");
-  ASSIGN_OR_RETURN(auto auth,
-                   http_.Post(options_.url + "/kbs/v0/auth", base::DumpJson(request), h));
+  // The first contact: a KBS that is still starting (or down) gets a few bounded retries.
+  Result<net::ClientResponse> auth_or = Unavailable("not tried");
+  auto delay = options_.retry_delay;
+  auto started = std::chrono::steady_clock::now();
+  for (int attempt = 1; attempt <= std::max(1, options_.connect_attempts); ++attempt) {
+    auth_or = http_.Post(options_.url + "/kbs/v0/auth", base::DumpJson(request), h);
+    if (auth_or || auth_or.error().code() != Code::kUnavailable) break;
+    if (attempt == options_.connect_attempts) {
+      auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started).count() / 1000.0;
+      char took[32];
+      std::snprintf(took, sizeof took, "%.1f", secs);
+      return Unavailable("KBS " + options_.url + " unreachable after " +
+                         std::to_string(attempt) + " attempts in " + took +
+                         " s: " + auth_or.error().message());
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(8000));
+  }
+  if (!auth_or) return std::unexpected(auth_or.error());
+  auto& auth = *auth_or;
   if (auth.status != 200)
     return std::unexpected(net::ErrorFromReply(auth.status, auth.body, "auth"));
   ASSIGN_OR_RETURN(Json challenge, base::ParseJson(auth.body));
@@ -114,7 +138,28 @@ Result<std::string> KbsClient::Attest() {
     return std::unexpected(net::ErrorFromReply(resp.status, resp.body, "attest"));
   ASSIGN_OR_RETURN(Json body, base::ParseJson(resp.body));
   ASSIGN_OR_RETURN(token_, base::GetString(body, "token"));
+  token_exp_ = 0;
+  // The token is the KBS's own (EAR JWT); its `exp` only decides when to re-attest.
+  auto dot1 = token_.find('.');
+  auto dot2 = dot1 == std::string::npos ? dot1 : token_.find('.', dot1 + 1);
+  if (dot2 != std::string::npos) {
+    if (auto payload = base::Base64UrlDecode(token_.substr(dot1 + 1, dot2 - dot1 - 1))) {
+      auto claims = base::ParseJson(std::string_view(
+          reinterpret_cast<const char*>(payload->data()), payload->size()));
+      if (claims && claims->is_object() && (*claims)["exp"].is_number_integer()) {
+        token_exp_ = (*claims)["exp"].get<int64_t>();
+      }
+    }
+  }
   return token_;
+}
+
+bool KbsClient::TokenExpired() const {
+  if (token_.empty()) return true;
+  if (token_exp_ == 0) return false;
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  return now >= token_exp_;
 }
 
 Result<crypto::SecretBytes> KbsClient::FetchOnce(const ResourceUri& uri, std::string_view bearer,
@@ -133,7 +178,10 @@ Result<crypto::SecretBytes> KbsClient::FetchOnce(const ResourceUri& uri, std::st
 
 Result<crypto::SecretBytes> KbsClient::GetResource(std::string_view uri_text) {
   ASSIGN_OR_RETURN(ResourceUri uri, ParseResourceUri(uri_text));
-  if (token_.empty()) TRY(Attest());
+  if (TokenExpired()) {
+    http_.ClearCookies();
+    TRY(Attest());
+  }
   Result<crypto::SecretBytes> last = Unauthenticated("no attempt made");
   for (int attempt = 0; attempt < options_.max_resource_attempts; ++attempt) {
     int status = 0;

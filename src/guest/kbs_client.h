@@ -3,6 +3,7 @@
 // then fetches resources as JWE and decrypts them with that key.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,10 @@ struct KbsClientOptions {
   TeeKeyType key_type = TeeKeyType::kEcP256;
   std::optional<attestation::InitData> init_data;
   int max_resource_attempts = 3;
+  // Transport failures reaching the KBS are retried this often, backing off from retry_delay
+  // (doubling); then Unavailable names the URL and the attempts.
+  int connect_attempts = 5;
+  std::chrono::milliseconds retry_delay{500};
   // A fixed TEE key (test vectors, or a key provisioned elsewhere); default: fresh per client.
   std::optional<crypto::PrivateKey> tee_key;
 };
@@ -55,6 +60,8 @@ class KbsClient {
   Result<crypto::SecretBytes> GetResourceWithToken(std::string_view uri, std::string_view token);
 
   const std::string& token() const { return token_; }
+  // True when there is no token or its `exp` has passed: the next GetResource re-attests.
+  bool TokenExpired() const;
   const crypto::PrivateKey& tee_key() const { return tee_key_; }
 
  private:
@@ -68,6 +75,7 @@ class KbsClient {
   crypto::PrivateKey tee_key_;
   net::HttpClient http_;
   std::string token_;
+  int64_t token_exp_ = 0;  // the token's `exp` (seconds since the epoch); 0: none
 };
 
 }  // namespace cocoon::guest

@@ -5,7 +5,7 @@ namespace cocoon::guest {
 Result<crypto::SecretBytes> KbsKeyProvider::GetKey(std::string_view kid) {
   ASSIGN_OR_RETURN(std::string path, image::KidResourcePath(kid));
   std::lock_guard lock(mu_);
-  if (client_->token().empty()) {
+  if (client_->TokenExpired()) {
     auto token = client_->Attest();
     if (!token) return std::unexpected(token.error().WithContext("attestation for image key " +
                                                                  std::string(kid)));

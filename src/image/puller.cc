@@ -71,6 +71,28 @@ Result<std::vector<std::optional<LayerSecret>>> UnwrapKeys(const Manifest& m, co
   return out;
 }
 
+// Keeps consuming a blob after the chain behind it failed, so that the blob's own digest check
+// (done by the source once every byte is read) names the cause: a tampered blob reports its
+// digest mismatch, not the decompressor's confusion. The source bounds the bytes to d.size.
+class DrainOnErrorSink final : public Sink {
+ public:
+  explicit DrainOnErrorSink(Sink* next) : next_(next) {}
+  Status Write(std::span<const uint8_t> data) override {
+    if (!failed_) {
+      if (auto st = next_->Write(data); !st) failed_ = st.error();
+    }
+    return Ok();
+  }
+  Status Finish() override {
+    if (failed_) return std::unexpected(*failed_);
+    return next_->Finish();
+  }
+
+ private:
+  Sink* next_;
+  std::optional<Error> failed_;
+};
+
 // Layer i through decrypt → (plain blob digest) → decompress → diff_id → pipe → unpack thread.
 // `feed` pushes the stored blob bytes into the given sink and finishes it.
 Result<UnpackStats> UnpackThroughChain(StagedRootfs& stage, const Descriptor& d,
@@ -93,7 +115,8 @@ Result<UnpackStats> UnpackThroughChain(StagedRootfs& stage, const Descriptor& d,
     decrypt.emplace(secret->key, secret->hmac_b64, head);
     head = &*decrypt;
   }
-  Status fed = feed(*head);
+  DrainOnErrorSink drain(head);
+  Status fed = feed(drain);
   if (!fed) pipe.Abort(fed.error());
   consumer.join();
   if (!fed) return std::unexpected(fed.error().WithContext("layer " + d.digest.String()));
