@@ -298,6 +298,7 @@ int RunCommandMain(const RunFlags& f) {
 
 struct DemoFlags {
   std::string guest;
+  std::string timings;
   std::string accel = "auto";
   bool keep = false;
 };
@@ -537,6 +538,7 @@ int RunDemo(const DemoFlags& f) {
   rf.policy = env.File("policy.json");
   rf.guest = f.guest;
   rf.accel = f.accel;
+  rf.timings = f.timings;
   rf.image_and_args = {image};
   int code = RunCommandMain(rf);
   if (code != 0) {
@@ -590,6 +592,7 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   demo->add_option("--guest", d->guest, "guest image directory (default: built once)");
   demo->add_option("--accel", d->accel, "auto|tcg|kvm")->capture_default_str();
   demo->add_flag("--keep", d->keep, "keep the work directory (keys, logs, policy)");
+  demo->add_option("--timings", d->timings, "write the pod's stage timings as JSON here");
   demo->callback([d, exit_code] { *exit_code = RunDemo(*d); });
 }
 

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <filesystem>
 
+#include "base/file.h"
 #include "base/limits.h"
 #include "guest/guest_pull.h"
 #include "guest/initdata_config.h"
@@ -89,6 +90,27 @@ Result<google::protobuf::Empty> AgentService::CreateSandbox(const ::grpc::Create
 
 Result<google::protobuf::Empty> AgentService::DestroySandbox(const ::grpc::DestroySandboxRequest&) {
   Shutdown();
+  if (config_.progress) {
+    // The agent's own footprint (peak and current resident set), for the host to report.
+    auto status = base::ReadFile("/proc/self/status", "/proc/self/status");
+    std::string hwm, rss;
+    if (status) {
+      for (size_t pos = 0; pos < status->size();) {
+        size_t nl = status->find('\n', pos);
+        std::string line = status->substr(pos, nl == std::string::npos ? nl : nl - pos);
+        auto value = [&](std::string_view key) {
+          std::string v = line.substr(key.size());
+          v.erase(0, v.find_first_not_of(" \t"));
+          return v;
+        };
+        if (line.starts_with("VmHWM:")) hwm = value("VmHWM:");
+        if (line.starts_with("VmRSS:")) rss = value("VmRSS:");
+        if (nl == std::string::npos) break;
+        pos = nl + 1;
+      }
+    }
+    if (!hwm.empty()) config_.progress("agent memory: peak RSS " + hwm + ", now " + rss);
+  }
   std::lock_guard lock(mu_);
   sandbox_ = false;
   key_provider_.reset();
