@@ -2,6 +2,7 @@
 // modules, network, root on tmpfs) and serves ttrpc on a virtio-serial port; with --listen it
 // serves on a unix socket without those steps (tests, development).
 #include <fcntl.h>
+#include <malloc.h>
 #include <google/protobuf/stubs/logging.h>
 #include <poll.h>
 #include <signal.h>
@@ -166,6 +167,9 @@ int Run(Flags& f, bool pid1) {
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
+  // One malloc arena: the agent's threads (one per request, stdio pumps, the unpack thread)
+  // would otherwise each get their own, and the guest pays for every arena's high-water mark.
+  ::mallopt(M_ARENA_MAX, 1);
   // Malformed messages from the host are answered with INVALID_ARGUMENT; protobuf's own log
   // lines about them would let the host flood the console.
   google::protobuf::SetLogHandler(nullptr);

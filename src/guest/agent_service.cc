@@ -2,11 +2,13 @@
 // before they name paths, and every call passes the agent policy first.
 #include "guest/agent_service.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <filesystem>
+#include <map>
 
 #include "base/file.h"
 #include "base/limits.h"
@@ -28,6 +30,27 @@ Status CheckId(const std::string& id, std::string_view what) {
     ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.');
   if (!ok) return InvalidArgument("invalid " + std::string(what) + " '" + id.substr(0, 64) + "'");
   return Ok();
+}
+
+// "peak RSS <VmHWM>, now <VmRSS> (anon <RssAnon>)" from /proc/self/status, for the host.
+std::string MemoryReport() {
+  auto status = base::ReadFile("/proc/self/status", "/proc/self/status");
+  if (!status) return "unknown";
+  std::map<std::string, std::string> v;
+  for (size_t pos = 0; pos < status->size();) {
+    size_t nl = status->find('\n', pos);
+    std::string line = status->substr(pos, nl == std::string::npos ? nl : nl - pos);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(" \t"));
+      v[line.substr(0, colon)] = value;
+    }
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  return "peak RSS " + v["VmHWM"] + ", now " + v["VmRSS"] + " (anonymous " + v["RssAnon"] +
+         ", files " + v["RssFile"] + ")";
 }
 
 }  // namespace
@@ -85,32 +108,13 @@ Result<google::protobuf::Empty> AgentService::CreateSandbox(const ::grpc::Create
   if (ec) return Internal("cannot create " + config_.work_dir + "/containers: " + ec.message());
   sandbox_kbs_ = r.kbs_url();
   sandbox_ = true;
+  if (config_.progress) config_.progress("agent memory at sandbox start: " + MemoryReport());
   return google::protobuf::Empty();
 }
 
 Result<google::protobuf::Empty> AgentService::DestroySandbox(const ::grpc::DestroySandboxRequest&) {
   Shutdown();
-  if (config_.progress) {
-    // The agent's own footprint (peak and current resident set), for the host to report.
-    auto status = base::ReadFile("/proc/self/status", "/proc/self/status");
-    std::string hwm, rss;
-    if (status) {
-      for (size_t pos = 0; pos < status->size();) {
-        size_t nl = status->find('\n', pos);
-        std::string line = status->substr(pos, nl == std::string::npos ? nl : nl - pos);
-        auto value = [&](std::string_view key) {
-          std::string v = line.substr(key.size());
-          v.erase(0, v.find_first_not_of(" \t"));
-          return v;
-        };
-        if (line.starts_with("VmHWM:")) hwm = value("VmHWM:");
-        if (line.starts_with("VmRSS:")) rss = value("VmRSS:");
-        if (nl == std::string::npos) break;
-        pos = nl + 1;
-      }
-    }
-    if (!hwm.empty()) config_.progress("agent memory: peak RSS " + hwm + ", now " + rss);
-  }
+  if (config_.progress) config_.progress("agent memory: " + MemoryReport());
   std::lock_guard lock(mu_);
   sandbox_ = false;
   key_provider_.reset();
@@ -185,6 +189,7 @@ Result<google::protobuf::Empty> AgentService::CreateContainer(
   }
   pc.key_provider = *kp;
   auto pulled = PullContainerImage(pull->source(), bundle, r.oci(), pc);
+  ::malloc_trim(0);  // give the pull's buffers back before the container runs
   if (pulled && config_.progress) {
     config_.progress("image: " + pull->source() + " " + pulled->manifest_digest.String() +
                      (image_policy_ ? ", signature policy satisfied" : ", signatures not checked") +
