@@ -1,11 +1,12 @@
 // The TPM attester against swtpm (TPM 2.0 simulator over TCP, one instance per test, stopped by
 // pid), the verifier on its evidence, and `cocoon verify-evidence --tee tpm` on the result.
+#include "tee/tpm/tpm.h"
+
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <thread>
@@ -14,7 +15,6 @@
 #include "crypto/digest.h"
 #include "tee/tpm/attester.h"
 #include "tee/tpm/internal/synthetic.h"
-#include "tee/tpm/tpm.h"
 #include "tests/harness.h"
 #include "testutil/testdata.h"
 
@@ -212,8 +212,9 @@ TEST_F(Swtpm, Cli) {
   dir_.Write("ak.tpmt", AsString((*att)->ak_tpmt_public()));
   dir_.Write("ak.pem", (*att)->ak_public_pem());
   auto run = [&](std::vector<std::string> extra) {
-    std::vector<std::string> argv = {harness::BinaryPath("cocoon"), "verify-evidence", "--tee",
-                                     "tpm", "--evidence", dir_.File("evidence.json")};
+    std::vector<std::string> argv = {
+        harness::BinaryPath("cocoon"), "verify-evidence", "--tee", "tpm", "--evidence",
+        dir_.File("evidence.json")};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return harness::Run(argv);
   };
@@ -242,13 +243,13 @@ TEST_F(Swtpm, Cli) {
   dir_.Write("vector_ak.pem", *crypto::PublicKey::FromDer(vec.ak_spki)->ToPem());
   Bytes extra = ParseAttest(vec.message)->extra_data;
   auto v = harness::Run({harness::BinaryPath("cocoon"), "verify-evidence", "--tee", "tpm",
-                         "--evidence", dir_.File("vector.json"), "--ak",
-                         dir_.File("vector_ak.pem"), "--nonce", base::HexEncode(extra)});
+                         "--evidence", dir_.File("vector.json"), "--ak", dir_.File("vector_ak.pem"),
+                         "--nonce", base::HexEncode(extra)});
   EXPECT_EQ(v.exit_code, 0) << v.err;
-  auto vr = harness::Run({harness::BinaryPath("cocoon"), "verify-evidence", "--tee", "tpm",
-                          "--evidence", dir_.File("vector.json"), "--ak",
-                          dir_.File("vector_ak.pem"), "--report-data",
-                          base::HexEncode(ByteSpan(extra).first(48))});
+  auto vr =
+      harness::Run({harness::BinaryPath("cocoon"), "verify-evidence", "--tee", "tpm", "--evidence",
+                    dir_.File("vector.json"), "--ak", dir_.File("vector_ak.pem"), "--report-data",
+                    base::HexEncode(ByteSpan(extra).first(48))});
   EXPECT_EQ(vr.exit_code, 1);  // MANIFEST: the 64-byte extraData fails the resize-to-32 rule
   EXPECT_NE(vr.err.find("TPM: nonce mismatch"), std::string::npos) << vr.err;
 }

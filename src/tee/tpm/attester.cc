@@ -83,7 +83,8 @@ TPML_PCR_SELECTION Selection(const std::vector<uint32_t>& pcrs) {
   sel.count = 1;
   sel.pcrSelections[0].hash = TPM2_ALG_SHA256;
   sel.pcrSelections[0].sizeofSelect = 3;
-  for (uint32_t p : pcrs) sel.pcrSelections[0].pcrSelect[p / 8] |= static_cast<uint8_t>(1u << (p % 8));
+  for (uint32_t p : pcrs)
+    sel.pcrSelections[0].pcrSelect[p / 8] |= static_cast<uint8_t>(1u << (p % 8));
   return sel;
 }
 
@@ -143,8 +144,8 @@ Result<std::map<uint32_t, Bytes>> ReadPcrs(TpmAttester::State& s) {
   for (int round = 0; round < 8 && values.size() < s.options.pcrs.size(); ++round) {
     TPML_PCR_SELECTION* out_sel = nullptr;
     TPML_DIGEST* out_vals = nullptr;
-    TSS2_RC rc = Esys_PCR_Read(s.esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pending,
-                               nullptr, &out_sel, &out_vals);
+    TSS2_RC rc = Esys_PCR_Read(s.esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pending, nullptr,
+                               &out_sel, &out_vals);
     if (rc != TSS2_RC_SUCCESS) return TssError("PCR_Read", rc);
     EsysPtr<TPML_PCR_SELECTION> sel(out_sel);
     EsysPtr<TPML_DIGEST> vals(out_vals);
@@ -240,7 +241,8 @@ Result<std::unique_ptr<TpmAttester>> NewAttester(const AttesterOptions& o) {
   }
   if (o.pcrs.empty()) return InvalidArgument("TPM attester: no PCRs to quote");
   for (uint32_t p : o.pcrs) {
-    if (p > 23) return InvalidArgument("TPM attester: PCR " + std::to_string(p) + " is not in 0..23");
+    if (p > 23)
+      return InvalidArgument("TPM attester: PCR " + std::to_string(p) + " is not in 0..23");
   }
   auto s = std::make_unique<TpmAttester::State>();
   s->options = o;

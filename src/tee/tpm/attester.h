@@ -14,8 +14,7 @@
 
 namespace cocoon::tee::tpm {
 
-inline constexpr char kDefaultEventLogPath[] =
-    "/sys/kernel/security/tpm0/binary_bios_measurements";
+inline constexpr char kDefaultEventLogPath[] = "/sys/kernel/security/tpm0/binary_bios_measurements";
 
 struct AttesterOptions {
   // tpm2-tss TCTI configuration: "device:/dev/tpmrm0", "swtpm:host=127.0.0.1,port=2321", …

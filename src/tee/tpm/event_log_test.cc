@@ -25,16 +25,24 @@ TEST(EventLog, ReplaysTrusteeCcelVectors) {
     const char* rtmr2;
   } cases[] = {
       {"tdx/CCEL_data_ovmf",
-       "8566f998798db09443b244c62de9a3041fb02e2e6936c4396d784bba2e90177329ec5aba3bb484404f2ab9cc90abe193",
-       "775b9f6bfe99f8a31396f0d0218e67ffa796d3b96ccf961cbb0deba48c79c00f082cda1a5567c1c16305f1fc210c13c6",
-       "94eaf7a7bf398ed8d888c91057ae0261802e4f3df084213a76ca7f0b5055ac9d2241de43cd58d9e8b49c503bbf25f34a"},
+       "8566f998798db09443b244c62de9a3041fb02e2e6936c4396d784bba2e90177329ec5aba3bb484404f2ab9cc90a"
+       "be193",
+       "775b9f6bfe99f8a31396f0d0218e67ffa796d3b96ccf961cbb0deba48c79c00f082cda1a5567c1c16305f1fc210"
+       "c13c6",
+       "94eaf7a7bf398ed8d888c91057ae0261802e4f3df084213a76ca7f0b5055ac9d2241de43cd58d9e8b49c503bbf2"
+       "5f34a"},
       {"tdx/eventlog/CCEL_data_grub",
-       "cec0a104f691f60da2387fea3c2de00c4ac035e2bb479ff02edcce69039d9e9907f0b3e55031da3dc7038f423adebd79",
-       "6c289e0c62182d41ebe97bdbc9872d10998a08eaa86adcdc684001a363207ee72942c7522cdf00a4bbc3d784bed7b670",
-       "08919d017ba0e52cd6d966351c7de16fe76c1d3d3d3da4554239e4c7d16cb8b82a94e7eaea3a0e6e18eb690b999fd31e"},
+       "cec0a104f691f60da2387fea3c2de00c4ac035e2bb479ff02edcce69039d9e9907f0b3e55031da3dc7038f423ad"
+       "ebd79",
+       "6c289e0c62182d41ebe97bdbc9872d10998a08eaa86adcdc684001a363207ee72942c7522cdf00a4bbc3d784bed"
+       "7b670",
+       "08919d017ba0e52cd6d966351c7de16fe76c1d3d3d3da4554239e4c7d16cb8b82a94e7eaea3a0e6e18eb690b999"
+       "fd31e"},
       {"tdx/CCEL_data",
-       "2dc712306a963eadb894ad47dbaa17df44814151555aee11cbb843becca88950ffd079664902e6f22c66f7c8213543f4",
-       "0fa3be56af61208bbd179dc7b124988eb929319154663c539d6f46445ecac2fec287075047ff7bd1922829fec28cd3cf",
+       "2dc712306a963eadb894ad47dbaa17df44814151555aee11cbb843becca88950ffd079664902e6f22c66f7c8213"
+       "543f4",
+       "0fa3be56af61208bbd179dc7b124988eb929319154663c539d6f46445ecac2fec287075047ff7bd1922829fec28"
+       "cd3cf",
        nullptr},
   };
   for (const Case& c : cases) {
@@ -47,8 +55,7 @@ TEST(EventLog, ReplaysTrusteeCcelVectors) {
     ASSERT_TRUE(regs) << regs.error().ToString();
     EXPECT_EQ(Replayed(*regs, 1), c.rtmr0) << c.file;
     EXPECT_EQ(Replayed(*regs, 2), c.rtmr1) << c.file;
-    EXPECT_EQ(Replayed(*regs, 3), c.rtmr2 ? std::string(c.rtmr2) : std::string(96, '0'))
-        << c.file;
+    EXPECT_EQ(Replayed(*regs, 3), c.rtmr2 ? std::string(c.rtmr2) : std::string(96, '0')) << c.file;
     auto sha256 = Replay(*log, kAlgSha256);
     ASSERT_FALSE(sha256);  // SHA-384 only
     EXPECT_EQ(sha256.error().code(), Code::kInvalidArgument);

@@ -67,8 +67,8 @@ Bytes MarshalPublic(const Public& p) {
   U16(o, p.type);
   U16(o, p.name_alg);
   U32(o, p.object_attributes);
-  U16(o, 0);          // authPolicy
-  U16(o, kAlgNull);   // symmetric
+  U16(o, 0);         // authPolicy
+  U16(o, kAlgNull);  // symmetric
   U16(o, p.scheme);
   if (p.scheme != kAlgNull) U16(o, p.scheme_hash);
   if (p.type == kAlgRsa) {

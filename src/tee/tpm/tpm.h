@@ -32,10 +32,10 @@ inline constexpr size_t kReportDataSize = 32;
 inline constexpr uint32_t kInitDataPcr = 8;
 
 struct Evidence {
-  std::string ak_public;  // as sent (std base64 of DER SPKI)
-  Bytes ak_spki;          // decoded
-  Bytes message;          // TPMS_ATTEST
-  Bytes signature;        // TPMT_SIGNATURE
+  std::string ak_public;    // as sent (std base64 of DER SPKI)
+  Bytes ak_spki;            // decoded
+  Bytes message;            // TPMS_ATTEST
+  Bytes signature;          // TPMT_SIGNATURE
   std::vector<Bytes> pcrs;  // values of the selected PCRs, in selection order
   std::optional<Bytes> event_log;
   std::vector<Bytes> ak_cert_chain;  // DER, leaf first

@@ -68,37 +68,58 @@ Result<std::vector<PcrSelection>> ParsePcrSelection(ByteReader& r, std::string_v
 
 std::string AlgName(uint16_t alg) {
   switch (alg) {
-    case kAlgSha1: return "sha1";
-    case kAlgSha256: return "sha256";
-    case kAlgSha384: return "sha384";
-    case kAlgSha512: return "sha512";
-    case kAlgSm3: return "sm3_256";
-    case kAlgRsa: return "rsa";
-    case kAlgEcc: return "ecc";
-    case kAlgRsaSsa: return "rsassa";
-    case kAlgRsaPss: return "rsapss";
-    case kAlgEcdsa: return "ecdsa";
-    case kAlgNull: return "null";
-    default: return Hex16(alg);
+    case kAlgSha1:
+      return "sha1";
+    case kAlgSha256:
+      return "sha256";
+    case kAlgSha384:
+      return "sha384";
+    case kAlgSha512:
+      return "sha512";
+    case kAlgSm3:
+      return "sm3_256";
+    case kAlgRsa:
+      return "rsa";
+    case kAlgEcc:
+      return "ecc";
+    case kAlgRsaSsa:
+      return "rsassa";
+    case kAlgRsaPss:
+      return "rsapss";
+    case kAlgEcdsa:
+      return "ecdsa";
+    case kAlgNull:
+      return "null";
+    default:
+      return Hex16(alg);
   }
 }
 
 std::optional<size_t> HashSize(uint16_t alg) {
   switch (alg) {
-    case kAlgSha1: return 20;
-    case kAlgSha256: return 32;
-    case kAlgSm3: return 32;
-    case kAlgSha384: return 48;
-    case kAlgSha512: return 64;
-    default: return std::nullopt;
+    case kAlgSha1:
+      return 20;
+    case kAlgSha256:
+      return 32;
+    case kAlgSm3:
+      return 32;
+    case kAlgSha384:
+      return 48;
+    case kAlgSha512:
+      return 64;
+    default:
+      return std::nullopt;
   }
 }
 
 Result<crypto::HashAlg> ToHashAlg(uint16_t alg, std::string_view field) {
   switch (alg) {
-    case kAlgSha256: return crypto::HashAlg::kSha256;
-    case kAlgSha384: return crypto::HashAlg::kSha384;
-    case kAlgSha512: return crypto::HashAlg::kSha512;
+    case kAlgSha256:
+      return crypto::HashAlg::kSha256;
+    case kAlgSha384:
+      return crypto::HashAlg::kSha384;
+    case kAlgSha512:
+      return crypto::HashAlg::kSha512;
     default:
       return InvalidArgument(std::string(field) + " " + AlgName(alg) +
                              " is not supported (sha256, sha384, sha512)");
@@ -140,8 +161,7 @@ Result<Attest> ParseAttest(ByteSpan data) {
   ASSIGN_OR_RETURN(a.firmware_version, r.U64Be("TPMS_ATTEST.firmwareVersion"));
   // Table 121 TPMS_QUOTE_INFO.
   ASSIGN_OR_RETURN(a.pcr_select, ParsePcrSelection(r, "TPMS_QUOTE_INFO.pcrSelect"));
-  ASSIGN_OR_RETURN(a.pcr_digest,
-                   Tpm2b(r, limits::kTpmDigestMaxBytes, "TPMS_QUOTE_INFO.pcrDigest"));
+  ASSIGN_OR_RETURN(a.pcr_digest, Tpm2b(r, limits::kTpmDigestMaxBytes, "TPMS_QUOTE_INFO.pcrDigest"));
   TRY(r.ExpectEnd("TPMS_ATTEST"));
   return a;
 }
@@ -158,14 +178,15 @@ Result<Signature> ParseSignature(ByteSpan data) {
   switch (s.sig_alg) {
     case kAlgRsaSsa:
     case kAlgRsaPss: {  // Table 182 TPMS_SIGNATURE_RSA
-      ASSIGN_OR_RETURN(s.rsa_sig, Tpm2b(r, limits::kTpmRsaMaxBytes, "TPMT_SIGNATURE.signature.sig"));
+      ASSIGN_OR_RETURN(s.rsa_sig,
+                       Tpm2b(r, limits::kTpmRsaMaxBytes, "TPMT_SIGNATURE.signature.sig"));
       break;
     }
     case kAlgEcdsa: {  // Table 183 TPMS_SIGNATURE_ECC
-      ASSIGN_OR_RETURN(s.ecdsa_r, Tpm2b(r, limits::kTpmEccParamMaxBytes,
-                                        "TPMT_SIGNATURE.signature.signatureR"));
-      ASSIGN_OR_RETURN(s.ecdsa_s, Tpm2b(r, limits::kTpmEccParamMaxBytes,
-                                        "TPMT_SIGNATURE.signature.signatureS"));
+      ASSIGN_OR_RETURN(
+          s.ecdsa_r, Tpm2b(r, limits::kTpmEccParamMaxBytes, "TPMT_SIGNATURE.signature.signatureR"));
+      ASSIGN_OR_RETURN(
+          s.ecdsa_s, Tpm2b(r, limits::kTpmEccParamMaxBytes, "TPMT_SIGNATURE.signature.signatureS"));
       break;
     }
     default:
@@ -257,9 +278,15 @@ Result<crypto::PublicKey> ToPublicKey(const Public& p) {
   }
   crypto::KeyType curve;
   switch (p.curve) {
-    case kEccNistP256: curve = crypto::KeyType::kEcP256; break;
-    case kEccNistP384: curve = crypto::KeyType::kEcP384; break;
-    case kEccNistP521: curve = crypto::KeyType::kEcP521; break;
+    case kEccNistP256:
+      curve = crypto::KeyType::kEcP256;
+      break;
+    case kEccNistP384:
+      curve = crypto::KeyType::kEcP384;
+      break;
+    case kEccNistP521:
+      curve = crypto::KeyType::kEcP521;
+      break;
     default:
       return InvalidArgument("TPMT_PUBLIC.parameters.curveID " + Hex16(p.curve) +
                              " is not supported (NIST P-256, P-384, P-521)");

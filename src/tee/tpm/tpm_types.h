@@ -75,8 +75,8 @@ Result<Attest> ParseAttest(ByteSpan data);
 struct Signature {
   uint16_t sig_alg = 0;  // kAlgRsaSsa | kAlgRsaPss | kAlgEcdsa
   uint16_t hash = 0;
-  Bytes rsa_sig;   // RSA: TPM2B_PUBLIC_KEY_RSA
-  Bytes ecdsa_r;   // ECDSA: TPM2B_ECC_PARAMETER r, s (big-endian, minimal or padded)
+  Bytes rsa_sig;  // RSA: TPM2B_PUBLIC_KEY_RSA
+  Bytes ecdsa_r;  // ECDSA: TPM2B_ECC_PARAMETER r, s (big-endian, minimal or padded)
   Bytes ecdsa_s;
 };
 
@@ -93,7 +93,7 @@ struct Public {
   uint16_t rsa_key_bits = 0;
   uint32_t rsa_exponent = 0;  // 0 means 65537
   uint16_t curve = 0;
-  Bytes rsa_modulus;  // unique.rsa
+  Bytes rsa_modulus;   // unique.rsa
   Bytes ecc_x, ecc_y;  // unique.ecc
   Bytes encoded;       // the TPMT_PUBLIC bytes (what the Name hashes)
 };

@@ -30,7 +30,8 @@ TEST(TpmTypes, ParsesTrusteeQuote) {
             "019de64c9318655e422c3d03831169896e31f02a1d74e4d8fef575bf4e0d75fa");
   EXPECT_EQ(base::HexEncode(a->extra_data),
             "a04182b506878d4f29b91ee606a71a0d3361ccf1b22db20c98adcaa537bea393ef0e41a18b3569ab678f"
-            "1497fbc5c120" + std::string(32, '0'));
+            "1497fbc5c120" +
+                std::string(32, '0'));
 }
 
 TEST(TpmTypes, ParsesTrusteeSignature) {
@@ -101,11 +102,12 @@ TEST(TpmTypes, PublicRoundTripRsaAndEcc) {
   p.rsa_key_bits = 2048;
   p.rsa_modulus = *rsa->public_key().RsaModulus();
   Bytes enc = MarshalPublic(p);
-  for (const Bytes& form : {enc, [&] {  // bare TPMT_PUBLIC and TPM2B_PUBLIC
-         Bytes b = {static_cast<uint8_t>(enc.size() >> 8), static_cast<uint8_t>(enc.size())};
-         b.insert(b.end(), enc.begin(), enc.end());
-         return b;
-       }()}) {
+  for (const Bytes& form :
+       {enc, [&] {  // bare TPMT_PUBLIC and TPM2B_PUBLIC
+          Bytes b = {static_cast<uint8_t>(enc.size() >> 8), static_cast<uint8_t>(enc.size())};
+          b.insert(b.end(), enc.begin(), enc.end());
+          return b;
+        }()}) {
     auto parsed = ParsePublic(form);
     ASSERT_TRUE(parsed) << parsed.error().ToString();
     EXPECT_EQ(parsed->encoded, enc);

@@ -40,6 +40,32 @@ std::string PcrClaim(uint16_t bank, uint32_t pcr) {
   return bank == kAlgSha256 ? std::string(buf) : AlgName(bank) + "_" + buf;
 }
 
+// The options with each trusted AK's SPKI encoded once: the evidence's `ak_public` is matched
+// by bytes, which spares the OpenSSL SPKI decoder (most of a quote check's cost) on the hot path.
+struct Prepared {
+  const VerifierOptions* options;
+  std::vector<Bytes> trusted_spki;  // parallel to options->trusted_aks
+};
+
+Prepared Prepare(const VerifierOptions& o) {
+  Prepared p{&o, {}};
+  for (const crypto::PublicKey& k : o.trusted_aks) {
+    auto der = k.ToDer();
+    p.trusted_spki.push_back(der ? std::move(*der) : Bytes{});
+  }
+  return p;
+}
+
+// The AK: a trusted key whose SPKI bytes equal ak_public, else ak_public decoded.
+Result<crypto::PublicKey> AkKey(const Evidence& ev, const Prepared& p) {
+  for (size_t i = 0; i < p.trusted_spki.size(); ++i) {
+    if (p.trusted_spki[i] == ev.ak_spki) return p.options->trusted_aks[i];
+  }
+  auto ak = crypto::PublicKey::FromDer(ev.ak_spki);
+  if (!ak) return InvalidArgument("ak_public: " + ak.error().message());
+  return ak;
+}
+
 // Check 1: the AK is one the verifier trusts. Returns how ("key", "certificate", "none").
 Result<std::string> CheckAkTrust(const Evidence& ev, const crypto::PublicKey& ak,
                                  const VerifierOptions& o) {
@@ -81,7 +107,8 @@ Result<std::string> CheckAkTrust(const Evidence& ev, const crypto::PublicKey& ak
 }
 
 // Check 2: the TPMT_SIGNATURE over the TPMS_ATTEST bytes with the AK.
-Status CheckSignature(const Signature& sig, const crypto::PublicKey& ak, ByteSpan message) {
+Status CheckSignature(const Signature& sig, const crypto::PublicKey& ak, ByteSpan message,
+                      ByteSpan ak_spki) {
   std::string scheme = AlgName(sig.sig_alg) + "/" + AlgName(sig.hash);
   crypto::SignAlg alg;
   Bytes raw;
@@ -92,19 +119,36 @@ Status CheckSignature(const Signature& sig, const crypto::PublicKey& ak, ByteSpa
     }
     bool pss = sig.sig_alg == kAlgRsaPss;
     switch (sig.hash) {
-      case kAlgSha256: alg = pss ? crypto::SignAlg::kPs256 : crypto::SignAlg::kRs256; break;
-      case kAlgSha384: alg = pss ? crypto::SignAlg::kPs384 : crypto::SignAlg::kRs384; break;
-      case kAlgSha512: alg = pss ? crypto::SignAlg::kPs512 : crypto::SignAlg::kRs512; break;
-      default: return Unauthenticated("TPM: quote signature scheme " + scheme + " is not supported");
+      case kAlgSha256:
+        alg = pss ? crypto::SignAlg::kPs256 : crypto::SignAlg::kRs256;
+        break;
+      case kAlgSha384:
+        alg = pss ? crypto::SignAlg::kPs384 : crypto::SignAlg::kRs384;
+        break;
+      case kAlgSha512:
+        alg = pss ? crypto::SignAlg::kPs512 : crypto::SignAlg::kRs512;
+        break;
+      default:
+        return Unauthenticated("TPM: quote signature scheme " + scheme + " is not supported");
     }
     raw = sig.rsa_sig;
   } else {
     crypto::KeyType want;
     switch (sig.hash) {
-      case kAlgSha256: alg = crypto::SignAlg::kEs256; want = crypto::KeyType::kEcP256; break;
-      case kAlgSha384: alg = crypto::SignAlg::kEs384; want = crypto::KeyType::kEcP384; break;
-      case kAlgSha512: alg = crypto::SignAlg::kEs512; want = crypto::KeyType::kEcP521; break;
-      default: return Unauthenticated("TPM: quote signature scheme " + scheme + " is not supported");
+      case kAlgSha256:
+        alg = crypto::SignAlg::kEs256;
+        want = crypto::KeyType::kEcP256;
+        break;
+      case kAlgSha384:
+        alg = crypto::SignAlg::kEs384;
+        want = crypto::KeyType::kEcP384;
+        break;
+      case kAlgSha512:
+        alg = crypto::SignAlg::kEs512;
+        want = crypto::KeyType::kEcP521;
+        break;
+      default:
+        return Unauthenticated("TPM: quote signature scheme " + scheme + " is not supported");
     }
     if (ak.type() != want) {
       return Unauthenticated("TPM: quote signature invalid: " + scheme + " with a " +
@@ -120,7 +164,7 @@ Status CheckSignature(const Signature& sig, const crypto::PublicKey& ak, ByteSpa
   if (!crypto::Verify(ak, alg, message, raw)) {
     return Unauthenticated("TPM: quote signature invalid (" + scheme + ", " +
                            std::string(crypto::KeyTypeName(ak.type())) + " AK SHA-256 " +
-                           Fingerprint(*ak.ToDer()) + ")");
+                           Fingerprint(ak_spki) + ")");
   }
   return Ok();
 }
@@ -140,8 +184,7 @@ Result<std::vector<QuotedPcr>> CheckPcrDigest(const Attest& a, const Signature& 
   }
   if (quoted.size() != ev.pcrs.size()) {
     return Unauthenticated("TPM: the quote selects " + std::to_string(quoted.size()) +
-                           " PCRs, the evidence has " + std::to_string(ev.pcrs.size()) +
-                           " values");
+                           " PCRs, the evidence has " + std::to_string(ev.pcrs.size()) + " values");
   }
   ASSIGN_OR_RETURN(crypto::HashAlg h, ToHashAlg(sig.hash, "TPMT_SIGNATURE.signature.hash"));
   crypto::Hasher hasher(h);
@@ -157,8 +200,8 @@ Result<std::vector<QuotedPcr>> CheckPcrDigest(const Attest& a, const Signature& 
   }
   Bytes computed = hasher.Finish();
   if (!crypto::ConstantTimeEquals(computed, a.pcr_digest)) {
-    return Unauthenticated("TPM: PCR digest mismatch: quote " + Hex(a.pcr_digest) +
-                           ", computed " + Hex(computed));
+    return Unauthenticated("TPM: PCR digest mismatch: quote " + Hex(a.pcr_digest) + ", computed " +
+                           Hex(computed));
   }
   return quoted;
 }
@@ -199,7 +242,8 @@ Result<Json> CheckEventLog(ByteSpan data, const std::vector<QuotedPcr>& quoted) 
 
 Json QuoteClaims(const Attest& a, const Signature& sig) {
   Json sel = Json::array();
-  for (const PcrSelection& s : a.pcr_select) sel.push_back({{"hash", AlgName(s.hash)}, {"pcrs", s.pcrs}});
+  for (const PcrSelection& s : a.pcr_select)
+    sel.push_back({{"hash", AlgName(s.hash)}, {"pcrs", s.pcrs}});
   return {{"magic", "ff544347"},
           {"type", "8018"},
           {"qualified_signer", Hex(a.qualified_signer)},
@@ -290,16 +334,19 @@ Json EvidenceToJson(const Evidence& ev) {
   return j;
 }
 
-Result<Json> VerifyEvidence(const Evidence& ev, const VerifierOptions& o, const Expectations& x) {
-  auto ak = crypto::PublicKey::FromDer(ev.ak_spki);
-  if (!ak) return InvalidArgument("ak_public: " + ak.error().message());
+namespace {
+
+Result<Json> Verify(const Evidence& ev, const Prepared& p, const Expectations& x) {
+  const VerifierOptions& o = *p.options;
+  auto ak = AkKey(ev, p);
+  if (!ak) return std::unexpected(ak.error());
   auto attest = ParseAttest(ev.message);
   if (!attest) return std::unexpected(attest.error().WithContext("tpm_quote.message"));
   auto sig = ParseSignature(ev.signature);
   if (!sig) return std::unexpected(sig.error().WithContext("tpm_quote.signature"));
 
   ASSIGN_OR_RETURN(std::string trust, CheckAkTrust(ev, *ak, o));
-  TRY(CheckSignature(*sig, *ak, ev.message));
+  TRY(CheckSignature(*sig, *ak, ev.message, ev.ak_spki));
   ASSIGN_OR_RETURN(auto quoted, CheckPcrDigest(*attest, *sig, ev));
 
   const Bytes& extra = attest->extra_data;
@@ -342,6 +389,12 @@ Result<Json> VerifyEvidence(const Evidence& ev, const VerifierOptions& o, const 
   return claims;
 }
 
+}  // namespace
+
+Result<Json> VerifyEvidence(const Evidence& ev, const VerifierOptions& o, const Expectations& x) {
+  return Verify(ev, Prepare(o), x);
+}
+
 Result<crypto::PublicKey> LoadAk(ByteSpan file) {
   std::string_view text = AsString(file);
   if (text.find("-----BEGIN") != std::string_view::npos) return crypto::PublicKey::FromPem(text);
@@ -365,7 +418,9 @@ namespace {
 
 class TpmVerifier : public Verifier {
  public:
-  explicit TpmVerifier(VerifierOptions o) : options_(std::move(o)) {}
+  explicit TpmVerifier(VerifierOptions o) : options_(std::move(o)), prepared_(Prepare(options_)) {}
+  TpmVerifier(const TpmVerifier&) = delete;
+  TpmVerifier& operator=(const TpmVerifier&) = delete;
   Result<std::vector<TeeClaims>> Evaluate(const VerifyRequest& req) const override {
     if (req.evidence == nullptr) return InvalidArgument("tpm evidence missing");
     ASSIGN_OR_RETURN(Evidence ev, ParseEvidence(*req.evidence));
@@ -374,7 +429,7 @@ class TpmVerifier : public Verifier {
       x.report_data = Bytes(req.expected_report_data.begin(), req.expected_report_data.end());
     }
     x.init_data_digest = req.init_data_digest;
-    ASSIGN_OR_RETURN(Json claims, VerifyEvidence(ev, options_, x));
+    ASSIGN_OR_RETURN(Json claims, Verify(ev, prepared_, x));
     TeeClaims out;
     out.tee = "tpm";
     out.tee_class = "cpu";
@@ -384,6 +439,7 @@ class TpmVerifier : public Verifier {
 
  private:
   VerifierOptions options_;
+  Prepared prepared_;  // points into options_
 };
 
 }  // namespace
@@ -413,7 +469,8 @@ Result<Json> VerifyOffline(const OfflineVerifyOptions& o) {
   if (vo.trusted_aks.empty() && vo.ak_roots.empty()) {
     return Unauthenticated(
         "TPM: AK not trusted: give --ak FILE (the AK public key) or --root FILE (roots for "
-        "ak_cert_chain); the evidence's ak_public has SHA-256 " + Fingerprint(ev.ak_spki));
+        "ak_cert_chain); the evidence's ak_public has SHA-256 " +
+        Fingerprint(ev.ak_spki));
   }
   Expectations x;
   x.nonce = o.nonce;

@@ -174,8 +174,8 @@ TEST(TpmVerifier, SyntheticSchemes) {
 TEST(TpmVerifier, EcdsaAkWithRsaSchemeIsRejected) {
   auto ec = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   auto rsa = crypto::PrivateKey::Generate(crypto::KeyType::kRsa, 2048);
-  Evidence ev = internal::MakeEvidence(*rsa, kAlgRsaSsa, kAlgSha256, Bytes(32, 1),
-                                       internal::SamplePcrs());
+  Evidence ev =
+      internal::MakeEvidence(*rsa, kAlgRsaSsa, kAlgSha256, Bytes(32, 1), internal::SamplePcrs());
   ev.ak_spki = *ec->public_key().ToDer();
   ev.ak_public = base::Base64Encode(ev.ak_spki);
   auto r = VerifyEvidence(ev, TrustKey(ec->public_key()), {});
@@ -199,15 +199,14 @@ TEST(TpmVerifier, InitDataBindsPcr8) {
   EXPECT_EQ((*ok)[0].claims["init_data"], base::HexEncode(pcrs[8]));
   auto bad = v->Evaluate({&j, {}, crypto::Sha256(ToBytes("other"))});
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message().find("TPM: init-data mismatch: PCR 8 is " +
-                                       base::HexEncode(pcrs[8])),
-            std::string::npos);
+  EXPECT_NE(
+      bad.error().message().find("TPM: init-data mismatch: PCR 8 is " + base::HexEncode(pcrs[8])),
+      std::string::npos);
 }
 
 TEST(TpmVerifier, EventLogReplay) {
-  std::vector<internal::SyntheticEvent> events = {{0, 0x8, ToBytes("crtm")},
-                                                  {4, 0x80000003, ToBytes("kernel")},
-                                                  {7, 0x4, Bytes(4, 0)}};
+  std::vector<internal::SyntheticEvent> events = {
+      {0, 0x8, ToBytes("crtm")}, {4, 0x80000003, ToBytes("kernel")}, {7, 0x4, Bytes(4, 0)}};
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   Evidence ev = internal::MakeEvidence(*key, kAlgEcdsa, kAlgSha256, Bytes(32, 1),
                                        internal::ReplayedPcrs(events));
@@ -222,10 +221,10 @@ TEST(TpmVerifier, EventLogReplay) {
   ev.event_log = internal::MakeEventLog(forged);
   auto bad = VerifyEvidence(ev, TrustKey(key->public_key()), {});
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().message(),
-            "TPM: event log replay of PCR 4 (sha256) gives " +
-                base::HexEncode(internal::ReplayedPcrs(forged)[4]) + ", quote has " +
-                base::HexEncode(internal::ReplayedPcrs(events)[4]));
+  EXPECT_EQ(bad.error().message(), "TPM: event log replay of PCR 4 (sha256) gives " +
+                                       base::HexEncode(internal::ReplayedPcrs(forged)[4]) +
+                                       ", quote has " +
+                                       base::HexEncode(internal::ReplayedPcrs(events)[4]));
   ev.event_log = Bytes{1, 2, 3};
   auto malformed = VerifyEvidence(ev, TrustKey(key->public_key()), {});
   ASSERT_FALSE(malformed);
@@ -246,8 +245,8 @@ TEST(TpmVerifier, AkCertificateChain) {
       " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=other"
       " -days 1 -keyout other.key -out other.pem 2>/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  Evidence ev = internal::MakeEvidence(*key, kAlgEcdsa, kAlgSha256, Bytes(32, 1),
-                                       internal::SamplePcrs());
+  Evidence ev =
+      internal::MakeEvidence(*key, kAlgEcdsa, kAlgSha256, Bytes(32, 1), internal::SamplePcrs());
   ev.ak_cert_chain.push_back(ToBytes(*base::ReadFile(dir.File("ak.der"))));
   VerifierOptions o;
   o.ak_roots = *crypto::Certificate::ParsePemBundle(*base::ReadFile(dir.File("ca.pem")));
@@ -287,8 +286,7 @@ TEST(TpmVerifier, LoadAkForms) {
   p.object_attributes = kObjSign;  // not restricted: could sign a forged TPMS_ATTEST
   auto unrestricted = LoadAk(MarshalPublic(p));
   ASSERT_FALSE(unrestricted);
-  EXPECT_NE(unrestricted.error().message().find("not a restricted signing key"),
-            std::string::npos);
+  EXPECT_NE(unrestricted.error().message().find("not a restricted signing key"), std::string::npos);
   EXPECT_FALSE(LoadAk(AsBytes("garbage")));
 }
 

@@ -47,14 +47,17 @@ inline Evidence MakeEvidence(const crypto::PrivateKey& key, uint16_t sig_alg, ui
   crypto::SignAlg alg;
   int bits = hash == kAlgSha256 ? 0 : hash == kAlgSha384 ? 1 : 2;
   if (sig_alg == kAlgEcdsa) {
-    alg = bits == 0 ? crypto::SignAlg::kEs256 : bits == 1 ? crypto::SignAlg::kEs384
-                                                          : crypto::SignAlg::kEs512;
+    alg = bits == 0   ? crypto::SignAlg::kEs256
+          : bits == 1 ? crypto::SignAlg::kEs384
+                      : crypto::SignAlg::kEs512;
   } else if (sig_alg == kAlgRsaPss) {
-    alg = bits == 0 ? crypto::SignAlg::kPs256 : bits == 1 ? crypto::SignAlg::kPs384
-                                                          : crypto::SignAlg::kPs512;
+    alg = bits == 0   ? crypto::SignAlg::kPs256
+          : bits == 1 ? crypto::SignAlg::kPs384
+                      : crypto::SignAlg::kPs512;
   } else {
-    alg = bits == 0 ? crypto::SignAlg::kRs256 : bits == 1 ? crypto::SignAlg::kRs384
-                                                          : crypto::SignAlg::kRs512;
+    alg = bits == 0   ? crypto::SignAlg::kRs256
+          : bits == 1 ? crypto::SignAlg::kRs384
+                      : crypto::SignAlg::kRs512;
   }
   Bytes raw = *crypto::Sign(key, alg, ev.message);
   Signature s;
