@@ -11,7 +11,9 @@
 #include "kbs/config.h"
 #include "kbs/service.h"
 #include "net/http_server.h"
+#include "base/file.h"
 #include "tee/sample/sample.h"
+#include "tee/tpm/tpm.h"
 
 namespace {
 
@@ -29,9 +31,33 @@ Result<std::pair<std::string, uint16_t>> SplitSocket(const std::string& s) {
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
+// The TPM verifier's AK trust anchors from [attestation_service.verifier_config.tpm_verifier].
+Result<cocoon::tee::tpm::VerifierOptions> TpmOptions(const cocoon::kbs::KbsConfig& config) {
+  cocoon::tee::tpm::VerifierOptions o;
+  for (const auto& path : config.attestation_service.tpm_trusted_ak_keys) {
+    ASSIGN_OR_RETURN(std::string bytes, cocoon::base::ReadFile(path, "trusted_ak_keys", 1 << 20));
+    auto ak = cocoon::tee::tpm::LoadAk(cocoon::AsBytes(bytes));
+    if (!ak) return std::unexpected(ak.error().WithContext("trusted_ak_keys " + path));
+    o.trusted_aks.push_back(std::move(*ak));
+  }
+  for (const auto& path : config.attestation_service.tpm_trusted_ak_roots) {
+    ASSIGN_OR_RETURN(std::string pem, cocoon::base::ReadFile(path, "trusted_ak_roots", 1 << 20));
+    auto roots = cocoon::crypto::Certificate::ParsePemBundle(pem);
+    if (!roots) return std::unexpected(roots.error().WithContext("trusted_ak_roots " + path));
+    o.ak_roots.insert(o.ak_roots.end(), roots->begin(), roots->end());
+  }
+  return o;
+}
+
 int Run(const cocoon::kbs::KbsConfig& config) {
   cocoon::tee::VerifierRegistry verifiers;
   verifiers.Register("sample", cocoon::tee::sample::NewVerifier());
+  auto tpm_options = TpmOptions(config);
+  if (!tpm_options) {
+    spdlog::error("tpm_verifier: {}", tpm_options.error().ToString());
+    return 1;
+  }
+  verifiers.Register("tpm", cocoon::tee::tpm::NewVerifier(std::move(*tpm_options)));
   cocoon::kbs::KvStoreRegistry stores;
   cocoon::kbs::RegisterBuiltinKvStores(stores);
 

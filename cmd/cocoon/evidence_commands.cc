@@ -11,6 +11,7 @@
 #include "cmd/cocoon/commands.h"
 #include "tee/offline.h"
 #include "tee/sample/sample.h"
+#include "tee/tpm/tpm.h"
 
 namespace cocoon::cli {
 namespace {
@@ -21,6 +22,7 @@ constexpr size_t kMaxEvidenceBytes = size_t{16} << 20;
 const std::map<std::string, tee::OfflineVerifyFn>& OfflineVerifiers() {
   static const auto* table = new std::map<std::string, tee::OfflineVerifyFn>{
       {"sample", &tee::sample::VerifyOffline},
+      {"tpm", &tee::tpm::VerifyOffline},
   };
   return *table;
 }
@@ -94,10 +96,10 @@ void AddEvidenceCommands(CLI::App& app, int* exit_code) {
                   "SNP: PEM bundle ASK/ASVK + ARK (default: the built-in AMD roots)");
   cmd->add_option("--collateral", flags->collateral,
                   "TDX: directory with tcb_info.json, qe_identity.json, issuer chains and CRLs");
-  cmd->add_option("--root", flags->root, "TDX: replaces the built-in Intel SGX Root CA");
-  cmd->add_option("--ak", flags->ak, "TPM: attestation key, PEM or TPMT_PUBLIC");
-  cmd->add_option("--nonce", flags->nonce, "expected nonce (hex)");
-  cmd->add_option("--report-data", flags->report_data, "expected report_data (hex)");
+  cmd->add_option("--root", flags->root, "TDX: replaces the built-in Intel SGX Root CA; TPM: PEM roots for the evidence's ak_cert_chain");
+  cmd->add_option("--ak", flags->ak, "TPM: trusted attestation key, PEM, DER SPKI or TPMT_PUBLIC/TPM2B_PUBLIC");
+  cmd->add_option("--nonce", flags->nonce, "expected nonce (hex; TPM: the quote's extraData exactly)");
+  cmd->add_option("--report-data", flags->report_data, "expected report_data (hex; TPM: compared truncated/padded to 32 bytes, as Trustee does)");
   cmd->add_option("--time", flags->time,
                   "evaluate certificate and collateral validity at this RFC 3339 instant");
   cmd->callback([flags, exit_code] { *exit_code = RunVerify(*flags); });

@@ -21,6 +21,20 @@ inline constexpr int kJsonMaxDepth = 64;
 inline constexpr size_t kJwtMaxBytes = 128 * 1024;
 inline constexpr int64_t kJwtClockSkewSeconds = 60;
 
+// TPM (tee/tpm): TPM 2.0 structures and the TCG PC Client event log
+inline constexpr size_t kTpmAttestMaxBytes = 1024;        // sizeof(TPMS_ATTEST) in TPM2B_ATTEST
+inline constexpr size_t kTpmDigestMaxBytes = 64;          // TPMU_HA: SHA-512
+inline constexpr size_t kTpmDataMaxBytes = 66;            // TPM2B_DATA / TPM2B_NAME: sizeof(TPMT_HA)
+inline constexpr size_t kTpmPcrBanksMax = 16;             // TPML_PCR_SELECTION.count (HASH_COUNT)
+inline constexpr size_t kTpmPcrSelectMaxBytes = 4;        // sizeofSelect: 32 PCRs
+inline constexpr size_t kTpmRsaMaxBytes = 512;            // TPM2B_PUBLIC_KEY_RSA: 4096-bit
+inline constexpr size_t kTpmEccParamMaxBytes = 66;        // TPM2B_ECC_PARAMETER: P-521
+inline constexpr size_t kTpmPcrValuesMax = 24 * 4;        // "pcrs" entries in the evidence
+inline constexpr size_t kTpmEventLogMaxBytes = 16 * 1024 * 1024;
+inline constexpr size_t kTpmEventLogMaxEvents = 100'000;
+inline constexpr size_t kTpmEventMaxBytes = 1024 * 1024;  // one event's data
+inline constexpr size_t kTpmEventLogAlgsMax = 16;         // Spec ID numberOfAlgorithms
+
 // KBS
 inline constexpr size_t kResourcePathSegmentBytes = 256;
 inline constexpr size_t kEvidenceMaxBytes = kDefaultHttpBodyBytes;

@@ -149,8 +149,16 @@ Status ParseAttestationService(const TomlTable& t, AttestationServiceConfig& c) 
   ASSIGN_OR_RETURN(auto broker, t.Table("attestation_token_broker"));
   if (broker.has_value()) TRY(ParseTokenBroker(*broker, c));
   TRY(NoteBuiltinRvps(t));
-  auto verifiers = t.Table("verifier_config");  // type-checked, then ignored
-  if (!verifiers) return std::unexpected(verifiers.error());
+  ASSIGN_OR_RETURN(auto verifiers, t.Table("verifier_config"));
+  if (verifiers.has_value()) {
+    // Trustee's tpm_verifier is an empty table; cocoon reads its AK trust anchors there.
+    ASSIGN_OR_RETURN(auto tpm, verifiers->Table("tpm_verifier"));
+    if (tpm.has_value()) {
+      tpm->WarnUnknown({"trusted_ak_keys", "trusted_ak_roots"});
+      TRY(tpm->Read("trusted_ak_keys", c.tpm_trusted_ak_keys));
+      TRY(tpm->Read("trusted_ak_roots", c.tpm_trusted_ak_roots));
+    }
+  }
   return Ok();
 }
 

@@ -47,6 +47,11 @@ struct AttestationServiceConfig {
   std::string profile_name = "tag:github.com,2024:confidential-containers/Trustee";
   bool verbose_token = true;
   std::optional<TokenSignerConfig> signer;
+  // [attestation_service.verifier_config.tpm_verifier]: AK public keys (PEM, DER SPKI or
+  // TPMT_PUBLIC files) and PEM root bundles for AK certificate chains. Both empty = the AK is
+  // left to the policy (`ak_public` claim), as in Trustee.
+  std::vector<std::string> tpm_trusted_ak_keys;
+  std::vector<std::string> tpm_trusted_ak_roots;
 };
 
 struct IdentityProvider {

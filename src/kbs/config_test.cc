@@ -421,3 +421,32 @@ TEST(KbsConfig, Defaults) {
 
 }  // namespace
 }  // namespace cocoon::kbs
+
+namespace cocoon::kbs {
+namespace {
+
+// [attestation_service.verifier_config.tpm_verifier]: Trustee's empty table, plus cocoon's AK
+// trust anchors; a wrong type is an error naming the key.
+TEST(KbsConfigTpm, TrustedAkKeysAndRoots) {
+  auto empty = ParseKbsConfig(
+      "[http_server]\ninsecure_http = true\n"
+      "[attestation_service.verifier_config]\ntpm_verifier = {}\n");
+  ASSERT_TRUE(empty) << empty.error().ToString();
+  EXPECT_TRUE(empty->attestation_service.tpm_trusted_ak_keys.empty());
+  auto set = ParseKbsConfig(
+      "[http_server]\ninsecure_http = true\n"
+      "[attestation_service.verifier_config.tpm_verifier]\n"
+      "trusted_ak_keys = [\"/a.pem\", \"/b.pub\"]\ntrusted_ak_roots = [\"/ca.pem\"]\n");
+  ASSERT_TRUE(set) << set.error().ToString();
+  EXPECT_EQ(set->attestation_service.tpm_trusted_ak_keys,
+            (std::vector<std::string>{"/a.pem", "/b.pub"}));
+  EXPECT_EQ(set->attestation_service.tpm_trusted_ak_roots, (std::vector<std::string>{"/ca.pem"}));
+  auto bad = ParseKbsConfig(
+      "[http_server]\ninsecure_http = true\n"
+      "[attestation_service.verifier_config.tpm_verifier]\ntrusted_ak_keys = \"/a.pem\"\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("trusted_ak_keys"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cocoon::kbs

@@ -1,0 +1,230 @@
+// Crypto-agile TCG event log parser and replay (TCG PC Client Platform Firmware Profile 1.05,
+// §10.2 "Event Logging": TCG_PCR_EVENT, TCG_EfiSpecIDEvent, TCG_PCR_EVENT2).
+#include "tee/tpm/event_log.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "base/byte_reader.h"
+#include "base/encoding.h"
+#include "base/limits.h"
+#include "crypto/digest.h"
+#include "tee/tpm/tpm_types.h"
+
+namespace cocoon::tee::tpm {
+namespace {
+
+using base::ByteReader;
+
+constexpr char kSpecIdSignature[] = "Spec ID Event03";  // 16 bytes with the NUL
+constexpr char kStartupLocality[] = "StartupLocality";  // 16 bytes with the NUL
+
+bool AllBytesAre(ByteSpan b, uint8_t v) {
+  return std::all_of(b.begin(), b.end(), [v](uint8_t x) { return x == v; });
+}
+
+std::string EventField(size_t i, std::string_view f) {
+  return "event " + std::to_string(i) + " " + std::string(f);
+}
+
+// The first record: TCG_PCR_EVENT (SHA-1 format) whose data is TCG_EfiSpecIDEvent.
+Status ParseHeader(ByteReader& r, EventLog& log) {
+  ASSIGN_OR_RETURN(uint32_t pcr, r.U32Le("header pcrIndex"));
+  ASSIGN_OR_RETURN(uint32_t type, r.U32Le("header eventType"));
+  // PCR 0 in a TPM log; a CC event log (CCEL) records its MR index (1) here.
+  if (type != kEvNoAction) {
+    return InvalidArgument("event log header is not an EV_NO_ACTION event (PCR " +
+                           std::to_string(pcr) + ", type " + EventTypeName(type) +
+                           "): not a crypto-agile log");
+  }
+  TRY(r.Skip(20, "header digest"));
+  ASSIGN_OR_RETURN(uint32_t size, r.U32Le("header eventSize"));
+  ASSIGN_OR_RETURN(ByteReader ev, r.Sub(size, "header event"));
+  ASSIGN_OR_RETURN(ByteSpan sig, ev.Take(16, "TCG_EfiSpecIDEvent.signature"));
+  if (std::memcmp(sig.data(), kSpecIdSignature, 16) != 0) {
+    return InvalidArgument("TCG_EfiSpecIDEvent.signature is not \"Spec ID Event03\"");
+  }
+  TRY(ev.U32Le("TCG_EfiSpecIDEvent.platformClass"));
+  ASSIGN_OR_RETURN(log.spec_version_minor, ev.U8("TCG_EfiSpecIDEvent.specVersionMinor"));
+  ASSIGN_OR_RETURN(log.spec_version_major, ev.U8("TCG_EfiSpecIDEvent.specVersionMajor"));
+  ASSIGN_OR_RETURN(log.spec_errata, ev.U8("TCG_EfiSpecIDEvent.specErrata"));
+  TRY(ev.U8("TCG_EfiSpecIDEvent.uintnSize"));
+  ASSIGN_OR_RETURN(uint32_t n, ev.U32Le("TCG_EfiSpecIDEvent.numberOfAlgorithms"));
+  if (n == 0 || n > limits::kTpmEventLogAlgsMax) {
+    return InvalidArgument("TCG_EfiSpecIDEvent.numberOfAlgorithms " + std::to_string(n) +
+                           " is not in 1.." + std::to_string(limits::kTpmEventLogAlgsMax));
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(uint16_t alg, ev.U16Le("TCG_EfiSpecIDEvent.digestSizes.algorithmId"));
+    ASSIGN_OR_RETURN(uint16_t dsize, ev.U16Le("TCG_EfiSpecIDEvent.digestSizes.digestSize"));
+    if (dsize == 0 || dsize > limits::kTpmDigestMaxBytes) {
+      return InvalidArgument("TCG_EfiSpecIDEvent.digestSizes: " + AlgName(alg) + " size " +
+                             std::to_string(dsize) + " is out of range");
+    }
+    auto known = HashSize(alg);
+    if (known && *known != dsize) {
+      return InvalidArgument("TCG_EfiSpecIDEvent.digestSizes: " + AlgName(alg) + " size " +
+                             std::to_string(dsize) + ", expected " + std::to_string(*known));
+    }
+    for (const auto& [a, s] : log.algorithms) {
+      if (a == alg) return InvalidArgument("TCG_EfiSpecIDEvent lists " + AlgName(alg) + " twice");
+    }
+    log.algorithms.emplace_back(alg, dsize);
+  }
+  ASSIGN_OR_RETURN(uint8_t vendor, ev.U8("TCG_EfiSpecIDEvent.vendorInfoSize"));
+  TRY(ev.Skip(vendor, "TCG_EfiSpecIDEvent.vendorInfo"));
+  return ev.ExpectEnd("TCG_EfiSpecIDEvent");
+}
+
+Result<Event> ParseEvent2(ByteReader& r, const EventLog& log, size_t i) {
+  Event e;
+  ASSIGN_OR_RETURN(e.pcr, r.U32Le(EventField(i, "pcrIndex")));
+  ASSIGN_OR_RETURN(e.type, r.U32Le(EventField(i, "eventType")));
+  ASSIGN_OR_RETURN(uint32_t count, r.U32Le(EventField(i, "digests.count")));
+  if (count > log.algorithms.size()) {
+    return InvalidArgument(EventField(i, "digests.count ") + std::to_string(count) +
+                           " exceeds the " + std::to_string(log.algorithms.size()) +
+                           " algorithms of the Spec ID event");
+  }
+  for (uint32_t d = 0; d < count; ++d) {
+    EventDigest dig;
+    ASSIGN_OR_RETURN(dig.alg, r.U16Le(EventField(i, "digests.hashAlg")));
+    auto it = std::find_if(log.algorithms.begin(), log.algorithms.end(),
+                           [&](const auto& a) { return a.first == dig.alg; });
+    if (it == log.algorithms.end()) {
+      return InvalidArgument(EventField(i, "digests.hashAlg ") + AlgName(dig.alg) +
+                             " is not in the Spec ID event");
+    }
+    ASSIGN_OR_RETURN(ByteSpan b, r.Take(it->second, EventField(i, "digests.digest")));
+    dig.digest.assign(b.begin(), b.end());
+    e.digests.push_back(std::move(dig));
+  }
+  ASSIGN_OR_RETURN(uint32_t size, r.U32Le(EventField(i, "eventSize")));
+  if (size > limits::kTpmEventMaxBytes) {
+    return ResourceExhausted(EventField(i, "eventSize ") + std::to_string(size) +
+                             " exceeds the limit of " + std::to_string(limits::kTpmEventMaxBytes));
+  }
+  ASSIGN_OR_RETURN(ByteSpan data, r.Take(size, EventField(i, "event")));
+  e.data.assign(data.begin(), data.end());
+  return e;
+}
+
+}  // namespace
+
+Result<EventLog> ParseEventLog(ByteSpan data) {
+  if (data.size() > limits::kTpmEventLogMaxBytes) {
+    return ResourceExhausted("event log of " + std::to_string(data.size()) +
+                             " bytes exceeds the limit of " +
+                             std::to_string(limits::kTpmEventLogMaxBytes));
+  }
+  ByteReader r(data);
+  EventLog log;
+  TRY(ParseHeader(r, log));
+  while (!r.empty()) {
+    ByteSpan rest = data.subspan(r.offset());
+    if (AllBytesAre(rest, 0xFF) || AllBytesAre(rest, 0x00)) break;  // padding of a fixed area
+    if (log.events.size() == limits::kTpmEventLogMaxEvents) {
+      return ResourceExhausted("event log has more than " +
+                               std::to_string(limits::kTpmEventLogMaxEvents) + " events");
+    }
+    ASSIGN_OR_RETURN(Event e, ParseEvent2(r, log, log.events.size() + 1));
+    log.events.push_back(std::move(e));
+  }
+  return log;
+}
+
+std::string EventTypeName(uint32_t type) {
+  static const std::pair<uint32_t, const char*> kNames[] = {
+      {0x00000000, "EV_PREBOOT_CERT"},
+      {0x00000001, "EV_POST_CODE"},
+      {0x00000002, "EV_UNUSED"},
+      {0x00000003, "EV_NO_ACTION"},
+      {0x00000004, "EV_SEPARATOR"},
+      {0x00000005, "EV_ACTION"},
+      {0x00000006, "EV_EVENT_TAG"},
+      {0x00000007, "EV_S_CRTM_CONTENTS"},
+      {0x00000008, "EV_S_CRTM_VERSION"},
+      {0x00000009, "EV_CPU_MICROCODE"},
+      {0x0000000A, "EV_PLATFORM_CONFIG_FLAGS"},
+      {0x0000000B, "EV_TABLE_OF_DEVICES"},
+      {0x0000000C, "EV_COMPACT_HASH"},
+      {0x0000000D, "EV_IPL"},
+      {0x0000000E, "EV_IPL_PARTITION_DATA"},
+      {0x0000000F, "EV_NONHOST_CODE"},
+      {0x00000010, "EV_NONHOST_CONFIG"},
+      {0x00000011, "EV_NONHOST_INFO"},
+      {0x00000012, "EV_OMIT_BOOT_DEVICE_EVENTS"},
+      {0x80000001, "EV_EFI_VARIABLE_DRIVER_CONFIG"},
+      {0x80000002, "EV_EFI_VARIABLE_BOOT"},
+      {0x80000003, "EV_EFI_BOOT_SERVICES_APPLICATION"},
+      {0x80000004, "EV_EFI_BOOT_SERVICES_DRIVER"},
+      {0x80000005, "EV_EFI_RUNTIME_SERVICES_DRIVER"},
+      {0x80000006, "EV_EFI_GPT_EVENT"},
+      {0x80000007, "EV_EFI_ACTION"},
+      {0x80000008, "EV_EFI_PLATFORM_FIRMWARE_BLOB"},
+      {0x80000009, "EV_EFI_HANDOFF_TABLES"},
+      {0x8000000A, "EV_EFI_PLATFORM_FIRMWARE_BLOB2"},
+      {0x8000000B, "EV_EFI_HANDOFF_TABLES2"},
+      {0x8000000C, "EV_EFI_VARIABLE_BOOT2"},
+      {0x80000010, "EV_EFI_HCRTM_EVENT"},
+      {0x800000E0, "EV_EFI_VARIABLE_AUTHORITY"},
+      {0x800000E1, "EV_EFI_SPDM_FIRMWARE_BLOB"},
+      {0x800000E2, "EV_EFI_SPDM_FIRMWARE_CONFIG"},
+  };
+  for (const auto& [v, n] : kNames) {
+    if (v == type) return n;
+  }
+  char buf[12];
+  std::snprintf(buf, sizeof buf, "0x%08x", type);
+  return buf;
+}
+
+Result<std::map<uint32_t, Bytes>> Replay(const EventLog& log, uint16_t alg) {
+  ASSIGN_OR_RETURN(crypto::HashAlg h, ToHashAlg(alg, "event log replay bank"));
+  bool listed = std::any_of(log.algorithms.begin(), log.algorithms.end(),
+                            [&](const auto& a) { return a.first == alg; });
+  if (!listed) return InvalidArgument("event log has no " + AlgName(alg) + " digests");
+  size_t n = crypto::DigestSize(h);
+  std::map<uint32_t, Bytes> regs;
+  for (const Event& e : log.events) {
+    if (e.type == kEvNoAction) {
+      // H-CRTM / locality-3 start: PCR 0 starts at 0…0 || locality (PFP §10.4.5.3).
+      if (e.pcr == 0 && e.data.size() >= 17 &&
+          std::memcmp(e.data.data(), kStartupLocality, 16) == 0 && !regs.contains(0)) {
+        Bytes init(n, 0);
+        init.back() = e.data[16];
+        regs[0] = std::move(init);
+      }
+      continue;
+    }
+    for (const EventDigest& d : e.digests) {
+      if (d.alg != alg) continue;
+      auto [it, inserted] = regs.try_emplace(e.pcr, Bytes(n, 0));
+      Bytes buf = it->second;
+      buf.insert(buf.end(), d.digest.begin(), d.digest.end());
+      it->second = crypto::Digest(h, buf);
+    }
+  }
+  return regs;
+}
+
+Json EventLogClaims(const EventLog& log) {
+  Json out = Json::array();
+  for (const Event& e : log.events) {
+    Json digests = Json::array();
+    for (const EventDigest& d : e.digests) {
+      std::string name = AlgName(d.alg);
+      if (name.starts_with("sha") && name != "sha1") name = "SHA-" + name.substr(3);
+      if (name == "sha1") name = "SHA-1";
+      digests.push_back({{"alg", name}, {"digest", base::HexEncode(d.digest)}});
+    }
+    out.push_back({{"index", e.pcr},
+                   {"type_name", EventTypeName(e.type)},
+                   {"digests", std::move(digests)},
+                   {"event", base::Base64Encode(e.data)}});
+  }
+  return out;
+}
+
+}  // namespace cocoon::tee::tpm
