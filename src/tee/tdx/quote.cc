@@ -150,7 +150,12 @@ Result<Quote> ParseQuoteInner(ByteSpan bytes) {
   ASSIGN_OR_RETURN(uint32_t sig_size, r.U32Le("signature_data.size"));
   ASSIGN_OR_RETURN(ByteReader sig, r.Sub(sig_size, "signature_data"));
   TRY(ParseSignature(sig, q));
-  TRY(r.ExpectEnd("quote"));
+  // Quote generators hand out fixed-size buffers: zero padding after the quote is allowed,
+  // anything else is not.
+  ASSIGN_OR_RETURN(ByteSpan pad, r.Take(r.remaining(), "padding"));
+  for (uint8_t b : pad) {
+    if (b != 0) return InvalidArgument(std::to_string(pad.size()) + " trailing bytes after quote");
+  }
   return q;
 }
 

@@ -372,7 +372,9 @@ Result<Json> QuoteVerifier::Verify(const QuoteInput& in) const {
 
   Json claims = QuoteClaims(q);
   if (!chain.ext.platform_instance_id.empty()) {
-    claims["platform_instance_id"] = HexEncode(chain.ext.platform_instance_id);
+    // Trustee prints the 16-byte ID as a little-endian integer: bytes reversed.
+    Bytes id(chain.ext.platform_instance_id.rbegin(), chain.ext.platform_instance_id.rend());
+    claims["platform_instance_id"] = HexEncode(id);
   }
   claims["fmspc"] = HexEncode(chain.ext.fmspc);
   claims["sgx_type"] = chain.ext.sgx_type;
