@@ -118,6 +118,32 @@ void BM_CryptoCeiling(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// Where the time outside the four verifications goes.
+void BM_PartParsePemChain(benchmark::State& state) {
+  Quote q = ParseQuote(F().quote).value();
+  for (auto _ : state) benchmark::DoNotOptimize(crypto::Certificate::ParsePemBundle(q.pck_chain_pem));
+}
+void BM_PartCertPublicKey(benchmark::State& state) {
+  Quote q = ParseQuote(F().quote).value();
+  auto certs = crypto::Certificate::ParsePemBundle(q.pck_chain_pem).value();
+  for (auto _ : state) benchmark::DoNotOptimize(certs[0].public_key());
+}
+void BM_PartAkFromEc(benchmark::State& state) {
+  Quote q = ParseQuote(F().quote).value();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(crypto::PublicKey::FromEc(
+        crypto::KeyType::kEcP256, q.attestation_key.first(32), q.attestation_key.subspan(32)));
+  }
+}
+void BM_PartClaims(benchmark::State& state) {
+  Quote q = ParseQuote(F().quote).value();
+  for (auto _ : state) benchmark::DoNotOptimize(QuoteClaims(q));
+}
+BENCHMARK(BM_PartParsePemChain);
+BENCHMARK(BM_PartCertPublicKey);
+BENCHMARK(BM_PartAkFromEc);
+BENCHMARK(BM_PartClaims);
+
 BENCHMARK(BM_CryptoCeiling)->Repetitions(3)->ReportAggregatesOnly(true)->MinTime(1.0);
 BENCHMARK(BM_VerifyCollateralCached)->Repetitions(3)->ReportAggregatesOnly(true)->MinTime(1.0);
 BENCHMARK(BM_VerifyNoCollateral)->Repetitions(3)->ReportAggregatesOnly(true)->MinTime(1.0);

@@ -29,21 +29,6 @@ int64_t Now() {
       .count();
 }
 
-Status CheckValidity(const Certificate& c, int64_t at, std::string_view what) {
-  ASSIGN_OR_RETURN(crypto::Validity v, crypto::CertificateValidity(c));
-  if (at < v.not_before) {
-    return Unauthenticated(std::string(what) + ": certificate '" + c.SubjectCommonName() +
-                           "' not valid before " + Time(v.not_before) + " (evaluated at " +
-                           Time(at) + ")");
-  }
-  if (at > v.not_after) {
-    return Unauthenticated(std::string(what) + ": certificate '" + c.SubjectCommonName() +
-                           "' expired at " + Time(v.not_after) + " (evaluated at " + Time(at) +
-                           ")");
-  }
-  return Ok();
-}
-
 Status CheckWindow(int64_t issue, int64_t next, int64_t at, std::string_view what) {
   if (at < issue) {
     return Unauthenticated("TDX: collateral " + std::string(what) + " not valid before " +
@@ -102,6 +87,8 @@ struct QuoteVerifier::Chain {
 struct QuoteVerifier::CollateralCheck {
   std::shared_ptr<const Collateral> collateral;  // keeps the key's pointer alive
   std::vector<Certificate> signers;              // TCB Info and QE Identity signing certs
+  std::vector<crypto::Validity> signer_validity;
+  std::string pck_crl_num, root_ca_crl_num;
 };
 
 Result<std::unique_ptr<QuoteVerifier>> QuoteVerifier::Create(VerifierOptions options) {
@@ -122,52 +109,105 @@ Result<std::unique_ptr<QuoteVerifier>> QuoteVerifier::Create(VerifierOptions opt
   return v;
 }
 
-Result<QuoteVerifier::Chain> QuoteVerifier::CheckPckChain(const Quote& q, int64_t at) const {
-  auto certs = Certificate::ParsePemBundle(q.pck_chain_pem);
-  if (!certs) return InvalidArgument("TDX: PCK chain: " + certs.error().message());
-  if (certs->size() < 2 || certs->size() > 3) {
-    return InvalidArgument("TDX: PCK chain: " + std::to_string(certs->size()) +
+// PEM blocks of the chain, as text (the cache key). InvalidArgument if none or too many.
+Result<std::vector<std::string_view>> PemBlocks(std::string_view pem) {
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  std::vector<std::string_view> out;
+  size_t pos = 0;
+  while ((pos = pem.find(kBegin, pos)) != std::string_view::npos) {
+    size_t end = pem.find(kEnd, pos);
+    if (end == std::string_view::npos) return InvalidArgument("TDX: PCK chain: unterminated PEM");
+    end += kEnd.size();
+    out.push_back(pem.substr(pos, end - pos));
+    pos = end;
+    if (out.size() > 3) break;
+  }
+  if (out.size() < 2 || out.size() > 3) {
+    return InvalidArgument("TDX: PCK chain: " + std::to_string(out.size()) +
                            " certificates (want leaf, PCK CA[, root])");
   }
+  return out;
+}
+
+Result<std::shared_ptr<const QuoteVerifier::ParsedCert>> QuoteVerifier::Parse(
+    std::string_view block) const {
+  {
+    std::lock_guard lock(mu_);
+    auto it = certs_.find(block);
+    if (it != certs_.end()) return it->second;
+  }
+  auto cert = Certificate::FromPem(block);
+  if (!cert) return InvalidArgument("TDX: PCK chain: " + cert.error().message());
+  auto key = cert->public_key();
+  if (!key) return InvalidArgument("TDX: PCK chain: " + key.error().message());
+  ASSIGN_OR_RETURN(Bytes der, cert->ToDer());
+  ASSIGN_OR_RETURN(crypto::Validity validity, crypto::CertificateValidity(*cert));
+  auto parsed = std::make_shared<const ParsedCert>(ParsedCert{
+      *cert, *key, std::move(der), validity, cert->SubjectCommonName(),
+      cert->ExtensionValue(kSgxExtensionOid)});
+  std::lock_guard lock(mu_);
+  if (certs_.size() >= kCertCacheMax) certs_.clear();
+  certs_.emplace(std::string(block), parsed);
+  return parsed;
+}
+
+Result<QuoteVerifier::Chain> QuoteVerifier::CheckPckChain(const Quote& q, int64_t at) const {
+  ASSIGN_OR_RETURN(std::vector<std::string_view> blocks, PemBlocks(q.pck_chain_pem));
   Chain c;
-  c.certs = std::move(*certs);
-  const Certificate& leaf = c.certs[0];
-  const Certificate& ca = c.certs[1];
-  std::string ca_cn = ca.SubjectCommonName();
-  if (ca_cn == "Intel SGX PCK Platform CA") {
+  std::vector<std::shared_ptr<const ParsedCert>> parsed;
+  for (std::string_view b : blocks) {
+    ASSIGN_OR_RETURN(auto p, Parse(b));
+    c.certs.push_back(p->cert);
+    parsed.push_back(std::move(p));
+  }
+  const ParsedCert& leaf = *parsed[0];
+  const ParsedCert& ca = *parsed[1];
+  if (ca.cn == "Intel SGX PCK Platform CA") {
     c.ca = PckCa::kPlatform;
-  } else if (ca_cn == "Intel SGX PCK Processor CA") {
+  } else if (ca.cn == "Intel SGX PCK Processor CA") {
     c.ca = PckCa::kProcessor;
   } else {
-    return Unauthenticated("TDX: PCK chain: issuer '" + ca_cn + "' is not an Intel PCK CA");
+    return Unauthenticated("TDX: PCK chain: issuer '" + ca.cn + "' is not an Intel PCK CA");
   }
-  ASSIGN_OR_RETURN(crypto::PublicKey ca_key, ca.public_key());
-  if (!leaf.VerifySignedBy(ca_key)) {
-    return Unauthenticated("TDX: PCK chain: PCK certificate is not signed by '" + ca_cn + "'");
+  if (!leaf.cert.VerifySignedBy(ca.key)) {
+    return Unauthenticated("TDX: PCK chain: PCK certificate is not signed by '" + ca.cn + "'");
   }
   bool anchored = false;
-  for (const crypto::PublicKey& root : root_keys_) anchored = anchored || ca.VerifySignedBy(root);
-  if (!anchored) {
-    return Unauthenticated("TDX: PCK chain: '" + ca_cn + "' is not signed by a trusted root (" +
-                           options_.roots.front().SubjectCommonName() + ")");
-  }
-  if (c.certs.size() == 3) {
-    ASSIGN_OR_RETURN(Bytes der, c.certs[2].ToDer());
-    if (std::find(root_ders_.begin(), root_ders_.end(), der) == root_ders_.end()) {
-      return Unauthenticated("TDX: PCK chain: the quote's root certificate is not the trusted root");
+  for (const crypto::PublicKey& root : root_keys_) {
+    if (ca.cert.VerifySignedBy(root)) {
+      anchored = true;
+      break;
     }
   }
-  for (const Certificate& cert : c.certs) TRY(CheckValidity(cert, at, "TDX: PCK chain"));
-  ASSIGN_OR_RETURN(c.leaf_key, leaf.public_key());
+  if (!anchored) {
+    return Unauthenticated("TDX: PCK chain: '" + ca.cn + "' is not signed by a trusted root (" +
+                           options_.roots.front().SubjectCommonName() + ")");
+  }
+  if (parsed.size() == 3 &&
+      std::find(root_ders_.begin(), root_ders_.end(), parsed[2]->der) == root_ders_.end()) {
+    return Unauthenticated("TDX: PCK chain: the quote's root certificate is not the trusted root");
+  }
+  for (const auto& p : parsed) {
+    if (at < p->validity.not_before) {
+      return Unauthenticated("TDX: PCK chain: certificate '" + p->cn + "' not valid before " +
+                             Time(p->validity.not_before) + " (evaluated at " + Time(at) + ")");
+    }
+    if (at > p->validity.not_after) {
+      return Unauthenticated("TDX: PCK chain: certificate '" + p->cn + "' expired at " +
+                             Time(p->validity.not_after) + " (evaluated at " + Time(at) + ")");
+    }
+  }
+  c.leaf_key = leaf.key;
   if (c.leaf_key->type() != crypto::KeyType::kEcP256) {
     return Unauthenticated("TDX: PCK chain: PCK key is not P-256");
   }
-  auto ext = leaf.ExtensionValue(kSgxExtensionOid);
+  const std::optional<Bytes>& ext = leaf.sgx_extension;
   if (!ext) return InvalidArgument("TDX: PCK chain: PCK certificate has no SGX extension");
-  auto parsed = ParsePckExtension(*ext);
-  if (!parsed) return InvalidArgument("TDX: PCK chain: " + parsed.error().message());
-  c.ext = std::move(*parsed);
-  ASSIGN_OR_RETURN(c.ca_der, ca.ToDer());
+  auto pck_ext = ParsePckExtension(*ext);
+  if (!pck_ext) return InvalidArgument("TDX: PCK chain: " + pck_ext.error().message());
+  c.ext = std::move(*pck_ext);
+  c.ca_der = ca.der;
   return c;
 }
 
@@ -192,6 +232,10 @@ Result<std::shared_ptr<const QuoteVerifier::CollateralCheck>> QuoteVerifier::Ver
                    "TDX: collateral qe_identity signature invalid (signer '" +
                        col->qe_identity_chain.front().SubjectCommonName() + "')"));
   check->signers = {col->tcb_info_chain.front(), col->qe_identity_chain.front()};
+  for (const Certificate& c : check->signers) {
+    ASSIGN_OR_RETURN(crypto::Validity v, crypto::CertificateValidity(c));
+    check->signer_validity.push_back(v);
+  }
   if (!col->root_ca_crl) return NotFound("TDX: collateral root_ca_crl missing");
   bool root_signed = false;
   for (const crypto::PublicKey& k : root_keys_) {
@@ -207,6 +251,8 @@ Result<std::shared_ptr<const QuoteVerifier::CollateralCheck>> QuoteVerifier::Ver
                            chain.certs[1].SubjectCommonName() + "' (CRL issuer '" +
                            col->pck_crl->Issuer() + "')");
   }
+  check->pck_crl_num = col->pck_crl->Number().value_or("");
+  check->root_ca_crl_num = col->root_ca_crl->Number().value_or("");
   std::lock_guard lock(mu_);
   if (checked_.size() > 256) checked_.clear();
   checked_[key] = check;
@@ -224,12 +270,18 @@ Result<Json> QuoteVerifier::CheckCollateral(const Quote& q, const Chain& chain, 
     return Unauthenticated("TDX: PCK chain: '" + chain.certs[1].SubjectCommonName() +
                            "' revoked by the root CA CRL");
   }
-  for (const Certificate& s : check->signers) {
+  for (size_t i = 0; i < check->signers.size(); ++i) {
+    const Certificate& s = check->signers[i];
     if (root_crl.IsRevoked(s)) {
       return Unauthenticated("TDX: collateral signer '" + s.SubjectCommonName() +
                              "' revoked by the root CA CRL");
     }
-    TRY(CheckValidity(s, at, "TDX: collateral signing chain"));
+    const crypto::Validity& v = check->signer_validity[i];
+    if (at < v.not_before || at > v.not_after) {
+      return Unauthenticated("TDX: collateral signing chain: certificate '" +
+                             s.SubjectCommonName() + "' valid " + Time(v.not_before) + " .. " +
+                             Time(v.not_after) + ", evaluated at " + Time(at));
+    }
   }
   if (pck_crl.IsRevoked(chain.certs[0])) {
     auto serial = crypto::CertificateSerial(chain.certs[0]);
@@ -293,8 +345,8 @@ Result<Json> QuoteVerifier::CheckCollateral(const Quote& q, const Chain& chain, 
   out["qe_identity_tcb_status"] = qe_level->status;
   out["collateral_expiration_status"] = "0";
   out["tcb_eval_num"] = col->tcb_info.tcb_evaluation_data_number;
-  out["pck_crl_num"] = pck_crl.Number().value_or("");
-  out["root_ca_crl_num"] = root_crl.Number().value_or("");
+  out["pck_crl_num"] = check->pck_crl_num;
+  out["root_ca_crl_num"] = check->root_ca_crl_num;
   out["earliest_expiration_date"] =
       Time(std::min({col->tcb_info.next_update, col->qe_identity.next_update,
                      pck_crl.next_update().value_or(INT64_MAX),

@@ -15,6 +15,7 @@
 #include "base/bytes.h"
 #include "base/error.h"
 #include "base/json.h"
+#include "crypto/crl.h"
 #include "crypto/x509.h"
 #include "tee/tdx/collateral.h"
 #include "tee/tdx/quote.h"
@@ -53,6 +54,18 @@ class QuoteVerifier {
   explicit QuoteVerifier(VerifierOptions options) : options_(std::move(options)) {}
   struct Chain;
   struct CollateralCheck;
+  // A certificate of a PCK chain parsed once (OpenSSL 3's PEM/X.509 decoding costs more than
+  // the signature checks); signatures and validity are still checked on every quote.
+  struct ParsedCert {
+    crypto::Certificate cert;
+    crypto::PublicKey key;
+    Bytes der;
+    crypto::Validity validity;
+    std::string cn;
+    std::optional<Bytes> sgx_extension;  // raw SGX extension value, if the certificate has one
+  };
+  static constexpr size_t kCertCacheMax = 4096;
+  Result<std::shared_ptr<const ParsedCert>> Parse(std::string_view pem_block) const;
   Result<Chain> CheckPckChain(const Quote& q, int64_t at) const;
   Result<Json> CheckCollateral(const Quote& q, const Chain& chain, int64_t at) const;
   Result<std::shared_ptr<const CollateralCheck>> VerifyCollateralOnce(
@@ -65,6 +78,7 @@ class QuoteVerifier {
   // Collateral whose signatures were checked, by (collateral object, PCK CA certificate DER).
   mutable std::map<std::pair<const Collateral*, Bytes>, std::shared_ptr<const CollateralCheck>>
       checked_;
+  mutable std::map<std::string, std::shared_ptr<const ParsedCert>, std::less<>> certs_;
 };
 
 // Claims of a parsed quote alone (header, body, td_attributes, report_data, init_data).
