@@ -47,7 +47,8 @@ struct Fixture {
     std::string dir = mkdtemp(tmpl);
     auto pki = testing::MakeTestPki(dir + "/pki", ext);
     root_pem = pki.root_pem;
-    quote = testing::ResignQuote(real, pki.pck_key_pem, pki.pck_pem + pki.pck_ca_pem + pki.root_pem);
+    quote =
+        testing::ResignQuote(real, pki.pck_key_pem, pki.pck_pem + pki.pck_ca_pem + pki.root_pem);
     Json tcb = base::ParseJson(Slurp(td + "tcbInfo.json")).value()["tcbInfo"];
     Json qe = base::ParseJson(Slurp(td + "enclaveIdentity.json")).value()["enclaveIdentity"];
     int64_t now = std::time(nullptr);
@@ -107,8 +108,8 @@ void BM_CryptoCeiling(benchmark::State& state) {
   auto ca = certs[1].public_key().value();
   auto root = certs[2].public_key().value();
   for (auto _ : state) {
-    bool ok = crypto::Verify(ak, crypto::SignAlg::kEs256, q.signed_region, q.quote_signature)
-                  .has_value();
+    bool ok =
+        crypto::Verify(ak, crypto::SignAlg::kEs256, q.signed_region, q.quote_signature).has_value();
     ok &= crypto::Verify(pck, crypto::SignAlg::kEs256, q.qe_report.raw, q.qe_report_signature)
               .has_value();
     ok &= certs[0].VerifySignedBy(ca).has_value();
@@ -121,7 +122,8 @@ void BM_CryptoCeiling(benchmark::State& state) {
 // Where the time outside the four verifications goes.
 void BM_PartParsePemChain(benchmark::State& state) {
   Quote q = ParseQuote(F().quote).value();
-  for (auto _ : state) benchmark::DoNotOptimize(crypto::Certificate::ParsePemBundle(q.pck_chain_pem));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(crypto::Certificate::ParsePemBundle(q.pck_chain_pem));
 }
 void BM_PartCertPublicKey(benchmark::State& state) {
   Quote q = ParseQuote(F().quote).value();

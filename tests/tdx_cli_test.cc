@@ -39,8 +39,8 @@ TEST(TdxCli, EvidenceJsonWithReportData) {
   auto first = Verify({"--evidence", dir.File("ev.json"), "--time", "2026-01-15T00:00:00Z"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   std::string rd = (*base::ParseJson(first.out))["report_data"].get<std::string>();
-  auto ok = Verify({"--evidence", dir.File("ev.json"), "--report-data", rd, "--time",
-                    "2026-01-15T00:00:00Z"});
+  auto ok = Verify(
+      {"--evidence", dir.File("ev.json"), "--report-data", rd, "--time", "2026-01-15T00:00:00Z"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   auto bad = Verify({"--evidence", dir.File("ev.json"), "--report-data", std::string(128, '0'),
                      "--time", "2026-01-15T00:00:00Z"});

@@ -117,8 +117,8 @@ int64_t Crl::this_update() const { return this_update_; }
 std::optional<int64_t> Crl::next_update() const { return next_update_; }
 
 std::optional<std::string> Crl::Number() const {
-  auto* num = static_cast<ASN1_INTEGER*>(
-      X509_CRL_get_ext_d2i(crl_->crl, NID_crl_number, nullptr, nullptr));
+  auto* num =
+      static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(crl_->crl, NID_crl_number, nullptr, nullptr));
   if (num == nullptr) {
     internal::DrainOpensslErrors();
     return std::nullopt;
@@ -139,8 +139,7 @@ std::optional<std::string> Crl::Number() const {
 
 bool Crl::IsRevoked(const Certificate& cert) const {
   X509_REVOKED* entry = nullptr;
-  int r = X509_CRL_get0_by_serial(crl_->crl, &entry,
-                                  X509_get0_serialNumber(cert.handle().x509));
+  int r = X509_CRL_get0_by_serial(crl_->crl, &entry, X509_get0_serialNumber(cert.handle().x509));
   internal::DrainOpensslErrors();
   return r == 1;
 }

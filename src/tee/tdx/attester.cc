@@ -88,7 +88,8 @@ class TsmAttester : public Attester {
       return FailedPrecondition("configfs-tsm: provider is '" + provider + "', not tdx_guest");
     }
     TRY(WriteAll(entry + "/inblob", inblob));
-    ASSIGN_OR_RETURN(std::string out, base::ReadFile(entry + "/outblob", "outblob", kQuoteMaxBytes));
+    ASSIGN_OR_RETURN(std::string out,
+                     base::ReadFile(entry + "/outblob", "outblob", kQuoteMaxBytes));
     ASSIGN_OR_RETURN(std::string gen, base::ReadFile(entry + "/generation", "generation", 64));
     if (std::atoi(gen.c_str()) > 1) {
       return Unavailable("configfs-tsm: generation " + gen + " (a concurrent writer raced us)");

@@ -116,7 +116,7 @@ std::unique_ptr<CollateralSource> NewPccsSource(std::string base_url, std::strin
 
 // Parses one piece of collateral the way both sources do (exposed for tests and fuzzing).
 Result<std::vector<crypto::Certificate>> ParseIssuerChain(std::string_view pem,
-                                                         std::string_view what);
+                                                          std::string_view what);
 Result<crypto::Crl> ParseCrlBytes(std::string_view bytes, std::string_view what);
 
 }  // namespace cocoon::tee::tdx

@@ -62,7 +62,8 @@ Result<Bytes> HexField(const Json& o, std::string_view key, size_t size, std::st
 Result<int64_t> TimeField(const Json& o, std::string_view key, std::string_view what) {
   ASSIGN_OR_RETURN(std::string s, GetString(o, key));
   auto t = base::ParseRfc3339(s);
-  if (!t) return InvalidArgument(std::string(what) + "." + std::string(key) + ": " + t.error().message());
+  if (!t)
+    return InvalidArgument(std::string(what) + "." + std::string(key) + ": " + t.error().message());
   return *t;
 }
 
@@ -182,8 +183,7 @@ Result<TcbInfo> ParseTcbInfoInner(std::string_view text) {
       ASSIGN_OR_RETURN(id.id, GetString(m, "id"));
       ASSIGN_OR_RETURN(id.mrsigner, HexField(m, "mrsigner", 48, "tdxModuleIdentities"));
       ASSIGN_OR_RETURN(id.attributes, HexField(m, "attributes", 8, "tdxModuleIdentities"));
-      ASSIGN_OR_RETURN(id.attributes_mask,
-                       HexField(m, "attributesMask", 8, "tdxModuleIdentities"));
+      ASSIGN_OR_RETURN(id.attributes_mask, HexField(m, "attributesMask", 8, "tdxModuleIdentities"));
       ASSIGN_OR_RETURN(id.levels, ParseIsvLevels(m));
       t.module_identities.push_back(std::move(id));
     }
@@ -220,8 +220,8 @@ Result<QeIdentity> ParseQeIdentityInner(std::string_view text) {
   ASSIGN_OR_RETURN(Bytes misc_mask, HexField(b, "miscselectMask", 4, "enclaveIdentity"));
   // Written big-endian in the JSON (as a 32-bit number in hex).
   q.miscselect = (uint32_t{misc[0]} << 24) | (misc[1] << 16) | (misc[2] << 8) | misc[3];
-  q.miscselect_mask = (uint32_t{misc_mask[0]} << 24) | (misc_mask[1] << 16) |
-                      (misc_mask[2] << 8) | misc_mask[3];
+  q.miscselect_mask =
+      (uint32_t{misc_mask[0]} << 24) | (misc_mask[1] << 16) | (misc_mask[2] << 8) | misc_mask[3];
   ASSIGN_OR_RETURN(q.attributes, HexField(b, "attributes", 16, "enclaveIdentity"));
   ASSIGN_OR_RETURN(q.attributes_mask, HexField(b, "attributesMask", 16, "enclaveIdentity"));
   ASSIGN_OR_RETURN(q.mrsigner, HexField(b, "mrsigner", 32, "enclaveIdentity"));
@@ -240,7 +240,8 @@ Result<std::string_view> RawJsonMember(std::string_view t, std::string_view key)
   ++i;
   while (true) {
     i = SkipWs(t, i);
-    if (i >= t.size() || t[i] != '"') return InvalidArgument("member '" + std::string(key) + "' not found");
+    if (i >= t.size() || t[i] != '"')
+      return InvalidArgument("member '" + std::string(key) + "' not found");
     ASSIGN_OR_RETURN(size_t key_end, SkipValue(t, i));
     std::string_view k = t.substr(i + 1, key_end - i - 2);
     i = SkipWs(t, key_end);

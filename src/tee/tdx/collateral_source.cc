@@ -16,7 +16,8 @@ namespace {
 
 bool LooksHex(std::string_view s) {
   if (s.empty() || s.size() % 2 != 0) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
 std::string Trim(std::string_view s) {
@@ -40,8 +41,7 @@ class DirectorySource : public CollateralSource {
     ASSIGN_OR_RETURN(std::string qe, Read("qe_identity.json", true));
     ASSIGN_OR_RETURN(c->qe_identity, ParseQeIdentity(qe));
     ASSIGN_OR_RETURN(std::string qe_chain, Read("qe_identity_issuer_chain.pem", true));
-    ASSIGN_OR_RETURN(c->qe_identity_chain,
-                     ParseIssuerChain(qe_chain, "qe_identity_issuer_chain"));
+    ASSIGN_OR_RETURN(c->qe_identity_chain, ParseIssuerChain(qe_chain, "qe_identity_issuer_chain"));
     ASSIGN_OR_RETURN(std::string pck_crl, ReadEither("pck_crl"));
     if (!pck_crl.empty()) {
       ASSIGN_OR_RETURN(c->pck_crl, ParseCrlBytes(pck_crl, "pck_crl"));
@@ -83,7 +83,8 @@ class DirectorySource : public CollateralSource {
 
 class PccsSource : public CollateralSource {
  public:
-  PccsSource(std::string base, std::string ca_file) : base_(std::move(base)), ca_file_(std::move(ca_file)) {
+  PccsSource(std::string base, std::string ca_file)
+      : base_(std::move(base)), ca_file_(std::move(ca_file)) {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
   }
 
@@ -124,18 +125,20 @@ class PccsSource : public CollateralSource {
     auto r = client.Get(base_ + path);
     if (!r) return std::unexpected(r.error().WithContext("TDX: collateral " + std::string(what)));
     if (r->status / 100 != 2) {
-      return std::unexpected(net::ErrorFromReply(r->status, r->body, "TDX: collateral " + std::string(what)));
+      return std::unexpected(
+          net::ErrorFromReply(r->status, r->body, "TDX: collateral " + std::string(what)));
     }
     return r;
   }
 
-  static Result<std::vector<crypto::Certificate>> ChainHeader(const net::ClientResponse& r,
-                                                             std::initializer_list<std::string_view> names,
-                                                             std::string_view what) {
+  static Result<std::vector<crypto::Certificate>> ChainHeader(
+      const net::ClientResponse& r, std::initializer_list<std::string_view> names,
+      std::string_view what) {
     for (std::string_view n : names) {
       if (auto v = r.headers.Get(n)) {
         auto pem = net::PercentDecode(*v);
-        if (!pem) return InvalidArgument("TDX: collateral " + std::string(what) + ": bad URL encoding");
+        if (!pem)
+          return InvalidArgument("TDX: collateral " + std::string(what) + ": bad URL encoding");
         return ParseIssuerChain(*pem, what);
       }
     }
@@ -144,15 +147,16 @@ class PccsSource : public CollateralSource {
 
   Result<std::shared_ptr<const Collateral>> Download(ByteSpan fmspc, PckCa ca) {
     auto c = std::make_shared<Collateral>();
-    ASSIGN_OR_RETURN(auto tcb, Get("/tdx/certification/v4/tcb?fmspc=" + base::HexEncode(fmspc), "tcb_info"));
+    ASSIGN_OR_RETURN(auto tcb,
+                     Get("/tdx/certification/v4/tcb?fmspc=" + base::HexEncode(fmspc), "tcb_info"));
     ASSIGN_OR_RETURN(c->tcb_info, ParseTcbInfo(tcb.body));
     ASSIGN_OR_RETURN(c->tcb_info_chain,
                      ChainHeader(tcb, {"TCB-Info-Issuer-Chain", "SGX-TCB-Info-Issuer-Chain"},
                                  "tcb_info_issuer_chain"));
     ASSIGN_OR_RETURN(auto qe, Get("/tdx/certification/v4/qe/identity", "qe_identity"));
     ASSIGN_OR_RETURN(c->qe_identity, ParseQeIdentity(qe.body));
-    ASSIGN_OR_RETURN(c->qe_identity_chain,
-                     ChainHeader(qe, {"SGX-Enclave-Identity-Issuer-Chain"}, "qe_identity_issuer_chain"));
+    ASSIGN_OR_RETURN(c->qe_identity_chain, ChainHeader(qe, {"SGX-Enclave-Identity-Issuer-Chain"},
+                                                       "qe_identity_issuer_chain"));
     ASSIGN_OR_RETURN(auto crl, Get("/sgx/certification/v4/pckcrl?ca=" + std::string(PckCaName(ca)) +
                                        "&encoding=der",
                                    "pck_crl"));
@@ -174,17 +178,19 @@ class PccsSource : public CollateralSource {
 std::string_view PckCaName(PckCa ca) { return ca == PckCa::kPlatform ? "platform" : "processor"; }
 
 Result<std::vector<crypto::Certificate>> ParseIssuerChain(std::string_view pem,
-                                                         std::string_view what) {
+                                                          std::string_view what) {
   auto certs = crypto::Certificate::ParsePemBundle(pem);
   if (!certs) {
     return std::unexpected(certs.error().WithContext("TDX: collateral " + std::string(what)));
   }
-  if (certs->size() > 4) return InvalidArgument("TDX: collateral " + std::string(what) + ": too many certificates");
+  if (certs->size() > 4)
+    return InvalidArgument("TDX: collateral " + std::string(what) + ": too many certificates");
   return certs;
 }
 
 Result<crypto::Crl> ParseCrlBytes(std::string_view bytes, std::string_view what) {
-  if (bytes.size() > kCollateralCrlMaxBytes) return ResourceExhausted("TDX: collateral " + std::string(what) + " too large");
+  if (bytes.size() > kCollateralCrlMaxBytes)
+    return ResourceExhausted("TDX: collateral " + std::string(what) + " too large");
   // PCCS serves the root CA CRL as hex text of the DER; PCS as DER or PEM.
   std::string trimmed = Trim(bytes);
   Result<crypto::Crl> crl = InvalidArgument("unparsed");

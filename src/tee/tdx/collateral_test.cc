@@ -14,7 +14,8 @@ namespace cocoon::tee::tdx {
 namespace {
 
 std::string Here(std::string_view f) {
-  return testing::ReadText(std::string(COCOON_SOURCE_DIR) + "/src/tee/tdx/testdata/" + std::string(f));
+  return testing::ReadText(std::string(COCOON_SOURCE_DIR) + "/src/tee/tdx/testdata/" +
+                           std::string(f));
 }
 
 TEST(TdxCollateralParse, RealTcbInfo) {
@@ -55,8 +56,8 @@ TEST(TdxCollateralParse, RealQeIdentity) {
   ASSERT_EQ(q->levels.size(), 1u);
   EXPECT_EQ(q->levels[0].isvsvn, 4);
   auto chain = crypto::Certificate::ParsePemBundle(Here("tcb_signing_chain.pem")).value();
-  EXPECT_TRUE(crypto::Verify(chain[0].public_key().value(), crypto::SignAlg::kEs256,
-                             q->signed_body, q->signature));
+  EXPECT_TRUE(crypto::Verify(chain[0].public_key().value(), crypto::SignAlg::kEs256, q->signed_body,
+                             q->signature));
 }
 
 TEST(TdxCollateralParse, RealRootCaCrl) {
@@ -73,7 +74,8 @@ TEST(TdxCollateralParse, RealRootCaCrl) {
 }
 
 TEST(TdxCollateralParse, MalformedNamed) {
-  EXPECT_EQ(ParseTcbInfo("{}").error().message(), "TDX: collateral tcb_info: missing field \"tcbInfo\"");
+  EXPECT_EQ(ParseTcbInfo("{}").error().message(),
+            "TDX: collateral tcb_info: missing field \"tcbInfo\"");
   std::string qe = testutil::ReadTestdata("tdx/enclaveIdentity.json");
   EXPECT_NE(ParseTcbInfo(qe).error().message().find("TDX: collateral tcb_info"), std::string::npos);
   std::string t = testutil::ReadTestdata("tdx/tcbInfo.json");

@@ -33,11 +33,13 @@ Status ParseSpecId(ByteReader& r, EventLog& log) {
   }
   TRY(spec.Skip(8, "event log: spec id platform/version"));
   ASSIGN_OR_RETURN(uint32_t n, spec.U32Le("event log: spec id algorithm count"));
-  if (n == 0 || n > 16) return InvalidArgument("event log: spec id algorithm count " + std::to_string(n));
+  if (n == 0 || n > 16)
+    return InvalidArgument("event log: spec id algorithm count " + std::to_string(n));
   for (uint32_t i = 0; i < n; ++i) {
     ASSIGN_OR_RETURN(uint16_t alg, spec.U16Le("event log: spec id algorithm"));
     ASSIGN_OR_RETURN(uint16_t sz, spec.U16Le("event log: spec id digest size"));
-    if (sz == 0 || sz > 64) return InvalidArgument("event log: spec id digest size " + std::to_string(sz));
+    if (sz == 0 || sz > 64)
+      return InvalidArgument("event log: spec id digest size " + std::to_string(sz));
     log.algorithms.emplace_back(alg, sz);
   }
   return Ok();
@@ -47,7 +49,8 @@ Result<uint16_t> DigestSize(const EventLog& log, uint16_t alg, size_t i) {
   for (auto [a, s] : log.algorithms) {
     if (a == alg) return s;
   }
-  return InvalidArgument(At(i, "digest algorithm " + std::to_string(alg) + " not in the spec id event"));
+  return InvalidArgument(
+      At(i, "digest algorithm " + std::to_string(alg) + " not in the spec id event"));
 }
 
 Result<LogEvent> ParseEvent(ByteReader& r, const EventLog& log, size_t i) {
@@ -86,7 +89,8 @@ Result<EventLog> ParseEventLog(ByteSpan bytes) {
     bool zero = rest.size() >= 12;
     for (size_t k = 0; k < 12 && k < rest.size(); ++k) zero = zero && rest[k] == 0;
     if (zero) break;
-    if (log.events.size() >= kEventLogMaxEvents) return ResourceExhausted("event log: too many events");
+    if (log.events.size() >= kEventLogMaxEvents)
+      return ResourceExhausted("event log: too many events");
     ASSIGN_OR_RETURN(LogEvent e, ParseEvent(r, log, log.events.size()));
     log.events.push_back(e);
   }
@@ -111,22 +115,41 @@ std::array<Bytes, 4> ReplayRtmrs(const EventLog& log) {
 
 std::string EventTypeName(uint32_t type) {
   static const std::map<uint32_t, const char*> kNames = {
-      {0x0, "EV_PREBOOT_CERT"}, {0x1, "EV_POST_CODE"}, {0x2, "EV_UNUSED"},
-      {0x3, "EV_NO_ACTION"}, {0x4, "EV_SEPARATOR"}, {0x5, "EV_ACTION"},
-      {0x6, "EV_EVENT_TAG"}, {0x7, "EV_S_CRTM_CONTENTS"}, {0x8, "EV_S_CRTM_VERSION"},
-      {0x9, "EV_CPU_MICROCODE"}, {0xA, "EV_PLATFORM_CONFIG_FLAGS"},
-      {0xB, "EV_TABLE_OF_DEVICES"}, {0xC, "EV_COMPACT_HASH"}, {0xD, "EV_IPL"},
-      {0xE, "EV_IPL_PARTITION_DATA"}, {0xF, "EV_NONHOST_CODE"}, {0x10, "EV_NONHOST_CONFIG"},
-      {0x11, "EV_NONHOST_INFO"}, {0x12, "EV_OMIT_BOOT_DEVICE_EVENTS"},
-      {0x80000001, "EV_EFI_VARIABLE_DRIVER_CONFIG"}, {0x80000002, "EV_EFI_VARIABLE_BOOT"},
+      {0x0, "EV_PREBOOT_CERT"},
+      {0x1, "EV_POST_CODE"},
+      {0x2, "EV_UNUSED"},
+      {0x3, "EV_NO_ACTION"},
+      {0x4, "EV_SEPARATOR"},
+      {0x5, "EV_ACTION"},
+      {0x6, "EV_EVENT_TAG"},
+      {0x7, "EV_S_CRTM_CONTENTS"},
+      {0x8, "EV_S_CRTM_VERSION"},
+      {0x9, "EV_CPU_MICROCODE"},
+      {0xA, "EV_PLATFORM_CONFIG_FLAGS"},
+      {0xB, "EV_TABLE_OF_DEVICES"},
+      {0xC, "EV_COMPACT_HASH"},
+      {0xD, "EV_IPL"},
+      {0xE, "EV_IPL_PARTITION_DATA"},
+      {0xF, "EV_NONHOST_CODE"},
+      {0x10, "EV_NONHOST_CONFIG"},
+      {0x11, "EV_NONHOST_INFO"},
+      {0x12, "EV_OMIT_BOOT_DEVICE_EVENTS"},
+      {0x80000001, "EV_EFI_VARIABLE_DRIVER_CONFIG"},
+      {0x80000002, "EV_EFI_VARIABLE_BOOT"},
       {0x80000003, "EV_EFI_BOOT_SERVICES_APPLICATION"},
       {0x80000004, "EV_EFI_BOOT_SERVICES_DRIVER"},
-      {0x80000005, "EV_EFI_RUNTIME_SERVICES_DRIVER"}, {0x80000006, "EV_EFI_GPT_EVENT"},
-      {0x80000007, "EV_EFI_ACTION"}, {0x80000008, "EV_EFI_PLATFORM_FIRMWARE_BLOB"},
-      {0x80000009, "EV_EFI_HANDOFF_TABLES"}, {0x8000000A, "EV_EFI_PLATFORM_FIRMWARE_BLOB2"},
-      {0x8000000B, "EV_EFI_HANDOFF_TABLES2"}, {0x8000000C, "EV_EFI_VARIABLE_BOOT2"},
-      {0x80000010, "EV_EFI_HCRTM_EVENT"}, {0x800000E0, "EV_EFI_VARIABLE_AUTHORITY"},
-      {0x800000E1, "EV_EFI_SPDM_FIRMWARE_BLOB"}, {0x800000E2, "EV_EFI_SPDM_FIRMWARE_CONFIG"},
+      {0x80000005, "EV_EFI_RUNTIME_SERVICES_DRIVER"},
+      {0x80000006, "EV_EFI_GPT_EVENT"},
+      {0x80000007, "EV_EFI_ACTION"},
+      {0x80000008, "EV_EFI_PLATFORM_FIRMWARE_BLOB"},
+      {0x80000009, "EV_EFI_HANDOFF_TABLES"},
+      {0x8000000A, "EV_EFI_PLATFORM_FIRMWARE_BLOB2"},
+      {0x8000000B, "EV_EFI_HANDOFF_TABLES2"},
+      {0x8000000C, "EV_EFI_VARIABLE_BOOT2"},
+      {0x80000010, "EV_EFI_HCRTM_EVENT"},
+      {0x800000E0, "EV_EFI_VARIABLE_AUTHORITY"},
+      {0x800000E1, "EV_EFI_SPDM_FIRMWARE_BLOB"},
+      {0x800000E2, "EV_EFI_SPDM_FIRMWARE_CONFIG"},
   };
   auto it = kNames.find(type);
   if (it != kNames.end()) return it->second;
@@ -137,12 +160,18 @@ std::string EventTypeName(uint32_t type) {
 
 std::string DigestAlgName(uint16_t alg) {
   switch (alg) {
-    case 0x04: return "SHA-1";
-    case 0x0B: return "SHA-256";
-    case 0x0C: return "SHA-384";
-    case 0x0D: return "SHA-512";
-    case 0x12: return "SM3";
-    default: return "alg-" + std::to_string(alg);
+    case 0x04:
+      return "SHA-1";
+    case 0x0B:
+      return "SHA-256";
+    case 0x0C:
+      return "SHA-384";
+    case 0x0D:
+      return "SHA-512";
+    case 0x12:
+      return "SM3";
+    default:
+      return "alg-" + std::to_string(alg);
   }
 }
 

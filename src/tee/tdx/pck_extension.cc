@@ -38,8 +38,8 @@ Result<Tlv> ReadTlv(ByteReader& r, std::string_view what) {
 Result<Tlv> Expect(ByteReader& r, uint8_t tag, std::string_view what) {
   ASSIGN_OR_RETURN(Tlv t, ReadTlv(r, what));
   if (t.tag != tag) {
-    return InvalidArgument(std::string(what) + ": DER tag " + std::to_string(t.tag) +
-                           ", want " + std::to_string(tag));
+    return InvalidArgument(std::string(what) + ": DER tag " + std::to_string(t.tag) + ", want " +
+                           std::to_string(tag));
   }
   return t;
 }

@@ -24,8 +24,7 @@ Result<QuoteHeader> ParseHeader(ByteReader& r) {
                            " unsupported (want 4 or 5)");
   }
   if (h.tee_type != kTeeTypeTdx) {
-    return InvalidArgument("header.tee_type " + std::to_string(h.tee_type) +
-                           " is not TDX (0x81)");
+    return InvalidArgument("header.tee_type " + std::to_string(h.tee_type) + " is not TDX (0x81)");
   }
   if (h.att_key_type != kAttKeyEcdsaP256) {
     return InvalidArgument("header.att_key_type " + std::to_string(h.att_key_type) +
@@ -132,9 +131,7 @@ Result<Quote> ParseQuoteInner(ByteSpan bytes) {
   } else {
     ASSIGN_OR_RETURN(q.body_type, r.U16Le("body.type"));
     ASSIGN_OR_RETURN(q.body_size, r.U32Le("body.size"));
-    uint32_t want = q.body_type == 2 ? kTdReport10Size
-                    : q.body_type == 3 ? kTdReport15Size
-                                       : 0;
+    uint32_t want = q.body_type == 2 ? kTdReport10Size : q.body_type == 3 ? kTdReport15Size : 0;
     if (want == 0) {
       return InvalidArgument("body.type " + std::to_string(q.body_type) +
                              " unsupported (want 2 or 3)");

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
-#include "tee/tdx/pck_extension.h"
 #include "crypto/x509.h"
+#include "tee/tdx/pck_extension.h"
 #include "testutil/testdata.h"
 
 namespace cocoon::tee::tdx {
@@ -67,13 +67,15 @@ TEST(TdxQuote, UnsupportedFieldsNamed) {
   EXPECT_EQ(with(0, 3), "TDX quote: header.version 3 unsupported (want 4 or 5)");
   EXPECT_EQ(with(4, 0), "TDX quote: header.tee_type 0 is not TDX (0x81)");
   EXPECT_EQ(with(2, 3), "TDX quote: header.att_key_type 3 unsupported (want 2, ECDSA P-256)");
-  EXPECT_EQ(with(632 + 4 + 128, 5),
-            "TDX quote: certification_data.type 5 unsupported (want 6, QE report certification data)");
+  EXPECT_EQ(
+      with(632 + 4 + 128, 5),
+      "TDX quote: certification_data.type 5 unsupported (want 6, QE report certification data)");
   Bytes q5 = Vec("tdx/tdx_quote_5.dat");
   q5[48] = 4;
   EXPECT_EQ(ParseQuote(q5).error().message(), "TDX quote: body.type 4 unsupported (want 2 or 3)");
   q5[48] = 2;  // type 2 with a 648-byte size
-  EXPECT_EQ(ParseQuote(q5).error().message(), "TDX quote: body.size 648 does not match body.type 2");
+  EXPECT_EQ(ParseQuote(q5).error().message(),
+            "TDX quote: body.size 648 does not match body.type 2");
 }
 
 TEST(TdxQuote, SizeLimit) {
@@ -99,9 +101,9 @@ TEST(TdxPckExtension, RealCertificates) {
     EXPECT_EQ(base::HexEncode(ext->pce_id), "0000");
     EXPECT_EQ(!ext->platform_instance_id.empty(), c.instance);
   }
-  auto certs = crypto::Certificate::ParsePemBundle(
-                   testutil::ReadTestdata("tdx/tdx_quote_4.pck_chain.pem"))
-                   .value();
+  auto certs =
+      crypto::Certificate::ParsePemBundle(testutil::ReadTestdata("tdx/tdx_quote_4.pck_chain.pem"))
+          .value();
   auto ext = ParsePckExtension(*certs[0].ExtensionValue(kSgxExtensionOid)).value();
   EXPECT_EQ(base::HexEncode(ext.platform_instance_id), "021ac64d355ba904e2d5948d228d5482");
   Bytes der = *certs[0].ExtensionValue(kSgxExtensionOid);

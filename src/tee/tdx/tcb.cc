@@ -77,8 +77,8 @@ Result<TcbResult> EvaluateTcb(const TcbInfo& info, const PckExtension& pck, Byte
                            base::HexEncode(pck.pce_id));
   }
   // TDX module checks (tdxModule): MRSIGNER and attributes under mask.
-  if (!std::equal(info.module_mrsigner.begin(), info.module_mrsigner.end(),
-                  mr_signer_seam.begin(), mr_signer_seam.end())) {
+  if (!std::equal(info.module_mrsigner.begin(), info.module_mrsigner.end(), mr_signer_seam.begin(),
+                  mr_signer_seam.end())) {
     return Unauthenticated("TDX: MRSIGNER_SEAM " + base::HexEncode(mr_signer_seam) +
                            " does not match tcb_info tdxModule.mrsigner");
   }
@@ -86,7 +86,8 @@ Result<TcbResult> EvaluateTcb(const TcbInfo& info, const PckExtension& pck, Byte
   size_t first_tdx = module_identity ? 2 : 0;
   for (const TcbLevel& level : info.levels) {
     bool sgx_ok = true;
-    for (size_t i = 0; i < 16; ++i) sgx_ok = sgx_ok && pck.sgx_tcb_comp[i] >= level.sgx_components[i];
+    for (size_t i = 0; i < 16; ++i)
+      sgx_ok = sgx_ok && pck.sgx_tcb_comp[i] >= level.sgx_components[i];
     if (!sgx_ok || pck.pcesvn < level.pcesvn) continue;
     bool tdx_ok = true;
     for (size_t i = first_tdx; i < 16; ++i) {

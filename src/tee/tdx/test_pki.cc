@@ -75,7 +75,8 @@ TestPki MakeTestPki(const std::string& dir, const std::string& ext_hex, bool rev
                     (revoke_pck ? "1" : "0") + " " + (revoke_ca ? "1" : "0") + " >'" + dir +
                     "/make.log' 2>&1";
   int rc = std::system(cmd.c_str());
-  if (rc != 0) std::fprintf(stderr, "test PKI: openssl failed:\n%s\n", ReadText(dir + "/make.log").c_str());
+  if (rc != 0)
+    std::fprintf(stderr, "test PKI: openssl failed:\n%s\n", ReadText(dir + "/make.log").c_str());
   TestPki p;
   p.dir = dir;
   p.root_pem = ReadText(dir + "/root.pem");

@@ -143,9 +143,9 @@ Result<std::shared_ptr<const QuoteVerifier::ParsedCert>> QuoteVerifier::Parse(
   if (!key) return InvalidArgument("TDX: PCK chain: " + key.error().message());
   ASSIGN_OR_RETURN(Bytes der, cert->ToDer());
   ASSIGN_OR_RETURN(crypto::Validity validity, crypto::CertificateValidity(*cert));
-  auto parsed = std::make_shared<const ParsedCert>(ParsedCert{
-      *cert, *key, std::move(der), validity, cert->SubjectCommonName(),
-      cert->ExtensionValue(kSgxExtensionOid)});
+  auto parsed = std::make_shared<const ParsedCert>(
+      ParsedCert{*cert, *key, std::move(der), validity, cert->SubjectCommonName(),
+                 cert->ExtensionValue(kSgxExtensionOid)});
   std::lock_guard lock(mu_);
   if (certs_.size() >= kCertCacheMax) certs_.clear();
   certs_.emplace(std::string(block), parsed);
@@ -286,7 +286,8 @@ Result<Json> QuoteVerifier::CheckCollateral(const Quote& q, const Chain& chain, 
   if (pck_crl.IsRevoked(chain.certs[0])) {
     auto serial = crypto::CertificateSerial(chain.certs[0]);
     return Unauthenticated("TDX: PCK chain: PCK certificate revoked (serial " +
-                           (serial ? HexEncode(*serial) : std::string("?")) + ", TCB status Revoked)");
+                           (serial ? HexEncode(*serial) : std::string("?")) +
+                           ", TCB status Revoked)");
   }
   TRY(CheckWindow(col->tcb_info.issue_date, col->tcb_info.next_update, at, "tcb_info"));
   TRY(CheckWindow(col->qe_identity.issue_date, col->qe_identity.next_update, at, "qe_identity"));
@@ -296,9 +297,10 @@ Result<Json> QuoteVerifier::CheckCollateral(const Quote& q, const Chain& chain, 
   // QE identity.
   const QeIdentity& qi = col->qe_identity;
   const QeReport& qr = q.qe_report;
-  if (!std::equal(qi.mrsigner.begin(), qi.mrsigner.end(), qr.mr_signer.begin(), qr.mr_signer.end())) {
-    return Unauthenticated("TDX: QE identity: MRSIGNER " + HexEncode(qr.mr_signer) +
-                           " is not " + HexEncode(qi.mrsigner));
+  if (!std::equal(qi.mrsigner.begin(), qi.mrsigner.end(), qr.mr_signer.begin(),
+                  qr.mr_signer.end())) {
+    return Unauthenticated("TDX: QE identity: MRSIGNER " + HexEncode(qr.mr_signer) + " is not " +
+                           HexEncode(qi.mrsigner));
   }
   if (qr.isv_prod_id != qi.isvprodid) {
     return Unauthenticated("TDX: QE identity: ISVPRODID " + std::to_string(qr.isv_prod_id) +
@@ -330,7 +332,7 @@ Result<Json> QuoteVerifier::CheckCollateral(const Quote& q, const Chain& chain, 
   }
 
   ASSIGN_OR_RETURN(TcbResult tcb, EvaluateTcb(col->tcb_info, chain.ext, q.body.tee_tcb_svn,
-                                               q.body.mrsigner_seam, q.body.seam_attributes));
+                                              q.body.mrsigner_seam, q.body.seam_attributes));
   if (!IsAcceptedTcbStatus(tcb.status, options_.accept_out_of_date)) {
     std::string adv;
     for (const std::string& a : tcb.advisory_ids) adv += (adv.empty() ? "" : ", ") + a;
@@ -347,29 +349,32 @@ Result<Json> QuoteVerifier::CheckCollateral(const Quote& q, const Chain& chain, 
   out["tcb_eval_num"] = col->tcb_info.tcb_evaluation_data_number;
   out["pck_crl_num"] = check->pck_crl_num;
   out["root_ca_crl_num"] = check->root_ca_crl_num;
-  out["earliest_expiration_date"] =
-      Time(std::min({col->tcb_info.next_update, col->qe_identity.next_update,
-                     pck_crl.next_update().value_or(INT64_MAX),
-                     root_crl.next_update().value_or(INT64_MAX)}));
+  out["earliest_expiration_date"] = Time(std::min(
+      {col->tcb_info.next_update, col->qe_identity.next_update,
+       pck_crl.next_update().value_or(INT64_MAX), root_crl.next_update().value_or(INT64_MAX)}));
   return out;
 }
 
 Json QuoteClaims(const Quote& q) {
   const QuoteHeader& h = q.header;
   const TdReport& b = q.body;
-  Json header = {{"version", Str(h.raw.subspan(0, 2))},
-                 {"att_key_type", Str(h.raw.subspan(2, 2))},
-                 {"tee_type", Str(h.raw.subspan(4, 4))},
-                 {"reserved", Str(h.reserved)},
-                 {"vendor_id", Str(h.qe_vendor_id)},
-                 {"user_data", Str(h.user_data)}};
-  Json body = {{"tcb_svn", Str(b.tee_tcb_svn)},         {"mr_seam", Str(b.mr_seam)},
-               {"mrsigner_seam", Str(b.mrsigner_seam)}, {"seam_attributes", Str(b.seam_attributes)},
-               {"td_attributes", Str(b.td_attributes)}, {"xfam", Str(b.xfam)},
-               {"mr_td", Str(b.mr_td)},                 {"mr_config_id", Str(b.mr_config_id)},
-               {"mr_owner", Str(b.mr_owner)},           {"mr_owner_config", Str(b.mr_owner_config)},
-               {"rtmr_0", Str(b.rtmr[0])},              {"rtmr_1", Str(b.rtmr[1])},
-               {"rtmr_2", Str(b.rtmr[2])},              {"rtmr_3", Str(b.rtmr[3])},
+  Json header = {{"version", Str(h.raw.subspan(0, 2))},  {"att_key_type", Str(h.raw.subspan(2, 2))},
+                 {"tee_type", Str(h.raw.subspan(4, 4))}, {"reserved", Str(h.reserved)},
+                 {"vendor_id", Str(h.qe_vendor_id)},     {"user_data", Str(h.user_data)}};
+  Json body = {{"tcb_svn", Str(b.tee_tcb_svn)},
+               {"mr_seam", Str(b.mr_seam)},
+               {"mrsigner_seam", Str(b.mrsigner_seam)},
+               {"seam_attributes", Str(b.seam_attributes)},
+               {"td_attributes", Str(b.td_attributes)},
+               {"xfam", Str(b.xfam)},
+               {"mr_td", Str(b.mr_td)},
+               {"mr_config_id", Str(b.mr_config_id)},
+               {"mr_owner", Str(b.mr_owner)},
+               {"mr_owner_config", Str(b.mr_owner_config)},
+               {"rtmr_0", Str(b.rtmr[0])},
+               {"rtmr_1", Str(b.rtmr[1])},
+               {"rtmr_2", Str(b.rtmr[2])},
+               {"rtmr_3", Str(b.rtmr[3])},
                {"report_data", Str(b.report_data)}};
   if (!b.tee_tcb_svn2.empty()) {
     body["tee_tcb_svn2"] = Str(b.tee_tcb_svn2);
@@ -412,9 +417,11 @@ Result<Json> QuoteVerifier::Verify(const QuoteInput& in) const {
   bound.insert(bound.end(), q.qe_auth_data.begin(), q.qe_auth_data.end());
   Bytes want = Pad(crypto::Sha256(bound), 64);
   if (!crypto::ConstantTimeEquals(want, q.qe_report.report_data)) {
-    return Unauthenticated("TDX: attestation key not bound by QE report data (SHA-256(attestation "
-                           "key || QE auth data) = " + HexEncode(ByteSpan(want).first(32)) +
-                           ", QE report_data = " + HexEncode(q.qe_report.report_data));
+    return Unauthenticated(
+        "TDX: attestation key not bound by QE report data (SHA-256(attestation "
+        "key || QE auth data) = " +
+        HexEncode(ByteSpan(want).first(32)) +
+        ", QE report_data = " + HexEncode(q.qe_report.report_data));
   }
   // 3. PCK chain, then the QE report signature by the PCK leaf.
   ASSIGN_OR_RETURN(Chain chain, CheckPckChain(q, at));
@@ -436,12 +443,14 @@ Result<Json> QuoteVerifier::Verify(const QuoteInput& in) const {
     claims.update(tcb);
   } else {
     claims["tcb_status"] = "NotEvaluated";
-    claims["tcb_evaluation"] = "not evaluated: no collateral given (quote signatures and PCK chain verified)";
+    claims["tcb_evaluation"] =
+        "not evaluated: no collateral given (quote signatures and PCK chain verified)";
     claims["advisory_ids"] = Json::array();
   }
   // 5. Bindings.
   if (!in.expected_report_data.empty()) {
-    if (in.expected_report_data.size() > 64) return InvalidArgument("TDX: expected report_data longer than 64 bytes");
+    if (in.expected_report_data.size() > 64)
+      return InvalidArgument("TDX: expected report_data longer than 64 bytes");
     Bytes want_rd = Pad(in.expected_report_data, 64);
     if (!crypto::ConstantTimeEquals(want_rd, q.body.report_data)) {
       return Unauthenticated("TDX: report_data mismatch (quote " + HexEncode(q.body.report_data) +
@@ -449,7 +458,8 @@ Result<Json> QuoteVerifier::Verify(const QuoteInput& in) const {
     }
   }
   if (in.init_data_digest) {
-    if (in.init_data_digest->size() > 48) return InvalidArgument("TDX: init-data digest longer than 48 bytes");
+    if (in.init_data_digest->size() > 48)
+      return InvalidArgument("TDX: init-data digest longer than 48 bytes");
     Bytes want_cfg = Pad(*in.init_data_digest, 48);
     if (!crypto::ConstantTimeEquals(want_cfg, q.body.mr_config_id)) {
       return Unauthenticated("TDX: MRCONFIGID " + HexEncode(q.body.mr_config_id) +

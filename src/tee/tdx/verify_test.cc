@@ -100,8 +100,9 @@ TEST(TdxVerify, Quote6ConfigIdAndReportDataBinding) {
             "889abf4718f037e38d74464c11e7c91a6e9890b5546409e1e7df9de7a51ca93152bf847bd2440328e90a"
             "db18b150ed67");
   // The SHA-384 shape: 48 bytes, zero-padded to 64 by the verifier.
-  Bytes rd = base::HexDecode("26cae1c77185617fb6a03fc29bf1f924596e52352b9b7594940b576ae126cd4a57"
-                             "0cc3202a900c5d19a6eb0a95b32cfd")
+  Bytes rd = base::HexDecode(
+                 "26cae1c77185617fb6a03fc29bf1f924596e52352b9b7594940b576ae126cd4a57"
+                 "0cc3202a900c5d19a6eb0a95b32cfd")
                  .value();
   QuoteInput in;
   in.quote = q;
@@ -179,7 +180,8 @@ TEST(TdxVerify, WrongPckChainIsRejected) {
   size_t cert_len_at = sig_len_at + 4 + 64 + 64 + 2;
   uint32_t cert_len = static_cast<uint32_t>(swapped.size() - cert_len_at - 4);
   for (int i = 0; i < 4; ++i) swapped[cert_len_at + i] = static_cast<uint8_t>(cert_len >> (8 * i));
-  ExpectFail(Check(*MakeVerifier(), swapped), Code::kUnauthenticated, "QE report signature invalid");
+  ExpectFail(Check(*MakeVerifier(), swapped), Code::kUnauthenticated,
+             "QE report signature invalid");
 }
 
 TEST(TdxVerify, ChainValidityTimeAndRoot) {
@@ -248,7 +250,9 @@ class TdxCollateral : public ::testing::Test {
     Quote q = ParseQuote(real_).value();
     auto certs = crypto::Certificate::ParsePemBundle(q.pck_chain_pem).value();
     std::string ext = base::HexEncode(*certs[0].ExtensionValue(kSgxExtensionOid));
-    pki_ = testing::MakeTestPki(dir_.File(revoke_pck ? "pki-rp" : revoke_ca ? "pki-rc" : "pki"),
+    pki_ = testing::MakeTestPki(dir_.File(revoke_pck  ? "pki-rp"
+                                          : revoke_ca ? "pki-rc"
+                                                      : "pki"),
                                 ext, revoke_pck, revoke_ca);
     chain_ = pki_.pck_pem + pki_.pck_ca_pem + pki_.root_pem;
     quote_ = testing::ResignQuote(real_, pki_.pck_key_pem, chain_);
@@ -379,7 +383,8 @@ TEST_F(TdxCollateral, SwappedItemsNameTheItem) {
   } swaps[] = {
       {"tcb_info signed by another key",
        [&](const std::string& d) {
-         WriteText(d + "/tcb_info.json", testing::SignCollateral("tcbInfo", tcb_, pki_.pck_key_pem));
+         WriteText(d + "/tcb_info.json",
+                   testing::SignCollateral("tcbInfo", tcb_, pki_.pck_key_pem));
        },
        Code::kUnauthenticated, "TDX: collateral tcb_info signature invalid"},
       {"qe_identity chain is the PCK CA",
@@ -394,12 +399,14 @@ TEST_F(TdxCollateral, SwappedItemsNameTheItem) {
        [&](const std::string& d) {
          WriteText(d + "/pck_crl.pem", ReadText(d + "/root_ca_crl.pem"));
        },
-       Code::kUnauthenticated, "TDX: collateral pck_crl is not signed by 'Intel SGX PCK Platform CA'"},
+       Code::kUnauthenticated,
+       "TDX: collateral pck_crl is not signed by 'Intel SGX PCK Platform CA'"},
       {"root_ca_crl is the PCK CRL",
        [&](const std::string& d) {
          WriteText(d + "/root_ca_crl.pem", ReadText(d + "/pck_crl.pem"));
        },
-       Code::kUnauthenticated, "TDX: collateral root_ca_crl is not signed by the Intel SGX Root CA"},
+       Code::kUnauthenticated,
+       "TDX: collateral root_ca_crl is not signed by the Intel SGX Root CA"},
       {"tcb_info for another FMSPC",
        [&](const std::string& d) {
          Json t = tcb_;
@@ -413,8 +420,8 @@ TEST_F(TdxCollateral, SwappedItemsNameTheItem) {
        },
        Code::kInvalidArgument, "TDX: collateral tcb_info"},
       {"pck_crl missing",
-       [&](const std::string& d) { std::filesystem::remove(d + "/pck_crl.pem"); },
-       Code::kNotFound, "TDX: collateral pck_crl missing"},
+       [&](const std::string& d) { std::filesystem::remove(d + "/pck_crl.pem"); }, Code::kNotFound,
+       "TDX: collateral pck_crl missing"},
       {"qe_identity missing",
        [&](const std::string& d) { std::filesystem::remove(d + "/qe_identity.json"); },
        Code::kNotFound, "qe_identity.json missing"},
@@ -429,7 +436,8 @@ TEST_F(TdxCollateral, SwappedItemsNameTheItem) {
 TEST_F(TdxCollateral, RevokedPckCertificate) {
   Build(/*revoke_pck=*/true, false);
   SingleLevel("UpToDate");
-  ExpectFail(Verify(), Code::kUnauthenticated, "TDX: PCK chain: PCK certificate revoked (serial 2001");
+  ExpectFail(Verify(), Code::kUnauthenticated,
+             "TDX: PCK chain: PCK certificate revoked (serial 2001");
 }
 
 TEST_F(TdxCollateral, RevokedPckCa) {
@@ -445,8 +453,8 @@ TEST_F(TdxCollateral, ForgedQuoteStillNeedsItsSignatures) {
   quote_[48 + 472] ^= 1;
   ExpectFail(Verify(), Code::kUnauthenticated, "quote signature by the attestation key invalid");
   // A QE report signed by the PCK key but with an unbound report_data.
-  quote_ = testing::ResignQuote(real_, pki_.pck_key_pem, chain_, {},
-                                [](Bytes& qe) { qe[321] ^= 1; });
+  quote_ =
+      testing::ResignQuote(real_, pki_.pck_key_pem, chain_, {}, [](Bytes& qe) { qe[321] ^= 1; });
   ExpectFail(Verify(), Code::kUnauthenticated, "attestation key not bound by QE report data");
 }
 
