@@ -93,7 +93,8 @@ TEST(TdxEventLog, EntriesMatchTrusteeParser) {
 
 TEST(TdxEventLog, QuoteFourClaimsLogEntries) {
   Json expected = testutil::TestdataJson("tdx/parse_tdx_claims_expected.json");
-  auto log = ParseEventLog(AsBytes(testutil::ReadTestdata("tdx/CCEL_data")));
+  std::string raw = testutil::ReadTestdata("tdx/CCEL_data");  // the log views into it
+  auto log = ParseEventLog(AsBytes(raw));
   ASSERT_TRUE(log);
   Json got = EventLogClaims(*log);
   ASSERT_EQ(got.size(), expected["uefi_event_logs"].size());
