@@ -7,12 +7,15 @@
 #include <mutex>
 #include <thread>
 
+#include "base/file.h"
 #include "base/logging.h"
+#include "crypto/x509.h"
 #include "kbs/config.h"
 #include "kbs/service.h"
 #include "net/http_server.h"
 #include "base/file.h"
 #include "tee/sample/sample.h"
+#include "tee/tdx/tdx.h"
 #include "tee/tpm/tpm.h"
 
 namespace {
@@ -49,9 +52,39 @@ Result<cocoon::tee::tpm::VerifierOptions> TpmOptions(const cocoon::kbs::KbsConfi
   return o;
 }
 
-int Run(const cocoon::kbs::KbsConfig& config) {
+struct TdxFlags {
+  std::string collateral;  // directory, or http(s):// PCCS/PCS base URL
+  std::string root;        // PEM replacing the built-in Intel SGX Root CA
+  bool accept_out_of_date = false;
+};
+
+// The TDX verifier: DCAP collateral from a directory or a PCCS; without one, quotes and PCK
+// chains are verified and tcb_status is "NotEvaluated".
+cocoon::Result<std::unique_ptr<cocoon::tee::Verifier>> MakeTdxVerifier(const TdxFlags& f) {
+  namespace tdx = cocoon::tee::tdx;
+  tdx::VerifierOptions o;
+  if (!f.root.empty()) {
+    ASSIGN_OR_RETURN(std::string pem, cocoon::base::ReadFile(f.root, "--tdx-root", 1 << 20));
+    ASSIGN_OR_RETURN(o.roots, cocoon::crypto::Certificate::ParsePemBundle(pem));
+  }
+  if (f.collateral.rfind("http://", 0) == 0 || f.collateral.rfind("https://", 0) == 0) {
+    o.collateral = tdx::NewPccsSource(f.collateral);
+  } else if (!f.collateral.empty()) {
+    o.collateral = tdx::NewDirectorySource(f.collateral);
+  }
+  o.accept_out_of_date = f.accept_out_of_date;
+  return tdx::NewVerifier(std::move(o));
+}
+
+int Run(const cocoon::kbs::KbsConfig& config, const TdxFlags& tdx_flags) {
   cocoon::tee::VerifierRegistry verifiers;
   verifiers.Register("sample", cocoon::tee::sample::NewVerifier());
+  auto tdx = MakeTdxVerifier(tdx_flags);
+  if (!tdx) {
+    spdlog::error("TDX verifier: {}", tdx.error().ToString());
+    return 1;
+  }
+  verifiers.Register("tdx", std::move(*tdx));
   auto tpm_options = TpmOptions(config);
   if (!tpm_options) {
     spdlog::error("tpm_verifier: {}", tpm_options.error().ToString());
@@ -132,6 +165,12 @@ int main(int argc, char** argv) {
                  "TOML configuration file (Trustee KBS format; see docs/config.md)")
       ->envname("KBS_CONFIG_FILE");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
+  TdxFlags tdx;
+  app.add_option("--tdx-collateral", tdx.collateral,
+                 "TDX DCAP collateral: a directory (docs/evidence.md) or a PCCS/PCS base URL");
+  app.add_option("--tdx-root", tdx.root, "TDX: PEM replacing the built-in Intel SGX Root CA");
+  app.add_flag("--tdx-accept-out-of-date", tdx.accept_out_of_date,
+               "TDX: accept TCB status OutOfDate (reported in the tcb_status claim)");
   app.set_version_flag("--version", "cocoon-kbs 0.1.0");
   CLI11_PARSE(app, argc, argv);
   cocoon::base::InitLogging(log_level);
@@ -145,5 +184,5 @@ int main(int argc, char** argv) {
   }
   if (log_level == "info" && config->log_level != "info")
     cocoon::base::SetLogLevel(config->log_level);
-  return Run(*config);
+  return Run(*config, tdx);
 }

@@ -12,6 +12,7 @@
 #include "tee/offline.h"
 #include "tee/sample/sample.h"
 #include "tee/tpm/tpm.h"
+#include "tee/tdx/tdx.h"
 
 namespace cocoon::cli {
 namespace {
@@ -23,6 +24,7 @@ const std::map<std::string, tee::OfflineVerifyFn>& OfflineVerifiers() {
   static const auto* table = new std::map<std::string, tee::OfflineVerifyFn>{
       {"sample", &tee::sample::VerifyOffline},
       {"tpm", &tee::tpm::VerifyOffline},
+      {"tdx", &tee::tdx::VerifyOffline},
   };
   return *table;
 }
