@@ -16,6 +16,7 @@
 #include "image/inspect.h"
 #include "image/lookaside.h"
 #include "image/policy.h"
+#include "image/sample_image.h"
 #include "kbs/admin_client.h"
 
 namespace cocoon::cli {
@@ -310,9 +311,26 @@ void AddInspect(CLI::App* image, int* exit_code) {
   });
 }
 
+void AddSample(CLI::App* image, int* exit_code) {
+  auto dir = std::make_shared<std::string>();
+  auto tag = std::make_shared<std::string>("latest");
+  auto* c = image->add_subcommand(
+      "sample",
+      "Write the demo's sample image (static busybox + /hello.sh) as an OCI layout into DIR and "
+      "print its oci:DIR:TAG reference");
+  c->add_option("dir", *dir, "output directory (created)")->required();
+  c->add_option("--tag", *tag, "tag in the layout")->capture_default_str();
+  c->callback([dir, tag, exit_code] {
+    auto ref = image::BuildSampleImage(*dir, *tag);
+    if (!ref) return void(*exit_code = Fail(ref.error()));
+    std::printf("%s\n", ref->c_str());
+  });
+}
+
 }  // namespace
 
 void AddImageBuildCommands(CLI::App* image, int* exit_code) {
+  AddSample(image, exit_code);
   AddEncrypt(image, exit_code);
   AddSign(image, exit_code);
   AddVerify(image, exit_code);

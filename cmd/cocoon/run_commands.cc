@@ -44,6 +44,8 @@ struct RunFlags {
   std::string kbs, kbs_cacert, policy, agent_policy, initdata, guest;
   bool insecure_policy = false;
   std::string accel = "auto";
+  std::string tee = "none";
+  std::string firmware;
   uint32_t memory_mib = 1024;
   uint32_t vcpus = 1;
   bool quiet = false;
@@ -113,8 +115,10 @@ Result<std::string> GuestUrl(const std::string& url,
 // Pod initdata from the flags; loopback registries in `image` are remapped to the forwarded
 // address (the image keeps its name for the signature policy).
 Result<std::string> BuildInitData(const RunFlags& f, const image::Reference& ref,
+                                  runtime::Tee tee,
                                   std::vector<runtime::ForwardedService>& services) {
   runtime::PodInitData in;
+  if (tee == runtime::Tee::kSevSnp) in.algorithm = "sha256";  // HOSTDATA holds 32 bytes
   if (!f.kbs.empty()) {
     ASSIGN_OR_RETURN(in.kbs_url, GuestUrl(f.kbs, services));
   }
@@ -235,6 +239,8 @@ int RunCommandMain(const RunFlags& f) {
   }
   auto accel = runtime::ParseAccel(f.accel);
   if (!accel) return usage(accel.error().message());
+  auto tee = runtime::ParseTee(f.tee);
+  if (!tee) return usage(tee.error().message());
   std::string image_name = f.image_and_args[0];
   if (image_name.starts_with("docker://")) image_name = image_name.substr(9);
   auto ref = image::ParseReference(image_name);
@@ -244,6 +250,8 @@ int RunCommandMain(const RunFlags& f) {
   spec.image = ref->String();
   spec.args.assign(f.image_and_args.begin() + 1, f.image_and_args.end());
   spec.accel = *accel;
+  spec.tee = *tee;
+  spec.firmware = f.firmware;
   spec.memory_mib = f.memory_mib;
   spec.vcpus = f.vcpus;
   if (!f.initdata.empty()) {
@@ -254,7 +262,7 @@ int RunCommandMain(const RunFlags& f) {
     auto [host, port] = SplitHostPort(ref->domain);
     if (IsLoopbackHost(host) && port) AddService(spec.services, *port);
   } else {
-    auto initdata = BuildInitData(f, *ref, spec.services);
+    auto initdata = BuildInitData(f, *ref, spec.tee, spec.services);
     if (!initdata) return fail(initdata.error());
     spec.initdata = *initdata;
   }
@@ -573,6 +581,12 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
                   "guest image directory (cocoon guest build --output DIR); default: built "
                   "once per cocoon-agent into ~/.cache/cocoon/guest");
   run->add_option("--accel", f->accel, "auto|tcg|kvm")->capture_default_str();
+  run->add_option("--tee", f->tee,
+                  "none (sample attester) | sev-snp | tdx: launch the pod VM as a confidential "
+                  "guest (needs the hardware, KVM and --firmware)")
+      ->capture_default_str();
+  run->add_option("--firmware", f->firmware,
+                  "OVMF for SEV-SNP (AMDSEV.fd) or TDX (OVMF.inteltdx.fd)");
   run->add_option("--memory", f->memory_mib, "guest memory in MiB")->capture_default_str();
   run->add_option("--vcpus", f->vcpus, "guest vCPUs")->capture_default_str();
   run->add_flag("--quiet", f->quiet, "do not print the steps");

@@ -18,6 +18,9 @@ std::string Dump(const toml::table& t) {
 }  // namespace
 
 Result<std::string> MakePodInitData(const PodInitData& in) {
+  if (in.algorithm != "sha256" && in.algorithm != "sha384" && in.algorithm != "sha512") {
+    return InvalidArgument("initdata algorithm '" + in.algorithm + "' (sha256|sha384|sha512)");
+  }
   toml::table cdh;
   if (!in.kbs_url.empty()) {
     toml::table kbc{{"name", "cc_kbc"}, {"url", in.kbs_url}};
@@ -47,7 +50,7 @@ Result<std::string> MakePodInitData(const PodInitData& in) {
   }
   data.insert("cdh.toml", Dump(cdh) + "\n");
   if (!in.agent_policy.empty()) data.insert("policy.rego", in.agent_policy);
-  toml::table doc{{"version", "0.1.0"}, {"algorithm", "sha384"}, {"data", std::move(data)}};
+  toml::table doc{{"version", "0.1.0"}, {"algorithm", in.algorithm}, {"data", std::move(data)}};
   return Dump(doc) + "\n";
 }
 

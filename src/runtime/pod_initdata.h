@@ -1,5 +1,5 @@
 // The initdata document `cocoon run` generates for a pod (specs kata-runtime-and-measurement.md
-// §4.5): version 0.1.0, sha384, with aa.toml and cdh.toml carrying the KBS URL, the image
+// §4.5): version 0.1.0, sha256 or sha384, with aa.toml and cdh.toml carrying the KBS URL, the image
 // signature policy and the registry remaps, and policy.rego for the agent. Its digest is bound
 // into the TEE evidence, so everything the guest trusts arrives through it.
 #pragma once
@@ -18,6 +18,9 @@ struct PodRegistryRemap {
 };
 
 struct PodInitData {
+  // The digest algorithm: the TEE field that binds it is 32 bytes on SNP (HOSTDATA, so sha256)
+  // and 48 on TDX (MRCONFIGID, so sha384).
+  std::string algorithm = "sha384";
   std::string kbs_url;                     // as the guest reaches it; empty: none
   std::string kbs_cert;                    // PEM; empty: none
   std::string image_security_policy;       // containers-policy.json text; empty: none
