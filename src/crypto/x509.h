@@ -32,6 +32,12 @@ class Certificate {
   std::optional<Bytes> ExtensionValue(std::string_view oid) const;
   // Verifies this certificate's signature with `issuer_key` only (no path validation).
   Status VerifySignedBy(const PublicKey& issuer_key) const;
+  // Validity period as Unix seconds (x509_crl.cc); InvalidArgument if unreadable.
+  Result<int64_t> NotBefore() const;
+  Result<int64_t> NotAfter() const;
+  std::string IssuerCommonName() const;  // (x509_crl.cc)
+  // Serial number, big-endian magnitude (x509_crl.cc).
+  Bytes SerialNumber() const;
 
   const internal::X509Handle& handle() const { return *x509_; }
   explicit Certificate(std::shared_ptr<internal::X509Handle> h) : x509_(std::move(h)) {}
