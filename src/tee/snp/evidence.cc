@@ -20,8 +20,7 @@ Result<const Json*> Field(const Json& obj, std::string_view key, std::string_vie
 Result<uint64_t> Unsigned(const Json& obj, std::string_view key, uint64_t max,
                           std::string_view ctx) {
   ASSIGN_OR_RETURN(const Json* v, Field(obj, key, ctx));
-  if (!v->is_number_integer() || (v->is_number_integer() && !v->is_number_unsigned() &&
-                                  v->get<int64_t>() < 0)) {
+  if (!v->is_number_integer() || (!v->is_number_unsigned() && v->get<int64_t>() < 0)) {
     return InvalidArgument("SNP evidence: " + std::string(ctx) + "." + std::string(key) +
                            " is not an unsigned integer");
   }
@@ -40,11 +39,11 @@ Status ByteArray(const Json& v, uint8_t* out, size_t n, std::string_view what) {
   }
   for (size_t i = 0; i < n; ++i) {
     const Json& e = v[i];
-    if (!e.is_number_unsigned() || e.get<uint64_t>() > 255) {
+    if (!e.is_number_integer() || e.get<int64_t>() < 0 || e.get<int64_t>() > 255) {
       return InvalidArgument("SNP evidence: " + std::string(what) + "[" + std::to_string(i) +
                              "] is not a byte");
     }
-    out[i] = static_cast<uint8_t>(e.get<uint64_t>());
+    out[i] = static_cast<uint8_t>(e.get<int64_t>());
   }
   return Ok();
 }

@@ -50,6 +50,13 @@ Result<Bytes> ReadCertificate(const std::string& path) {
 
 }  // namespace
 
+std::unique_ptr<Verifier> NewVerifier() {
+  SnpOptions options;
+  options.required_vmpl = 0;
+  options.kds.base_url = kDefaultKdsUrl;
+  return NewVerifier(std::move(options));
+}
+
 std::unique_ptr<Verifier> NewVerifier(SnpOptions options) {
   return std::make_unique<KbsVerifier>(std::move(options));
 }

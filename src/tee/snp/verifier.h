@@ -56,8 +56,10 @@ class SnpVerifier {
 // Trustee's claims for a verified report.
 Json Claims(const Report& r, const VerifiedVek& vek);
 
-// The KBS verifier: the evidence JSON of guest-components, VMPL 0 required (as Trustee).
-std::unique_ptr<Verifier> NewVerifier(SnpOptions options = {.required_vmpl = 0});
+// The KBS verifier over the evidence JSON of guest-components. The first form uses Trustee's
+// rules: VMPL 0 required, built-in roots, AMD's KDS for missing VCEKs.
+std::unique_ptr<Verifier> NewVerifier();
+std::unique_ptr<Verifier> NewVerifier(SnpOptions options);
 
 // `cocoon verify-evidence --tee snp`: evidence JSON or raw report; --cert, --chain, --report-data,
 // --time. VMPL is reported, not enforced.
