@@ -12,6 +12,7 @@
 #include "kbs/service.h"
 #include "net/http_server.h"
 #include "tee/sample/sample.h"
+#include "tee/snp/verifier.h"
 
 namespace {
 
@@ -32,6 +33,7 @@ Result<std::pair<std::string, uint16_t>> SplitSocket(const std::string& s) {
 int Run(const cocoon::kbs::KbsConfig& config) {
   cocoon::tee::VerifierRegistry verifiers;
   verifiers.Register("sample", cocoon::tee::sample::NewVerifier());
+  verifiers.Register("snp", cocoon::tee::snp::NewVerifier());
   cocoon::kbs::KvStoreRegistry stores;
   cocoon::kbs::RegisterBuiltinKvStores(stores);
 

@@ -11,6 +11,7 @@
 #include "cmd/cocoon/commands.h"
 #include "tee/offline.h"
 #include "tee/sample/sample.h"
+#include "tee/snp/verifier.h"
 
 namespace cocoon::cli {
 namespace {
@@ -21,6 +22,7 @@ constexpr size_t kMaxEvidenceBytes = size_t{16} << 20;
 const std::map<std::string, tee::OfflineVerifyFn>& OfflineVerifiers() {
   static const auto* table = new std::map<std::string, tee::OfflineVerifyFn>{
       {"sample", &tee::sample::VerifyOffline},
+      {"snp", &tee::snp::VerifyOffline},
   };
   return *table;
 }

@@ -94,9 +94,8 @@ class SnpAttester : public Attester {
     }
     Bytes padded(64, 0);
     std::copy(report_data.begin(), report_data.end(), padded.begin());
-    Result<std::pair<Bytes, Bytes>> got = o_.fs->Exists(o_.tsm_root)
-                                              ? TsmReport(o_, padded)
-                                              : IoctlReport(o_, padded);
+    Result<std::pair<Bytes, Bytes>> got =
+        o_.fs->Exists(o_.tsm_root) ? TsmReport(o_, padded) : IoctlReport(o_, padded);
     if (!got) return std::unexpected(got.error());
     ASSIGN_OR_RETURN(Report report, ParseReport(got->first));
     ASSIGN_OR_RETURN(std::vector<CertEntry> certs, ParseCertTable(got->second));
@@ -152,22 +151,22 @@ Result<std::pair<Bytes, Bytes>> IoctlReport(const AttesterOptions& o, ByteSpan r
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
-  IoctlFn call = o.ioctl ? o.ioctl : IoctlFn([](int f, unsigned long req, void* arg) {
-    return ::ioctl(f, req, arg);
-  });
+  IoctlFn call =
+      o.ioctl ? o.ioctl
+              : IoctlFn([](int f, unsigned long req, void* arg) { return ::ioctl(f, req, arg); });
   size_t certs_len = 4 * 4096;
   for (int attempt = 0; attempt < 2; ++attempt) {
     alignas(8) uint8_t req[kSnpExtReportReqSize] = {};
     alignas(8) uint8_t resp[kSnpReportRespSize] = {};
     alignas(8) uint8_t guest[kSnpGuestRequestSize] = {};
     Bytes certs(certs_len, 0);
-    std::copy(report_data64.begin(), report_data64.end(), req);          // user_data[64]
-    PutU32(req + 64, o.vmpl);                                             // vmpl
-    PutU64(req + 96, reinterpret_cast<uintptr_t>(certs.data()));         // certs_address
-    PutU32(req + 104, static_cast<uint32_t>(certs.size()));              // certs_len
-    guest[0] = 1;                                                         // msg_version
-    PutU64(guest + 8, reinterpret_cast<uintptr_t>(req));                 // req_data
-    PutU64(guest + 16, reinterpret_cast<uintptr_t>(resp));               // resp_data
+    std::copy(report_data64.begin(), report_data64.end(), req);   // user_data[64]
+    PutU32(req + 64, o.vmpl);                                     // vmpl
+    PutU64(req + 96, reinterpret_cast<uintptr_t>(certs.data()));  // certs_address
+    PutU32(req + 104, static_cast<uint32_t>(certs.size()));       // certs_len
+    guest[0] = 1;                                                 // msg_version
+    PutU64(guest + 8, reinterpret_cast<uintptr_t>(req));          // req_data
+    PutU64(guest + 16, reinterpret_cast<uintptr_t>(resp));        // resp_data
     int rc = call(fd, kSnpGetExtReport, guest);
     uint32_t vmm_error = GetU32(guest + 28);
     if (rc != 0) {
@@ -179,9 +178,8 @@ Result<std::pair<Bytes, Bytes>> IoctlReport(const AttesterOptions& o, ByteSpan r
         continue;
       }
       return Unavailable("SNP_GET_EXT_REPORT on " + o.sev_guest + " failed: " +
-                         std::strerror(errno) + " (fw_error " +
-                         std::to_string(GetU32(guest + 24)) + ", vmm_error " +
-                         std::to_string(vmm_error) + ")");
+                         std::strerror(errno) + " (fw_error " + std::to_string(GetU32(guest + 24)) +
+                         ", vmm_error " + std::to_string(vmm_error) + ")");
     }
     ASSIGN_OR_RETURN(Bytes report, ReportFromResponse(ByteSpan(resp, sizeof(resp))));
     return std::make_pair(std::move(report), std::move(certs));

@@ -33,16 +33,17 @@ using IoctlFn = std::function<int(int fd, unsigned long request, void* arg)>;
 struct AttesterOptions {
   std::string tsm_root = "/sys/kernel/config/tsm/report";
   std::string sev_guest = "/dev/sev-guest";
-  uint32_t vmpl = 0;           // privlevel / req.vmpl
-  std::shared_ptr<TsmFs> fs;   // default: NewPosixTsmFs()
-  IoctlFn ioctl;               // default: ::ioctl
+  uint32_t vmpl = 0;          // privlevel / req.vmpl
+  std::shared_ptr<TsmFs> fs;  // default: NewPosixTsmFs()
+  IoctlFn ioctl;              // default: ::ioctl
 };
 
 // Linux uapi <linux/sev-guest.h>, re-declared so the layout is visible and tested.
 inline constexpr unsigned long kSnpGetExtReport = 0xC0205302;  // _IOWR('S', 0x2, 32 bytes)
-inline constexpr size_t kSnpReportReqSize = 96;     // user_data[64] vmpl u32 rsvd[28]
-inline constexpr size_t kSnpExtReportReqSize = 112; // + certs_address u64, certs_len u32, pad
-inline constexpr size_t kSnpGuestRequestSize = 32;  // msg_version u8, req_data, resp_data, exitinfo2
+inline constexpr size_t kSnpReportReqSize = 96;                // user_data[64] vmpl u32 rsvd[28]
+inline constexpr size_t kSnpExtReportReqSize = 112;  // + certs_address u64, certs_len u32, pad
+inline constexpr size_t kSnpGuestRequestSize =
+    32;  // msg_version u8, req_data, resp_data, exitinfo2
 inline constexpr size_t kSnpReportRespSize = 4000;  // MSG_REPORT_RSP: status, size, rsvd, report
 
 // The report through configfs-tsm: mkdir, check provider "sev_guest", privlevel, inblob,

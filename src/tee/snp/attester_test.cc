@@ -139,7 +139,8 @@ TEST(SnpAttester, ConfigfsTsmFailures) {
   auto fs = std::make_shared<FakeConfigfs>("sev_guest\n");
   auto big = NewAttester(Options(dir.path().string(), "/dev/null", fs))->GetEvidence(Bytes(65, 1));
   EXPECT_EQ(big.error().code(), Code::kInvalidArgument);
-  EXPECT_TRUE(NewAttester(Options(dir.path().string(), "/dev/null", fs))->GetEvidence(Bytes(64, 1)));
+  EXPECT_TRUE(
+      NewAttester(Options(dir.path().string(), "/dev/null", fs))->GetEvidence(Bytes(64, 1)));
 }
 
 // A recorded /dev/sev-guest: checks the request layout (uapi sev-guest.h) and answers with the
@@ -194,10 +195,9 @@ TEST(SnpAttester, SevGuestIoctlRecordedOutput) {
   auto recorded = std::make_shared<RecordedDevice>();
   // Pad the certificate table past the first buffer so the retry path runs.
   recorded->table.resize(5 * 4096, 0);
-  auto attester = NewAttester(Options(dir.File("no-configfs"), device, fs,
-                                      [recorded](int fd, unsigned long req, void* arg) {
-                                        return (*recorded)(fd, req, arg);
-                                      }));
+  auto attester = NewAttester(Options(
+      dir.File("no-configfs"), device, fs,
+      [recorded](int fd, unsigned long req, void* arg) { return (*recorded)(fd, req, arg); }));
   Bytes report_data = {1, 2, 3};
   auto ev = attester->GetEvidence(report_data);
   ASSERT_TRUE(ev) << ev.error().ToString();
@@ -220,13 +220,13 @@ TEST(SnpAttester, SevGuestFailures) {
 
   testutil::TempDir dir;
   dir.Write("sev-guest", "");
-  auto failing = NewAttester(Options(dir.File("none"), dir.File("sev-guest"), nullptr,
-                                     [](int, unsigned long, void* arg) {
-                                       uint32_t fw_error = 0x16;
-                                       std::memcpy(static_cast<uint8_t*>(arg) + 24, &fw_error, 4);
-                                       errno = EINVAL;
-                                       return -1;
-                                     }));
+  auto failing = NewAttester(
+      Options(dir.File("none"), dir.File("sev-guest"), nullptr, [](int, unsigned long, void* arg) {
+        uint32_t fw_error = 0x16;
+        std::memcpy(static_cast<uint8_t*>(arg) + 24, &fw_error, 4);
+        errno = EINVAL;
+        return -1;
+      }));
   auto f = failing->GetEvidence(Bytes(4, 0));
   ASSERT_FALSE(f);
   EXPECT_NE(f.error().message().find("fw_error 22"), std::string::npos) << f.error().message();

@@ -17,8 +17,7 @@ Status Link(const crypto::Certificate& child, const crypto::Certificate& parent,
   ASSIGN_OR_RETURN(crypto::PublicKey key, parent.public_key());
   if (!child.VerifySignedBy(key)) {
     return Unauthenticated(std::string(prefix) + ": " + std::string(child_name) +
-                           " signature invalid (not signed by " + parent.SubjectCommonName() +
-                           ")");
+                           " signature invalid (not signed by " + parent.SubjectCommonName() + ")");
   }
   return Ok();
 }
@@ -56,8 +55,8 @@ Status CheckValidity(const VerifiedVek& v, int64_t at) {
                              UnixToText(at) + " (notBefore " + UnixToText(w.not_before) + ")");
     }
     if (at > w.not_after) {
-      return Unauthenticated(std::string(prefix) + ": " + w.name + " expired at " +
-                             UnixToText(at) + " (notAfter " + UnixToText(w.not_after) + ")");
+      return Unauthenticated(std::string(prefix) + ": " + w.name + " expired at " + UnixToText(at) +
+                             " (notAfter " + UnixToText(w.not_after) + ")");
     }
   }
   return Ok();

@@ -26,8 +26,8 @@ Result<uint64_t> Unsigned(const Json& obj, std::string_view key, uint64_t max,
   }
   uint64_t n = v->get<uint64_t>();
   if (n > max) {
-    return InvalidArgument("SNP evidence: " + std::string(ctx) + "." + std::string(key) +
-                           " = " + std::to_string(n) + " out of range");
+    return InvalidArgument("SNP evidence: " + std::string(ctx) + "." + std::string(key) + " = " +
+                           std::to_string(n) + " out of range");
   }
   return n;
 }
@@ -56,7 +56,8 @@ Status Array(const Json& obj, std::string_view key, std::array<uint8_t, N>& out)
 
 Result<uint64_t> TcbField(const Json& obj, std::string_view key, Product product) {
   ASSIGN_OR_RETURN(const Json* t, Field(obj, key, "attestation_report"));
-  if (!t->is_object()) return InvalidArgument("SNP evidence: " + std::string(key) + " not an object");
+  if (!t->is_object())
+    return InvalidArgument("SNP evidence: " + std::string(key) + " not an object");
   Tcb tcb;
   std::string ctx(key);
   ASSIGN_OR_RETURN(uint64_t bl, Unsigned(*t, "bootloader", 255, ctx));
@@ -80,7 +81,8 @@ Result<uint64_t> TcbField(const Json& obj, std::string_view key, Product product
 
 Status Version(const Json& obj, std::string_view key, FirmwareVersion& out) {
   ASSIGN_OR_RETURN(const Json* v, Field(obj, key, "attestation_report"));
-  if (!v->is_object()) return InvalidArgument("SNP evidence: " + std::string(key) + " not an object");
+  if (!v->is_object())
+    return InvalidArgument("SNP evidence: " + std::string(key) + " not an object");
   std::string ctx(key);
   ASSIGN_OR_RETURN(uint64_t major, Unsigned(*v, "major", 255, ctx));
   ASSIGN_OR_RETURN(uint64_t minor, Unsigned(*v, "minor", 255, ctx));

@@ -35,7 +35,8 @@ Status WriteAtomically(const std::filesystem::path& path, ByteSpan data) {
   tmp += ".tmp-" + base::HexEncode(salt);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    out.write(reinterpret_cast<const char*>(data.data()),
+              static_cast<std::streamsize>(data.size()));
     if (!out) return Unavailable("VCEK cache: cannot write " + tmp.string());
   }
   std::filesystem::rename(tmp, path, ec);

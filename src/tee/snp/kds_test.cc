@@ -26,19 +26,18 @@ class FakeKds {
     if (parsed) report_ = parsed->report;
     net::HttpServerOptions options;
     options.access_log = false;
-    server_ = std::make_unique<net::HttpServer>(
-        options, [this](const net::HttpRequest& req) {
-          ++requests_;
-          last_target_ = req.target;
-          std::string want = VcekUrl("", Product::kGenoa, report_.chip_id, report_.Reported());
-          if (req.target == want) {
-            net::HttpResponse r;
-            r.body = testutil::ReadTestdata("snp/evidence-genoa-v3.vcek.der");
-            r.headers.Set("Content-Type", "application/x-x509-ca-cert");
-            return r;
-          }
-          return net::HttpResponse::Text(404, "no such VCEK");
-        });
+    server_ = std::make_unique<net::HttpServer>(options, [this](const net::HttpRequest& req) {
+      ++requests_;
+      last_target_ = req.target;
+      std::string want = VcekUrl("", Product::kGenoa, report_.chip_id, report_.Reported());
+      if (req.target == want) {
+        net::HttpResponse r;
+        r.body = testutil::ReadTestdata("snp/evidence-genoa-v3.vcek.der");
+        r.headers.Set("Content-Type", "application/x-x509-ca-cert");
+        return r;
+      }
+      return net::HttpResponse::Text(404, "no such VCEK");
+    });
     started_ = server_->Start().has_value();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
@@ -67,8 +66,9 @@ TEST(SnpKds, UrlAndCachePathShapes) {
   Bytes chip(64);
   for (size_t i = 0; i < 64; ++i) chip[i] = static_cast<uint8_t>(i);
   Tcb tcb{.fmc = std::nullopt, .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115};
-  std::string hex64 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324"
-                      "25262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
+  std::string hex64 =
+      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324"
+      "25262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
   EXPECT_EQ(VcekUrl("https://kdsintf.amd.com/", Product::kMilan, chip, tcb),
             "https://kdsintf.amd.com/vcek/v1/Milan/" + hex64 +
                 "?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115");
@@ -102,8 +102,9 @@ TEST(SnpKds, EvidenceWithoutVcekIsCompletedFromKds) {
     EXPECT_EQ(kds.requests(), 1);
   }
   // A new verifier with the same cache directory reads the disk cache.
-  std::string cached = dir.path().string() + "/" +
-                       VcekCachePath(Product::kGenoa, kds.report().chip_id, kds.report().Reported());
+  std::string cached =
+      dir.path().string() + "/" +
+      VcekCachePath(Product::kGenoa, kds.report().chip_id, kds.report().Reported());
   EXPECT_TRUE(std::filesystem::exists(cached)) << cached;
   auto verifier2 = NewVerifier(WithKds(kds.url(), dir.path().string()));
   ASSERT_TRUE(verifier2->Evaluate({&ev, {}, std::nullopt}));
@@ -139,8 +140,7 @@ TEST(SnpKds, FailuresNameTheCause) {
             Code::kFailedPrecondition);
   // Unreachable KDS.
   KdsClient dead(KdsOptions{"http://127.0.0.1:1", ""});
-  EXPECT_EQ(dead.GetVcek(Product::kGenoa, Bytes(64, 1), Tcb{}).error().code(),
-            Code::kUnavailable);
+  EXPECT_EQ(dead.GetVcek(Product::kGenoa, Bytes(64, 1), Tcb{}).error().code(), Code::kUnavailable);
 }
 
 }  // namespace

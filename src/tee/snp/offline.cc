@@ -64,8 +64,8 @@ std::unique_ptr<Verifier> NewVerifier(SnpOptions options) {
 Result<Json> VerifyOffline(const OfflineVerifyOptions& o) {
   SnpOptions options;
   if (o.chain_path) {
-    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(*o.chain_path, "--chain",
-                                                     limits::kSnpCertTableMaxBytes));
+    ASSIGN_OR_RETURN(std::string pem,
+                     base::ReadFile(*o.chain_path, "--chain", limits::kSnpCertTableMaxBytes));
     auto chain = ParseChainBundle(pem);
     if (!chain) return InvalidArgument("--chain " + *o.chain_path + ": " + chain.error().message());
     options.trust = std::move(*chain);
@@ -90,8 +90,8 @@ Result<Json> VerifyOffline(const OfflineVerifyOptions& o) {
   }
   if (o.report_data) in.expected_report_data = *o.report_data;
   if (o.at_time) {
-    in.at_unix = std::chrono::duration_cast<std::chrono::seconds>(o.at_time->time_since_epoch())
-                     .count();
+    in.at_unix =
+        std::chrono::duration_cast<std::chrono::seconds>(o.at_time->time_since_epoch()).count();
   }
   SnpVerifier verifier(std::move(options));
   return verifier.Verify(in);

@@ -39,10 +39,14 @@ void PutArray(Bytes& b, size_t off, const std::array<uint8_t, N>& a) {
 
 std::string_view ProductName(Product p) {
   switch (p) {
-    case Product::kMilan: return "Milan";
-    case Product::kGenoa: return "Genoa";
-    case Product::kTurin: return "Turin";
-    case Product::kUnknown: break;
+    case Product::kMilan:
+      return "Milan";
+    case Product::kGenoa:
+      return "Genoa";
+    case Product::kTurin:
+      return "Turin";
+    case Product::kUnknown:
+      break;
   }
   return "unknown";
 }

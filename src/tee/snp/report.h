@@ -76,34 +76,34 @@ struct PlatformInfo {
 enum class SigningKey : uint8_t { kVcek = 0, kVlek = 1, kNone = 7 };
 
 struct Report {
-  uint32_t version = 0;                    // 0x000
-  uint32_t guest_svn = 0;                  // 0x004
-  GuestPolicy policy;                      // 0x008
-  std::array<uint8_t, 16> family_id{};     // 0x010
-  std::array<uint8_t, 16> image_id{};      // 0x020
-  uint32_t vmpl = 0;                       // 0x030
-  uint32_t signature_algo = 0;             // 0x034 (1 = ECDSA P-384 with SHA-384)
-  uint64_t current_tcb = 0;                // 0x038
-  PlatformInfo platform_info;              // 0x040
-  uint32_t key_info = 0;                   // 0x048: [0] AUTHOR_KEY_EN [1] MASK_CHIP_KEY [4:2]
-  std::array<uint8_t, 64> report_data{};   // 0x050
-  std::array<uint8_t, 48> measurement{};   // 0x090
-  std::array<uint8_t, 32> host_data{};     // 0x0C0
+  uint32_t version = 0;                         // 0x000
+  uint32_t guest_svn = 0;                       // 0x004
+  GuestPolicy policy;                           // 0x008
+  std::array<uint8_t, 16> family_id{};          // 0x010
+  std::array<uint8_t, 16> image_id{};           // 0x020
+  uint32_t vmpl = 0;                            // 0x030
+  uint32_t signature_algo = 0;                  // 0x034 (1 = ECDSA P-384 with SHA-384)
+  uint64_t current_tcb = 0;                     // 0x038
+  PlatformInfo platform_info;                   // 0x040
+  uint32_t key_info = 0;                        // 0x048: [0] AUTHOR_KEY_EN [1] MASK_CHIP_KEY [4:2]
+  std::array<uint8_t, 64> report_data{};        // 0x050
+  std::array<uint8_t, 48> measurement{};        // 0x090
+  std::array<uint8_t, 32> host_data{};          // 0x0C0
   std::array<uint8_t, 48> id_key_digest{};      // 0x0E0
   std::array<uint8_t, 48> author_key_digest{};  // 0x110
-  std::array<uint8_t, 32> report_id{};     // 0x140
-  std::array<uint8_t, 32> report_id_ma{};  // 0x160
-  uint64_t reported_tcb = 0;               // 0x180
-  uint8_t cpuid_fam_id = 0;                // 0x188 (v3+)
-  uint8_t cpuid_mod_id = 0;                // 0x189 (v3+)
-  uint8_t cpuid_step = 0;                  // 0x18A (v3+)
-  std::array<uint8_t, 64> chip_id{};       // 0x1A0
-  uint64_t committed_tcb = 0;              // 0x1E0
-  FirmwareVersion current;                 // 0x1E8 build, 0x1E9 minor, 0x1EA major
-  FirmwareVersion committed;               // 0x1EC build, 0x1ED minor, 0x1EE major
-  uint64_t launch_tcb = 0;                 // 0x1F0
-  std::optional<uint64_t> launch_mit_vector;   // 0x1F8 (v5)
-  std::optional<uint64_t> current_mit_vector;  // 0x200 (v5)
+  std::array<uint8_t, 32> report_id{};          // 0x140
+  std::array<uint8_t, 32> report_id_ma{};       // 0x160
+  uint64_t reported_tcb = 0;                    // 0x180
+  uint8_t cpuid_fam_id = 0;                     // 0x188 (v3+)
+  uint8_t cpuid_mod_id = 0;                     // 0x189 (v3+)
+  uint8_t cpuid_step = 0;                       // 0x18A (v3+)
+  std::array<uint8_t, 64> chip_id{};            // 0x1A0
+  uint64_t committed_tcb = 0;                   // 0x1E0
+  FirmwareVersion current;                      // 0x1E8 build, 0x1E9 minor, 0x1EA major
+  FirmwareVersion committed;                    // 0x1EC build, 0x1ED minor, 0x1EE major
+  uint64_t launch_tcb = 0;                      // 0x1F0
+  std::optional<uint64_t> launch_mit_vector;    // 0x1F8 (v5)
+  std::optional<uint64_t> current_mit_vector;   // 0x200 (v5)
   std::array<uint8_t, kSignatureComponent> sig_r{};  // 0x2A0, little-endian
   std::array<uint8_t, kSignatureComponent> sig_s{};  // 0x2E8, little-endian
 

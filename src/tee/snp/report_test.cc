@@ -40,9 +40,9 @@ TEST(SnpReport, ParsesMilanV2Fields) {
   EXPECT_EQ(Hex(r->measurement),
             "a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c23500644e0e692e6be"
             "917f9050d3d38c");
-  EXPECT_EQ(Hex(r->report_data),
-            "ec6c52d7533cc2c4f45be7849cf112ab82b2009fe7bd43e71ed08c14400ad7e2" +
-                std::string(64, '0'));
+  EXPECT_EQ(
+      Hex(r->report_data),
+      "ec6c52d7533cc2c4f45be7849cf112ab82b2009fe7bd43e71ed08c14400ad7e2" + std::string(64, '0'));
   EXPECT_EQ(Hex(r->host_data), std::string(64, '0'));
   EXPECT_EQ(r->cpuid_fam_id, 0);
   EXPECT_EQ(r->product(), Product::kUnknown);
@@ -50,7 +50,8 @@ TEST(SnpReport, ParsesMilanV2Fields) {
   EXPECT_EQ(r->current.minor, 52);
   EXPECT_EQ(r->current.build, 4);
   EXPECT_EQ(r->reported_tcb, 0x7308000000000003u);
-  EXPECT_EQ(r->Reported(), (Tcb{.fmc = std::nullopt, .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115}));
+  EXPECT_EQ(r->Reported(),
+            (Tcb{.fmc = std::nullopt, .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115}));
   EXPECT_EQ(Hex(r->chip_id),
             "c38427a30d4c7af9d96f7a15b97269825a64cb76a2352ffd5d18115d89ad473f8e8c0bcd9a5d9286612b"
             "ad4aadfb4426205a3b9e4fea82301135a170e477524e");
@@ -71,7 +72,8 @@ TEST(SnpReport, ParsesVlekV3Fields) {
   EXPECT_EQ(r->cpuid_mod_id, 0x01);
   EXPECT_EQ(r->product(), Product::kMilan);
   EXPECT_EQ(Hex(r->chip_id), std::string(128, '0'));
-  EXPECT_EQ(r->Reported(), (Tcb{.fmc = std::nullopt, .bootloader = 4, .tee = 0, .snp = 24, .microcode = 217}));
+  EXPECT_EQ(r->Reported(),
+            (Tcb{.fmc = std::nullopt, .bootloader = 4, .tee = 0, .snp = 24, .microcode = 217}));
   EXPECT_EQ(Hex(r->measurement),
             "8922ebbdd00ec2c541f36a6e7a82a8773a7accb451ed67bc94e740dbe92c93c4e8c9af857f5ceeb5a4"
             "93df2a570d7bf0");
@@ -204,7 +206,8 @@ TEST(SnpVek, ParsesVcekAndVlekExtensions) {
   ASSERT_TRUE(info) << info.error().ToString();
   EXPECT_EQ(info->kind, VekKind::kVcek);
   EXPECT_EQ(info->product_name, "Milan-B0");
-  EXPECT_EQ(info->tcb, (Tcb{.fmc = std::nullopt, .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115}));
+  EXPECT_EQ(info->tcb,
+            (Tcb{.fmc = std::nullopt, .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115}));
   ASSERT_TRUE(info->hw_id);
   auto report = ParseReport(Vector("test-report.bin"));
   ASSERT_TRUE(report);
@@ -215,7 +218,8 @@ TEST(SnpVek, ParsesVcekAndVlekExtensions) {
   auto vinfo = ParseVek(*vlek);
   ASSERT_TRUE(vinfo) << vinfo.error().ToString();
   EXPECT_EQ(vinfo->kind, VekKind::kVlek);
-  EXPECT_EQ(vinfo->tcb, (Tcb{.fmc = std::nullopt, .bootloader = 4, .tee = 0, .snp = 24, .microcode = 217}));
+  EXPECT_EQ(vinfo->tcb,
+            (Tcb{.fmc = std::nullopt, .bootloader = 4, .tee = 0, .snp = 24, .microcode = 217}));
   EXPECT_FALSE(vinfo->hw_id);
   EXPECT_EQ(vinfo->csp_id, "CN=cc-us-east-2.amazonaws.com");
 }
@@ -227,8 +231,10 @@ TEST(SnpVek, BothHwIdEncodings) {
     const char* file;
     Tcb tcb;
   } cases[] = {
-      {"test-vcek-invalid-legacy.der", {.fmc = std::nullopt, .bootloader = 3, .tee = 0, .snp = 10, .microcode = 169}},
-      {"test-vcek-invalid-new.der", {.fmc = std::nullopt, .bootloader = 0, .tee = 0, .snp = 0, .microcode = 30}},
+      {"test-vcek-invalid-legacy.der",
+       {.fmc = std::nullopt, .bootloader = 3, .tee = 0, .snp = 10, .microcode = 169}},
+      {"test-vcek-invalid-new.der",
+       {.fmc = std::nullopt, .bootloader = 0, .tee = 0, .snp = 0, .microcode = 30}},
   };
   for (const Case& c : cases) {
     auto cert = crypto::Certificate::FromDer(Vector(c.file));

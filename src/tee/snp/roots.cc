@@ -23,10 +23,14 @@ Status Place(std::optional<crypto::Certificate>& slot, crypto::Certificate cert,
 
 std::string_view BuiltinRootsPem(Product product) {
   switch (product) {
-    case Product::kMilan: return internal::kMilanRoots;
-    case Product::kGenoa: return internal::kGenoaRoots;
-    case Product::kTurin: return internal::kTurinRoots;
-    case Product::kUnknown: break;
+    case Product::kMilan:
+      return internal::kMilanRoots;
+    case Product::kGenoa:
+      return internal::kGenoaRoots;
+    case Product::kTurin:
+      return internal::kTurinRoots;
+    case Product::kUnknown:
+      break;
   }
   return {};
 }

@@ -54,8 +54,7 @@ inline Report SyntheticTurinReport() {
   r.cpuid_mod_id = 0x02;
   r.cpuid_step = 1;
   Tcb tcb{.fmc = 5, .bootloader = 2, .tee = 1, .snp = 24, .microcode = 200};
-  r.current_tcb = r.reported_tcb = r.committed_tcb = r.launch_tcb =
-      EncodeTcb(tcb, Product::kTurin);
+  r.current_tcb = r.reported_tcb = r.committed_tcb = r.launch_tcb = EncodeTcb(tcb, Product::kTurin);
   for (size_t i = 0; i < 64; ++i) r.chip_id[i] = static_cast<uint8_t>(0x40 + i);
   for (size_t i = 0; i < 48; ++i) r.measurement[i] = static_cast<uint8_t>(i);
   r.platform_info.raw = 0x3;

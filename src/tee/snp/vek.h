@@ -28,10 +28,10 @@ std::string_view VekKindName(VekKind k);  // "VCEK", "VLEK"
 
 struct VekInfo {
   VekKind kind = VekKind::kVcek;
-  std::string common_name;   // "SEV-VCEK" / "SEV-VLEK"
-  std::string product_name;  // productName extension, e.g. "Milan-B0" (may be empty)
-  Tcb tcb;                   // blSPL, teeSPL, snpSPL, ucodeSPL, fmcSPL (Turin)
-  std::optional<Bytes> hw_id;       // VCEK only: 64 bytes (8 on Turin)
+  std::string common_name;            // "SEV-VCEK" / "SEV-VLEK"
+  std::string product_name;           // productName extension, e.g. "Milan-B0" (may be empty)
+  Tcb tcb;                            // blSPL, teeSPL, snpSPL, ucodeSPL, fmcSPL (Turin)
+  std::optional<Bytes> hw_id;         // VCEK only: 64 bytes (8 on Turin)
   std::optional<std::string> csp_id;  // VLEK only
 };
 

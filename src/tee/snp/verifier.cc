@@ -17,8 +17,7 @@ Status CheckTcb(const Tcb& reported, const VekInfo& vek, Product product) {
   auto cmp = [&](std::string_view name, unsigned got, unsigned want) -> Status {
     if (got != want) {
       return Unauthenticated("TCB: reported " + std::string(name) + " " + std::to_string(got) +
-                             " != " + kind + " " + std::string(name) + " " +
-                             std::to_string(want));
+                             " != " + kind + " " + std::string(name) + " " + std::to_string(want));
     }
     return Ok();
   };
@@ -40,8 +39,7 @@ Status CheckChipId(const Report& r, const VekInfo& vek) {
   ByteSpan hw(*vek.hw_id);
   if (hw.size() == 8) chip = chip.first(8);  // Turin hwIDs are the first 8 bytes
   if (hw.size() != chip.size() || !std::equal(hw.begin(), hw.end(), chip.begin())) {
-    return Unauthenticated("chip_id mismatch: report " + Hex(r.chip_id) + ", VCEK hwID " +
-                           Hex(hw));
+    return Unauthenticated("chip_id mismatch: report " + Hex(r.chip_id) + ", VCEK hwID " + Hex(hw));
   }
   return Ok();
 }
@@ -55,8 +53,8 @@ Status CheckBinding(std::string_view name, ByteSpan field, const Bytes& expected
   Bytes expected(field.size(), 0);
   std::copy(expected_raw.begin(), expected_raw.end(), expected.begin());
   if (!crypto::ConstantTimeEquals(expected, field)) {
-    return Unauthenticated(std::string(name) + " mismatch: expected " + Hex(expected) +
-                           ", got " + Hex(field));
+    return Unauthenticated(std::string(name) + " mismatch: expected " + Hex(expected) + ", got " +
+                           Hex(field));
   }
   return Ok();
 }
@@ -125,8 +123,8 @@ Result<Json> SnpVerifier::Verify(const SnpInput& in) const {
                            std::string(signing_key == 0   ? "VCEK"
                                        : signing_key == 1 ? "VLEK"
                                                           : "no key") +
-                           " (SIGNING_KEY=" + std::to_string(signing_key) + ") but the " +
-                           source + " is a " + kind);
+                           " (SIGNING_KEY=" + std::to_string(signing_key) + ") but the " + source +
+                           " is a " + kind);
   }
   if (options_.check_validity) TRY(CheckValidity(vek, in.at_unix.value_or(NowUnix())));
   ASSIGN_OR_RETURN(Bytes sig, SignatureRawP384(r));
@@ -139,7 +137,8 @@ Result<Json> SnpVerifier::Verify(const SnpInput& in) const {
     return Unauthenticated("VMPL: report vmpl " + std::to_string(r.vmpl) + " != required " +
                            std::to_string(*options_.required_vmpl));
   }
-  if (in.expected_report_data) TRY(CheckBinding("report_data", r.report_data, *in.expected_report_data));
+  if (in.expected_report_data)
+    TRY(CheckBinding("report_data", r.report_data, *in.expected_report_data));
   if (in.expected_host_data) {
     Bytes host = *in.expected_host_data;
     if (host.size() > r.host_data.size()) host.resize(r.host_data.size());  // Trustee truncates

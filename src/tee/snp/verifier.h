@@ -19,21 +19,21 @@
 namespace cocoon::tee::snp {
 
 struct SnpOptions {
-  std::optional<AmdChain> trust;        // replaces the built-in roots (--chain)
-  KdsOptions kds;                       // VCEK source when the evidence carries none
+  std::optional<AmdChain> trust;          // replaces the built-in roots (--chain)
+  KdsOptions kds;                         // VCEK source when the evidence carries none
   std::optional<uint32_t> required_vmpl;  // Trustee requires 0; offline: unchecked
   uint32_t min_version = kMinReportVersion;
-  bool check_validity = true;           // certificate notBefore/notAfter
-  size_t chain_cache_size = 1024;       // 0 = no chain cache
+  bool check_validity = true;      // certificate notBefore/notAfter
+  size_t chain_cache_size = 1024;  // 0 = no chain cache
 };
 
 struct SnpInput {
-  ByteSpan report;                 // the 1184 signed bytes
-  std::vector<CertEntry> certs;    // from the evidence
-  std::optional<Bytes> vek_der;    // overrides the evidence's VCEK/VLEK (--cert)
+  ByteSpan report;                            // the 1184 signed bytes
+  std::vector<CertEntry> certs;               // from the evidence
+  std::optional<Bytes> vek_der;               // overrides the evidence's VCEK/VLEK (--cert)
   std::optional<Bytes> expected_report_data;  // ≤ 64 bytes, zero-padded to 64
   std::optional<Bytes> expected_host_data;    // padded/truncated to 32
-  std::optional<int64_t> at_unix;  // validity instant (default: now)
+  std::optional<int64_t> at_unix;             // validity instant (default: now)
 };
 
 class SnpVerifier {

@@ -26,7 +26,7 @@ const Case kValid[] = {
 };
 
 Result<Json> Check(const SnpVerifier& v, ByteSpan report, const Bytes& cert,
-                 std::optional<int64_t> at = kMid2025) {
+                   std::optional<int64_t> at = kMid2025) {
   SnpInput in;
   in.report = report;
   in.vek_der = cert;
@@ -40,7 +40,8 @@ SnpOptions WithTrust(AmdChain chain) {
   return o;
 }
 
-void ExpectRejected(const Result<Json>& r, std::string_view needle, Code code = Code::kUnauthenticated) {
+void ExpectRejected(const Result<Json>& r, std::string_view needle,
+                    Code code = Code::kUnauthenticated) {
   ASSERT_FALSE(r) << "expected rejection containing '" << needle << "'";
   EXPECT_EQ(r.error().code(), code) << r.error().ToString();
   EXPECT_NE(r.error().message().find(needle), std::string::npos) << r.error().message();
@@ -51,9 +52,8 @@ TEST(SnpVerifier, RealVectorsVerify) {
   for (const Case& c : kValid) {
     auto claims = Check(v, Vector(c.report), Vector(c.cert));
     ASSERT_TRUE(claims) << c.report << ": " << claims.error().ToString();
-    EXPECT_EQ((*claims)["product"], c.report == std::string("evidence-genoa-v3.report.bin")
-                                        ? "Genoa"
-                                        : "Milan");
+    EXPECT_EQ((*claims)["product"],
+              c.report == std::string("evidence-genoa-v3.report.bin") ? "Genoa" : "Milan");
   }
 }
 
@@ -129,8 +129,7 @@ TEST(SnpVerifier, GenoaEvidenceJsonThroughTheKbsVerifier) {
   auto bound = verifier->Evaluate({&ev, other, std::nullopt});
   ASSERT_FALSE(bound);
   EXPECT_EQ(bound.error().code(), Code::kUnauthenticated);
-  EXPECT_NE(bound.error().message().find("report_data mismatch: expected 4242"),
-            std::string::npos)
+  EXPECT_NE(bound.error().message().find("report_data mismatch: expected 4242"), std::string::npos)
       << bound.error().message();
   auto init = verifier->Evaluate({&ev, {}, Bytes(32, 1)});
   ASSERT_FALSE(init);
@@ -225,7 +224,8 @@ TEST(SnpVerifier, SyntheticTurinV5WithChipIdAndCrls) {
   // chip_id differs from the VCEK hwID.
   Report other = r;
   other.chip_id[5] ^= 1;
-  ExpectRejected(Check(v, testing::SignSynthetic(other), cert), "chip_id mismatch: report 4041424344");
+  ExpectRejected(Check(v, testing::SignSynthetic(other), cert),
+                 "chip_id mismatch: report 4041424344");
   // MASK_CHIP_KEY: chip_id zeroed, no comparison.
   Report masked = r;
   masked.key_info = 0x2;
@@ -343,7 +343,8 @@ TEST(SnpVerifier, ValidityTimes) {
   SnpOptions no_time_options;
   no_time_options.check_validity = false;
   SnpVerifier no_time(no_time_options);
-  EXPECT_TRUE(Check(no_time, Vector("test-vlek-report.bin"), Vector("test-vlek.der"), std::nullopt));
+  EXPECT_TRUE(
+      Check(no_time, Vector("test-vlek-report.bin"), Vector("test-vlek.der"), std::nullopt));
 }
 
 TEST(SnpVerifier, VersionAndAlgorithmGates) {
@@ -377,7 +378,7 @@ TEST(SnpVerifier, OfflineAcceptsRawOrJson) {
   auto wrong = VerifyOffline(o);
   ASSERT_FALSE(wrong);
   EXPECT_NE(wrong.error().message().find("VCEK chain: VCEK signature invalid (not signed by "
-                                        "SEV-Milan)"),
+                                         "SEV-Milan)"),
             std::string::npos)
       << wrong.error().message();
 }
