@@ -306,6 +306,10 @@ TEST(SnpCertTable, RoundTripAndBounds) {
   // No terminator.
   Bytes unterminated(24, 1);
   EXPECT_EQ(ParseCertTable(unterminated).error().code(), Code::kInvalidArgument);
+  // Table size limit: at and one past.
+  EXPECT_TRUE(ParseCertTable(Bytes(limits::kSnpCertTableMaxBytes, 0)));
+  EXPECT_EQ(ParseCertTable(Bytes(limits::kSnpCertTableMaxBytes + 1, 0)).error().code(),
+            Code::kResourceExhausted);
   // Entry count limit: at and one past.
   std::vector<CertEntry> many(limits::kSnpCertChainMaxEntries, CertEntry{"ASK", {1}});
   EXPECT_TRUE(ParseCertTable(EncodeCertTable(many)));
