@@ -27,6 +27,7 @@ class Certificate {
   Result<PublicKey> public_key() const;
   Result<Bytes> ToDer() const;
   std::string SubjectCommonName() const;
+  std::string IssuerCommonName() const;
   std::string Subject() const;  // one-line RFC 2253
   // Raw DER bytes of an extension value (the OCTET STRING contents), nullopt if absent.
   std::optional<Bytes> ExtensionValue(std::string_view oid) const;
@@ -35,7 +36,6 @@ class Certificate {
   // Validity period as Unix seconds (x509_crl.cc); InvalidArgument if unreadable.
   Result<int64_t> NotBefore() const;
   Result<int64_t> NotAfter() const;
-  std::string IssuerCommonName() const;  // (x509_crl.cc)
   // Serial number, big-endian magnitude (x509_crl.cc).
   Bytes SerialNumber() const;
 

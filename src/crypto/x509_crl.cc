@@ -3,7 +3,6 @@
 
 #include <openssl/asn1.h>
 #include <openssl/err.h>
-#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -47,22 +46,6 @@ Result<int64_t> Certificate::NotBefore() const {
 
 Result<int64_t> Certificate::NotAfter() const {
   return ToUnix(X509_get0_notAfter(x509_->x509), "certificate notAfter");
-}
-
-std::string Certificate::IssuerCommonName() const {
-  X509_NAME* name = X509_get_issuer_name(x509_->x509);
-  int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-  if (idx < 0) return "";
-  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
-  unsigned char* utf8 = nullptr;
-  int len = ASN1_STRING_to_UTF8(&utf8, data);
-  if (len < 0) {
-    internal::DrainOpensslErrors();
-    return "";
-  }
-  std::string cn(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
-  OPENSSL_free(utf8);
-  return cn;
 }
 
 Bytes Certificate::SerialNumber() const {

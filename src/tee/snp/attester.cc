@@ -20,6 +20,7 @@
 #include "crypto/random.h"
 #include "tee/snp/cert_table.h"
 #include "tee/snp/evidence.h"
+#include "tee/snp/internal/le.h"
 #include "tee/snp/report.h"
 
 namespace cocoon::tee::snp {
@@ -56,15 +57,9 @@ class PosixTsmFs : public TsmFs {
   bool Exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
 };
 
-void PutU64(uint8_t* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void PutU32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-uint32_t GetU32(const uint8_t* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-}
+using internal::GetU32Le;
+using internal::PutU32Le;
+using internal::PutU64Le;
 
 // MSG_REPORT_RSP (SNP ABI Table 25): status u32, report_size u32, reserved[24], report.
 Result<Bytes> ReportFromResponse(ByteSpan resp) {
@@ -160,26 +155,27 @@ Result<std::pair<Bytes, Bytes>> IoctlReport(const AttesterOptions& o, ByteSpan r
     alignas(8) uint8_t resp[kSnpReportRespSize] = {};
     alignas(8) uint8_t guest[kSnpGuestRequestSize] = {};
     Bytes certs(certs_len, 0);
-    std::copy(report_data64.begin(), report_data64.end(), req);   // user_data[64]
-    PutU32(req + 64, o.vmpl);                                     // vmpl
-    PutU64(req + 96, reinterpret_cast<uintptr_t>(certs.data()));  // certs_address
-    PutU32(req + 104, static_cast<uint32_t>(certs.size()));       // certs_len
-    guest[0] = 1;                                                 // msg_version
-    PutU64(guest + 8, reinterpret_cast<uintptr_t>(req));          // req_data
-    PutU64(guest + 16, reinterpret_cast<uintptr_t>(resp));        // resp_data
+    std::copy(report_data64.begin(), report_data64.end(), req);     // user_data[64]
+    PutU32Le(req + 64, o.vmpl);                                     // vmpl
+    PutU64Le(req + 96, reinterpret_cast<uintptr_t>(certs.data()));  // certs_address
+    PutU32Le(req + 104, static_cast<uint32_t>(certs.size()));       // certs_len
+    guest[0] = 1;                                                   // msg_version
+    PutU64Le(guest + 8, reinterpret_cast<uintptr_t>(req));          // req_data
+    PutU64Le(guest + 16, reinterpret_cast<uintptr_t>(resp));        // resp_data
     int rc = call(fd, kSnpGetExtReport, guest);
-    uint32_t vmm_error = GetU32(guest + 28);
+    uint32_t vmm_error = GetU32Le(guest + 28);
     if (rc != 0) {
-      uint32_t needed = GetU32(req + 104);
+      uint32_t needed = GetU32Le(req + 104);
       // SNP_GUEST_VMM_ERR_INVALID_LEN: the kernel wrote the size it needs into certs_len.
       if (vmm_error == 1 && attempt == 0 && needed > certs_len &&
           needed <= limits::kSnpCertTableMaxBytes) {
         certs_len = needed;
         continue;
       }
-      return Unavailable("SNP_GET_EXT_REPORT on " + o.sev_guest + " failed: " +
-                         std::strerror(errno) + " (fw_error " + std::to_string(GetU32(guest + 24)) +
-                         ", vmm_error " + std::to_string(vmm_error) + ")");
+      return Unavailable("SNP_GET_EXT_REPORT on " + o.sev_guest +
+                         " failed: " + std::strerror(errno) + " (fw_error " +
+                         std::to_string(GetU32Le(guest + 24)) + ", vmm_error " +
+                         std::to_string(vmm_error) + ")");
     }
     ASSIGN_OR_RETURN(Bytes report, ReportFromResponse(ByteSpan(resp, sizeof(resp))));
     return std::make_pair(std::move(report), std::move(certs));

@@ -6,6 +6,7 @@
 
 #include "base/byte_reader.h"
 #include "base/limits.h"
+#include "tee/snp/internal/le.h"
 
 namespace cocoon::tee::snp {
 namespace {
@@ -102,10 +103,8 @@ Bytes EncodeCertTable(const std::vector<CertEntry>& entries) {
     std::copy(guid.begin(), guid.end(), out.begin() + static_cast<ptrdiff_t>(i * kEntrySize));
     uint32_t offset = static_cast<uint32_t>(out.size());
     uint32_t length = static_cast<uint32_t>(entries[i].data.size());
-    for (int b = 0; b < 4; ++b) {
-      out[i * kEntrySize + 16 + b] = static_cast<uint8_t>(offset >> (8 * b));
-      out[i * kEntrySize + 20 + b] = static_cast<uint8_t>(length >> (8 * b));
-    }
+    internal::PutU32Le(out.data() + i * kEntrySize + 16, offset);
+    internal::PutU32Le(out.data() + i * kEntrySize + 20, length);
     out.insert(out.end(), entries[i].data.begin(), entries[i].data.end());
   }
   return out;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/byte_reader.h"
+#include "tee/snp/internal/le.h"
 
 namespace cocoon::tee::snp {
 namespace {
@@ -24,12 +25,8 @@ Status At(const base::ByteReader& r, size_t offset, std::string_view field) {
   return Ok();
 }
 
-void PutU32(Bytes& b, size_t off, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void PutU64(Bytes& b, size_t off, uint64_t v) {
-  for (int i = 0; i < 8; ++i) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
-}
+void PutU32(Bytes& b, size_t off, uint32_t v) { internal::PutU32Le(b.data() + off, v); }
+void PutU64(Bytes& b, size_t off, uint64_t v) { internal::PutU64Le(b.data() + off, v); }
 template <size_t N>
 void PutArray(Bytes& b, size_t off, const std::array<uint8_t, N>& a) {
   std::copy(a.begin(), a.end(), b.begin() + static_cast<ptrdiff_t>(off));

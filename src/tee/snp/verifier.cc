@@ -1,6 +1,7 @@
 // The SNP checks in the order Trustee runs them, each failure naming itself.
 #include "tee/snp/verifier.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "base/encoding.h"
