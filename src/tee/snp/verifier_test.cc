@@ -173,6 +173,18 @@ TEST(SnpVerifier, ByteFlipSweepOverSignedRegion) {
     }
     EXPECT_EQ(rejected, static_cast<int>(kSignedSize)) << c.report;
   }
+  // The synthetic Turin v5 report too (Turin TCB layout, mitigation vectors, chip id).
+  auto chain = ParseChainBundle(ToString(Synthetic("turin_chain.pem")));
+  ASSERT_TRUE(chain);
+  SnpVerifier turin(WithTrust(*chain));
+  Bytes good = testing::SignSynthetic(testing::SyntheticTurinReport());
+  Bytes cert = Synthetic("turin_vcek.der");
+  ASSERT_TRUE(Check(turin, good, cert));
+  for (size_t i = 0; i < kSignedSize; ++i) {
+    Bytes bad = good;
+    bad[i] ^= 0x80;
+    EXPECT_FALSE(Check(turin, bad, cert)) << "Turin byte " << i << " flipped was accepted";
+  }
   // Byte 42 (MANIFEST check_report_signature_failure) fails the signature check itself.
   Bytes bad = Vector("test-report.bin");
   bad[42] ^= 0xFF;
