@@ -17,6 +17,7 @@
 #include "tee/sample/sample.h"
 #include "tee/tdx/tdx.h"
 #include "tee/tpm/tpm.h"
+#include "tee/snp/verifier.h"
 
 namespace {
 
@@ -91,6 +92,7 @@ int Run(const cocoon::kbs::KbsConfig& config, const TdxFlags& tdx_flags) {
     return 1;
   }
   verifiers.Register("tpm", cocoon::tee::tpm::NewVerifier(std::move(*tpm_options)));
+  verifiers.Register("snp", cocoon::tee::snp::NewVerifier());
   cocoon::kbs::KvStoreRegistry stores;
   cocoon::kbs::RegisterBuiltinKvStores(stores);
 

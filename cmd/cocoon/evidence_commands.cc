@@ -11,8 +11,9 @@
 #include "cmd/cocoon/commands.h"
 #include "tee/offline.h"
 #include "tee/sample/sample.h"
-#include "tee/tpm/tpm.h"
+#include "tee/snp/verifier.h"
 #include "tee/tdx/tdx.h"
+#include "tee/tpm/tpm.h"
 
 namespace cocoon::cli {
 namespace {
@@ -25,6 +26,7 @@ const std::map<std::string, tee::OfflineVerifyFn>& OfflineVerifiers() {
       {"sample", &tee::sample::VerifyOffline},
       {"tpm", &tee::tpm::VerifyOffline},
       {"tdx", &tee::tdx::VerifyOffline},
+      {"snp", &tee::snp::VerifyOffline},
   };
   return *table;
 }

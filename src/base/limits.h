@@ -43,6 +43,13 @@ inline constexpr size_t kMaxSessions = 1'000'000;
 // Admin ACLs run std::regex (backtracking, recursion per input char) over the request URI.
 inline constexpr size_t kAdminUriMaxBytes = 2048;
 
+// SEV-SNP evidence (tee/snp): certificates per evidence, bytes per certificate or CRL, and the
+// configfs-tsm auxblob / SNP_GET_EXT_REPORT certificate buffer.
+inline constexpr size_t kSnpCertChainMaxEntries = 8;
+inline constexpr size_t kSnpCertMaxBytes = 16 * 1024;
+inline constexpr size_t kSnpCertTableMaxBytes = 64 * 1024;
+inline constexpr size_t kSnpVcekCacheEntries = 1024;  // Trustee's VCEK cache size
+
 // Images (registry, ocicrypt, signatures, unpack)
 inline constexpr size_t kManifestMaxBytes = 4 * 1024 * 1024;      // containerd's manifest limit
 inline constexpr size_t kImageConfigMaxBytes = 8 * 1024 * 1024;

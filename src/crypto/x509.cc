@@ -78,8 +78,9 @@ Result<Bytes> Certificate::ToDer() const {
   return out;
 }
 
-std::string Certificate::SubjectCommonName() const {
-  X509_NAME* name = X509_get_subject_name(x509_->x509);
+namespace {
+
+std::string CommonName(X509_NAME* name) {
   int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
   if (idx < 0) return "";
   ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
@@ -92,6 +93,16 @@ std::string Certificate::SubjectCommonName() const {
   std::string cn(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
   OPENSSL_free(utf8);
   return cn;
+}
+
+}  // namespace
+
+std::string Certificate::SubjectCommonName() const {
+  return CommonName(X509_get_subject_name(x509_->x509));
+}
+
+std::string Certificate::IssuerCommonName() const {
+  return CommonName(X509_get_issuer_name(x509_->x509));
 }
 
 std::string Certificate::Subject() const {

@@ -27,11 +27,17 @@ class Certificate {
   Result<PublicKey> public_key() const;
   Result<Bytes> ToDer() const;
   std::string SubjectCommonName() const;
+  std::string IssuerCommonName() const;
   std::string Subject() const;  // one-line RFC 2253
   // Raw DER bytes of an extension value (the OCTET STRING contents), nullopt if absent.
   std::optional<Bytes> ExtensionValue(std::string_view oid) const;
   // Verifies this certificate's signature with `issuer_key` only (no path validation).
   Status VerifySignedBy(const PublicKey& issuer_key) const;
+  // Validity period as Unix seconds (x509_crl.cc); InvalidArgument if unreadable.
+  Result<int64_t> NotBefore() const;
+  Result<int64_t> NotAfter() const;
+  // Serial number, big-endian magnitude (x509_crl.cc).
+  Bytes SerialNumber() const;
 
   const internal::X509Handle& handle() const { return *x509_; }
   explicit Certificate(std::shared_ptr<internal::X509Handle> h) : x509_(std::move(h)) {}
