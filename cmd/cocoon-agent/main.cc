@@ -27,6 +27,9 @@
 #include "net/ttrpc_server.h"
 #include "runtime/pod.h"  // kStepPrefix only (header constant)
 #include "tee/sample/sample.h"
+#include "tee/snp/attester.h"
+#include "tee/tdx/tdx.h"
+#include "tee/tpm/attester.h"
 
 namespace {
 
@@ -39,6 +42,8 @@ struct Flags {
   std::string port = "io.cocoon.agent";  // runtime/hypervisor.h kAgentPortName
   std::string policy_file, image_policy_file, initdata_file;
   std::string modules = "/etc/cocoon/modules";
+  std::string attester = "auto";
+  std::string tpm_tcti = "device:/dev/tpmrm0";
   guest::AgentConfig config;
 };
 
@@ -109,6 +114,41 @@ int ServePort(net::ttrpc::Server& server, const std::string& name) {
   }
 }
 
+// The TEE the guest runs in, from its devices: /dev/sev-guest (SEV-SNP) or /dev/tdx_guest
+// (TDX); the sample attester elsewhere. A TPM is used only when asked for (--attester tpm).
+std::string ResolveAttester(const std::string& flag) {
+  if (flag != "auto") return flag;
+  struct stat st{};
+  if (::stat("/dev/sev-guest", &st) == 0) return "snp";
+  if (::stat("/dev/tdx_guest", &st) == 0) return "tdx";
+  return "sample";
+}
+
+// Reports why the configured attester cannot produce evidence, on every attempt.
+class UnavailableAttester : public tee::Attester {
+ public:
+  UnavailableAttester(std::string tee, Error e) : tee_(std::move(tee)), error_(std::move(e)) {}
+  std::string_view tee() const override { return tee_; }
+  Result<Json> GetEvidence(ByteSpan) override { return std::unexpected(error_); }
+
+ private:
+  std::string tee_;
+  Error error_;
+};
+
+std::unique_ptr<tee::Attester> MakeAttester(const std::string& kind, const std::string& tcti) {
+  if (kind == "snp") return tee::snp::NewAttester();
+  if (kind == "tdx") return tee::tdx::NewAttester();
+  if (kind == "tpm") {
+    tee::tpm::AttesterOptions o;
+    o.tcti = tcti;
+    auto a = tee::tpm::NewAttester(o);
+    if (a) return std::move(*a);
+    return std::make_unique<UnavailableAttester>("tpm", a.error());
+  }
+  return tee::sample::NewAttester();
+}
+
 int Run(Flags& f, bool pid1) {
   if (!f.policy_file.empty()) {
     auto text = base::ReadFile(f.policy_file, "agent policy");
@@ -138,7 +178,9 @@ int Run(Flags& f, bool pid1) {
     std::fprintf(stderr, "%.*s%.*s\n", static_cast<int>(runtime::kStepPrefix.size()),
                  runtime::kStepPrefix.data(), static_cast<int>(line.size()), line.data());
   };
-  f.config.attester_factory = [] { return tee::sample::NewAttester(); };
+  f.config.attester_factory = [kind = ResolveAttester(f.attester), tcti = f.tpm_tcti] {
+    return MakeAttester(kind, tcti);
+  };
   auto service = guest::AgentService::Create(f.config);
   if (!service) return Log(service.error().ToString()), 2;
   if (auto st = guest::BecomeSubreaper(); !st) return Log(st.error().ToString()), 2;
@@ -194,6 +236,13 @@ int main(int argc, char** argv) {
                  "verify registry TLS; false also allows plain HTTP")
       ->default_str("true");
   app.add_option("--modules", f.modules, "kernel module list (PID 1)")->capture_default_str();
+  app.add_option("--attester", f.attester,
+                 "auto (SEV-SNP or TDX from the guest's devices, else sample) | sample | snp | "
+                 "tdx | tpm")
+      ->check(CLI::IsMember({"auto", "sample", "snp", "tdx", "tpm"}))
+      ->capture_default_str();
+  app.add_option("--tpm-tcti", f.tpm_tcti, "tpm2-tss TCTI for --attester tpm")
+      ->capture_default_str();
   std::vector<std::string> args =
       pid1 ? Pid1Args(argc, argv) : std::vector<std::string>(argv, argv + argc);
   std::vector<const char*> cargs;

@@ -1,4 +1,4 @@
-// CRLs and certificate validity through OpenSSL (X509_CRL, ASN1_TIME). Only parsing and
+// CRLs, certificate validity times and serials through OpenSSL (X509_CRL, ASN1_TIME). Only parsing and
 // signature checks: policy (which issuer, which time) is the caller's.
 #include "crypto/crl.h"
 
@@ -49,19 +49,28 @@ std::string NameText(const X509_NAME* name) {
 
 }  // namespace
 
+Result<int64_t> Certificate::NotBefore() const {
+  return ToUnix(X509_get0_notBefore(x509_->x509), "certificate notBefore");
+}
+
+Result<int64_t> Certificate::NotAfter() const {
+  return ToUnix(X509_get0_notAfter(x509_->x509), "certificate notAfter");
+}
+
+Bytes Certificate::SerialNumber() const {
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(x509_->x509);
+  const uint8_t* data = ASN1_STRING_get0_data(serial);
+  return Bytes(data, data + ASN1_STRING_length(serial));
+}
+
 Result<Validity> CertificateValidity(const Certificate& cert) {
   Validity v;
-  ASSIGN_OR_RETURN(v.not_before, ToUnix(X509_get0_notBefore(cert.handle().x509), "notBefore"));
-  ASSIGN_OR_RETURN(v.not_after, ToUnix(X509_get0_notAfter(cert.handle().x509), "notAfter"));
+  ASSIGN_OR_RETURN(v.not_before, cert.NotBefore());
+  ASSIGN_OR_RETURN(v.not_after, cert.NotAfter());
   return v;
 }
 
-Result<Bytes> CertificateSerial(const Certificate& cert) {
-  const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.handle().x509);
-  internal::BnPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
-  if (!bn) return OpensslError(Code::kInvalidArgument, "certificate serial");
-  return internal::BnToBytes(bn.get());
-}
+Result<Bytes> CertificateSerial(const Certificate& cert) { return cert.SerialNumber(); }
 
 std::string CertificateIssuer(const Certificate& cert) {
   return NameText(X509_get_issuer_name(cert.handle().x509));
@@ -103,6 +112,31 @@ Result<Crl> Crl::FromAny(ByteSpan bytes) {
     return FromPem(AsString(bytes));
   }
   return FromDer(bytes);
+}
+
+Result<std::vector<Crl>> Crl::ParsePemBundle(std::string_view pem) {
+  static constexpr std::string_view kBegin = "-----BEGIN X509 CRL-----";
+  static constexpr std::string_view kEnd = "-----END X509 CRL-----";
+  std::vector<Crl> out;
+  size_t pos = 0;
+  while ((pos = pem.find(kBegin, pos)) != std::string_view::npos) {
+    size_t end = pem.find(kEnd, pos);
+    if (end == std::string_view::npos) return InvalidArgument("unterminated X509 CRL PEM block");
+    end += kEnd.size();
+    ASSIGN_OR_RETURN(Crl crl, FromPem(pem.substr(pos, end - pos)));
+    out.push_back(std::move(crl));
+    pos = end;
+  }
+  return out;
+}
+
+Result<Bytes> Crl::ToDer() const {
+  unsigned char* der = nullptr;
+  int len = i2d_X509_CRL(crl_->crl, &der);
+  if (len <= 0) return OpensslError(Code::kInternal, "i2d_X509_CRL");
+  Bytes out(der, der + len);
+  OPENSSL_free(der);
+  return out;
 }
 
 Status Crl::VerifySignedBy(const PublicKey& issuer_key) const {

@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/error.h"
@@ -36,6 +38,9 @@ class Crl {
   static Result<Crl> FromDer(ByteSpan der);
   static Result<Crl> FromPem(std::string_view pem);
   static Result<Crl> FromAny(ByteSpan bytes);
+  // All CRLs ("X509 CRL" blocks) in PEM text; other PEM blocks are skipped. Empty if none.
+  static Result<std::vector<Crl>> ParsePemBundle(std::string_view pem);
+  Result<Bytes> ToDer() const;
 
   // Unauthenticated if `issuer_key` did not sign this CRL.
   Status VerifySignedBy(const PublicKey& issuer_key) const;

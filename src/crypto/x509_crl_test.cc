@@ -1,6 +1,6 @@
 // CRLs and certificate validity/issuer/serial accessors, on the AMD Milan bundle and VCEK of
 // testdata/snp and the synthetic ARK-issued CRLs of src/tee/snp/testdata (gen_synthetic.py).
-#include "crypto/x509_crl.h"
+#include "crypto/crl.h"
 
 #include <gtest/gtest.h>
 
@@ -44,17 +44,17 @@ TEST(Crl, ParsesVerifiesAndLooksUp) {
   EXPECT_NE(crl.Issuer().find("CN=ARK-Turin"), std::string::npos);
   EXPECT_TRUE(crl.VerifySignedBy(*ark.public_key()));
   EXPECT_EQ(crl.VerifySignedBy(*ask.public_key()).error().code(), Code::kUnauthenticated);
-  EXPECT_TRUE(crl.Revokes(ask));
-  EXPECT_FALSE(crl.Revokes(ark));
-  EXPECT_EQ(*crl.ThisUpdate(), 1704067200);  // 2024-01-01
+  EXPECT_TRUE(crl.IsRevoked(ask));
+  EXPECT_FALSE(crl.IsRevoked(ark));
+  EXPECT_EQ(crl.this_update(), 1704067200);  // 2024-01-01
   auto der = crl.ToDer();
   ASSERT_TRUE(der);
   auto again = Crl::FromDer(*der);
   ASSERT_TRUE(again);
-  EXPECT_TRUE(again->Revokes(ask));
+  EXPECT_TRUE(again->IsRevoked(ask));
   auto empty = Crl::ParsePemBundle(Synthetic("turin_crl_empty.pem"));
   ASSERT_TRUE(empty && empty->size() == 1u);
-  EXPECT_FALSE((*empty)[0].Revokes(ask));
+  EXPECT_FALSE((*empty)[0].IsRevoked(ask));
 }
 
 TEST(Crl, RejectsMalformed) {

@@ -7,7 +7,7 @@
 
 #include "base/time.h"
 #include "crypto/digest.h"
-#include "crypto/x509_crl.h"
+#include "crypto/crl.h"
 
 namespace cocoon::tee::snp {
 namespace {
@@ -157,12 +157,12 @@ Result<VerifiedVek> ChainVerifier::VerifyUncached(const ChainInput& in) const {
   ASSIGN_OR_RETURN(crypto::PublicKey signer_key, signer->public_key());
   for (const crypto::Crl& crl : crls) {
     if (crl.VerifySignedBy(ark_key)) {
-      if (crl.Revokes(*signer)) {
+      if (crl.IsRevoked(*signer)) {
         return Unauthenticated(prefix + ": " + signer_name + " revoked by the CRL of " +
                                ark.SubjectCommonName());
       }
     } else if (crl.VerifySignedBy(signer_key)) {
-      if (crl.Revokes(*vek_cert)) {
+      if (crl.IsRevoked(*vek_cert)) {
         return Unauthenticated(prefix + ": " + kind + " revoked by the CRL of " +
                                signer->SubjectCommonName());
       }

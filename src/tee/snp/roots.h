@@ -9,7 +9,7 @@
 
 #include "base/error.h"
 #include "crypto/x509.h"
-#include "crypto/x509_crl.h"
+#include "crypto/crl.h"
 #include "tee/snp/report.h"
 
 namespace cocoon::tee::snp {
