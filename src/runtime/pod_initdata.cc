@@ -1,6 +1,7 @@
 // MakePodInitData (see pod_initdata.h), serialised with toml++ so every string is quoted right.
 #include "runtime/pod_initdata.h"
 
+#include <cstdio>
 #include <sstream>
 #include <toml++/toml.h>
 
@@ -8,6 +9,25 @@
 
 namespace cocoon::runtime {
 namespace {
+
+// A TOML multi-line basic string ("""…""") holding `text` exactly: backslashes and quotes
+// escaped, control characters other than newline and tab as \uXXXX. Unlike a literal string,
+// it cannot be closed early by what it holds (a policy may contain ''').
+std::string MultiLineBasic(std::string_view text) {
+  std::string out = "\"\"\"\n";
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n' || c == '\t') out += c;
+    else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else out += c;
+  }
+  return out + "\"\"\"";
+}
 
 std::string Dump(const toml::table& t) {
   std::ostringstream out;
@@ -43,15 +63,15 @@ Result<std::string> MakePodInitData(const PodInitData& in) {
   }
   if (!image.empty()) cdh.insert("image", std::move(image));
 
-  toml::table data;
+  // The outer document by hand: every value as a multi-line basic string (see above).
+  std::string doc = "version = \"0.1.0\"\nalgorithm = \"" + in.algorithm + "\"\n\n[data]\n";
   if (!in.kbs_url.empty()) {
     toml::table aa{{"token_configs", toml::table{{"kbs", toml::table{{"url", in.kbs_url}}}}}};
-    data.insert("aa.toml", Dump(aa) + "\n");
+    doc += "\"aa.toml\" = " + MultiLineBasic(Dump(aa) + "\n") + "\n";
   }
-  data.insert("cdh.toml", Dump(cdh) + "\n");
-  if (!in.agent_policy.empty()) data.insert("policy.rego", in.agent_policy);
-  toml::table doc{{"version", "0.1.0"}, {"algorithm", in.algorithm}, {"data", std::move(data)}};
-  return Dump(doc) + "\n";
+  doc += "\"cdh.toml\" = " + MultiLineBasic(Dump(cdh) + "\n") + "\n";
+  if (!in.agent_policy.empty()) doc += "\"policy.rego\" = " + MultiLineBasic(in.agent_policy) + "\n";
+  return doc;
 }
 
 }  // namespace cocoon::runtime
