@@ -23,7 +23,7 @@ for i in $(seq "$runs"); do
   "$build/bench/pod_boot_bench" "$guest" 1 > "$work/bare.$i"
   "$build/cmd/cocoon" demo --timings "$work/pod.$i.json" > "$work/pod.$i.log" 2>&1 ||
     { cat "$work/pod.$i.log"; exit 1; }
-  grep -o 'peak RSS [0-9]* kB' "$work/pod.$i.log" | awk '{print $3}' > "$work/rss.$i"
+  grep -o 'peak RSS [0-9]* kB' "$work/pod.$i.log" | tail -1 | awk '{print $3}' > "$work/rss.$i"
   echo "run $i: bare $(cat "$work/bare.$i") ms; pod $(cat "$work/pod.$i.json")"
 done
 

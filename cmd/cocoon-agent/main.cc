@@ -62,7 +62,16 @@ std::vector<std::string> Pid1Args(int argc, char** argv) {
 }
 
 void Pid1Setup(const Flags& f) {
-  auto step = [](const char* what, Status st) {
+  // Each step's duration goes to the console with the boot timings (bench/pod_run.sh).
+  std::string timings;
+  auto last = std::chrono::steady_clock::now();
+  auto step = [&](const char* what, Status st) {
+    auto now = std::chrono::steady_clock::now();
+    timings += std::string(timings.empty() ? "" : ", ") + what + " " +
+               std::to_string(
+                   std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count()) +
+               " ms";
+    last = now;
     if (!st) Log(std::string(what) + ": " + st.error().ToString());
   };
   ::mkdir("/proc", 0755);
@@ -73,6 +82,8 @@ void Pid1Setup(const Flags& f) {
   step("mounts", guest::pid1::MountPseudoFilesystems());
   step("modules", guest::pid1::LoadModules(f.modules, "/lib/modules"));
   step("network", guest::pid1::ConfigureNetwork());
+  std::fprintf(stderr, "%.*sguest setup: %s\n", static_cast<int>(runtime::kStepPrefix.size()),
+               runtime::kStepPrefix.data(), timings.c_str());
 }
 
 // Blocks SIGTERM/SIGINT for all threads; one thread waits for them and shuts the service down.

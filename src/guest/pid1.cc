@@ -40,30 +40,36 @@ Status MountOne(const char* src, const char* target, const char* type, unsigned 
 }
 
 // Copies `from` into `to` recursively (files, dirs, symlinks; modes kept). Skips `skip`.
-Status CopyTree(const fs::path& from, const fs::path& to, const fs::path& skip) {
+// The new root's contents without copying them: every top-level directory of the initramfs is
+// bind-mounted into the tmpfs, top-level files and symlinks are copied. Copying the whole tree
+// cost ~0.4 s of the boot under TCG; the binds cost nothing, and the root is still a real mount
+// (not rootfs), which is all pivot_root in the OCI runtime needs.
+Status BindTopLevel(const fs::path& newroot) {
   std::error_code ec;
-  for (fs::directory_iterator it(from, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it("/", ec), end; !ec && it != end; it.increment(ec)) {
     const fs::path src = it->path();
-    if (src == skip) continue;
-    const fs::path dst = to / src.filename();
+    if (src == newroot) continue;
+    const fs::path dst = newroot / src.filename();
     auto st = it->symlink_status(ec);
     if (ec) break;
     if (fs::is_symlink(st)) {
       fs::create_symlink(fs::read_symlink(src, ec), dst, ec);
     } else if (fs::is_directory(st)) {
       fs::create_directory(dst, ec);
-      if (!ec) TRY(CopyTree(src, dst, skip));
+      if (!ec && ::mount(src.c_str(), dst.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+        return Internal("bind " + src.string() + " into the new root: " + Errno());
+      }
     } else if (fs::is_regular_file(st)) {
       fs::copy_file(src, dst, ec);
     } else {
       continue;  // device nodes, fifos: devtmpfs provides the devices
     }
-    if (ec) return Internal("copying " + src.string() + " to tmpfs: " + ec.message());
+    if (ec) return Internal("moving " + src.string() + " to tmpfs: " + ec.message());
     fs::permissions(dst, st.permissions(), fs::perm_options::replace | fs::perm_options::nofollow,
                     ec);
     ec.clear();
   }
-  if (ec) return Internal("reading " + from.string() + ": " + ec.message());
+  if (ec) return Internal("reading /: " + ec.message());
   return Ok();
 }
 
@@ -188,7 +194,7 @@ Status MoveRootToTmpfs() {
     if (::umount2(m, MNT_DETACH) != 0 && errno != EINVAL)
       return Internal(std::string("umount ") + m);
   }
-  TRY(CopyTree("/", newroot, newroot));
+  TRY(BindTopLevel(newroot));
   if (::chdir(newroot.c_str()) != 0) return Internal("chdir new root: " + Errno());
   if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) return Internal("move root: " + Errno());
   if (::chroot(".") != 0 || ::chdir("/") != 0) return Internal("chroot: " + Errno());

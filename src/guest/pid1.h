@@ -27,8 +27,10 @@ std::string ModuleParamsFromCmdline(const std::string& cmdline, std::string name
 // /etc/resolv.conf naming 10.0.2.3. NotFound if eth0 does not exist.
 Status ConfigureNetwork();
 
-// If / is the initramfs (rootfs), copies it into a tmpfs and makes that the root (mount move +
-// chroot), like switch_root; otherwise does nothing. Internal on failure.
+// If / is the initramfs (rootfs), makes a tmpfs the root (mount move + chroot), like
+// switch_root, with the initramfs's top-level directories bind-mounted into it (files and
+// symlinks copied): OCI runtimes can pivot_root from there. Otherwise does nothing. Internal on
+// failure.
 Status MoveRootToTmpfs();
 
 // /dev/<vport> of the virtio-serial port named `name` (from /sys/class/virtio-ports/*/name),
