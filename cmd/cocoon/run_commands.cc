@@ -386,25 +386,20 @@ class DemoEnv {
   std::string File(const std::string& name) const { return dir_ + "/" + name; }
 
  private:
+  // <name>.key (PKCS#8, 0600) and <name>.pub (SPKI PEM) of a fresh key of `type`.
+  Status KeyPair(const std::string& name, crypto::KeyType type) {
+    ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::Generate(type));
+    ASSIGN_OR_RETURN(auto pem, key.ToPem());
+    TRY(WriteText(File(name + ".key"),
+                  std::string_view(reinterpret_cast<const char*>(pem.data()), pem.size()),
+                  fs::perms::owner_read | fs::perms::owner_write));
+    ASSIGN_OR_RETURN(std::string pub, key.public_key().ToPem());
+    return WriteText(File(name + ".pub"), pub, fs::perms::owner_read | fs::perms::owner_write);
+  }
+
   Status Keys() {
-    ASSIGN_OR_RETURN(auto admin, crypto::PrivateKey::Generate(crypto::KeyType::kEd25519));
-    ASSIGN_OR_RETURN(auto admin_pem, admin.ToPem());
-    TRY(WriteText(File("admin.key"), std::string_view(reinterpret_cast<const char*>(
-                                                          admin_pem.data()),
-                                                      admin_pem.size()),
-                  fs::perms::owner_read | fs::perms::owner_write));
-    ASSIGN_OR_RETURN(std::string admin_pub, admin.public_key().ToPem());
-    TRY(WriteText(File("admin.pub"), admin_pub, fs::perms::owner_read | fs::perms::owner_write));
-    ASSIGN_OR_RETURN(auto cosign, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
-    ASSIGN_OR_RETURN(auto cosign_pem, cosign.ToPem());
-    TRY(WriteText(File("cosign.key"), std::string_view(reinterpret_cast<const char*>(
-                                                           cosign_pem.data()),
-                                                       cosign_pem.size()),
-                  fs::perms::owner_read | fs::perms::owner_write));
-    ASSIGN_OR_RETURN(std::string cosign_pub, cosign.public_key().ToPem());
-    return WriteText(File("cosign.pub"), cosign_pub,
-                     fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                         fs::perms::others_read);
+    TRY(KeyPair("admin", crypto::KeyType::kEd25519));  // the KBS administrator
+    return KeyPair("cosign", crypto::KeyType::kEcP256);  // the image signer
   }
 
   Status StartKbs() {
