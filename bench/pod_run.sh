@@ -15,9 +15,8 @@ trap 'rm -rf "$work"' EXIT
 # Warm-up: builds (or finds) the guest image for this cocoon-agent and names its directory.
 "$build/cmd/cocoon" demo --timings "$work/warmup.json" > "$work/warmup.log" 2>&1 ||
   { cat "$work/warmup.log"; exit 1; }
-agent_id="$(sha256sum "$build/cmd/cocoon-agent" | cut -c1-16)"
-guest="${COCOON_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cocoon}/guest/$agent_id"
-[ -n "${COCOON_CACHE:-}" ] && guest="$COCOON_CACHE/guest/$agent_id"
+guest="$(sed -n 's/^ *guest image: \([^ ]*\).*/\1/p' "$work/warmup.log" | head -1)"
+[ -d "$guest" ] || { echo "no guest image directory in the demo's output" >&2; exit 1; }
 
 for i in $(seq "$runs"); do
   "$build/bench/pod_boot_bench" "$guest" 1 > "$work/bare.$i"

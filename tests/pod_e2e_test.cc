@@ -260,6 +260,23 @@ TEST_F(PodE2e, QemuKilledMidRunIsReportedAndCleanedUp) {
   EXPECT_EQ(ps.out, "") << ps.out;
 }
 
+// A vTPM (swtpm) in the pod VM: the guest attests with real TPM quotes, the initdata digest
+// extended into PCR 8, verified by the KBS's TPM verifier. The resource policy allows any
+// verified evidence (no TPM reference values are registered here).
+TEST_F(PodE2e, VtpmPodAttestsWithTpmQuotes) {
+  Push("v1");
+  dir_.Write("allow.rego", "package policy\ndefault allow = true\n");
+  auto set = Cocoon({"kbs", "set-policy", "--file", dir_.File("allow.rego"), "--url", kbs_url_,
+                     "--admin-key", dir_.File("admin.key")});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  std::vector<std::string> args = RunArgs("v1", {"/bin/sh", "-c", "echo tpm pod"});
+  args.insert(args.begin() + 2, "--vtpm");
+  auto r = harness::Run(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("[1/4] attestation: tpm evidence accepted"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "tpm pod\n");
+}
+
 TEST_F(PodE2e, InterruptStopsThePodVm) {
   Push("v1");
   harness::Process run(RunArgs("v1", {"/bin/sh", "-c", "echo running; sleep 600"}));

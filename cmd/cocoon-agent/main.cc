@@ -18,8 +18,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <mutex>
 #include <thread>
 
+#include "attestation/init_data.h"
 #include "base/file.h"
 #include "guest/agent_service.h"
 #include "guest/child_process.h"
@@ -125,13 +127,15 @@ int ServePort(net::ttrpc::Server& server, const std::string& name) {
   }
 }
 
-// The TEE the guest runs in, from its devices: /dev/sev-guest (SEV-SNP) or /dev/tdx_guest
-// (TDX); the sample attester elsewhere. A TPM is used only when asked for (--attester tpm).
+// The TEE the guest runs in, from its devices: /dev/sev-guest (SEV-SNP), /dev/tdx_guest (TDX),
+// else a TPM (/dev/tpmrm0, e.g. the vTPM `cocoon run --vtpm` gives); the sample attester
+// elsewhere.
 std::string ResolveAttester(const std::string& flag) {
   if (flag != "auto") return flag;
   struct stat st{};
   if (::stat("/dev/sev-guest", &st) == 0) return "snp";
   if (::stat("/dev/tdx_guest", &st) == 0) return "tdx";
+  if (::stat("/dev/tpmrm0", &st) == 0) return "tpm";
   return "sample";
 }
 
@@ -147,16 +151,40 @@ class UnavailableAttester : public tee::Attester {
   Error error_;
 };
 
-std::unique_ptr<tee::Attester> MakeAttester(const std::string& kind, const std::string& tcti) {
+// The TPM attester, with the initdata digest extended into PCR 8 once per boot (what the
+// verifier checks the evidence's init_data against).
+std::unique_ptr<tee::Attester> MakeTpmAttester(const std::string& tcti,
+                                               const std::string& initdata) {
+  static std::once_flag extended;
+  static Status extend_status = Ok();
+  tee::tpm::AttesterOptions o;
+  o.tcti = tcti;
+  auto a = tee::tpm::NewAttester(o);
+  if (!a) return std::make_unique<UnavailableAttester>("tpm", a.error());
+  if (!initdata.empty()) {
+    std::call_once(extended, [&] {
+      auto d = attestation::DigestInitData({"toml", initdata});
+      if (!d) {
+        extend_status = std::unexpected(d.error());
+      } else if (d->digest.size() != 32) {
+        extend_status = InvalidArgument("initdata for a TPM must use algorithm sha256");
+      } else {
+        extend_status = (*a)->ExtendPcr(8, d->digest);
+      }
+    });
+    if (!extend_status) {
+      return std::make_unique<UnavailableAttester>(
+          "tpm", extend_status.error().WithContext("PCR 8 (initdata)"));
+    }
+  }
+  return std::move(*a);
+}
+
+std::unique_ptr<tee::Attester> MakeAttester(const std::string& kind, const std::string& tcti,
+                                            const std::string& initdata) {
   if (kind == "snp") return tee::snp::NewAttester();
   if (kind == "tdx") return tee::tdx::NewAttester();
-  if (kind == "tpm") {
-    tee::tpm::AttesterOptions o;
-    o.tcti = tcti;
-    auto a = tee::tpm::NewAttester(o);
-    if (a) return std::move(*a);
-    return std::make_unique<UnavailableAttester>("tpm", a.error());
-  }
+  if (kind == "tpm") return MakeTpmAttester(tcti, initdata);
   return tee::sample::NewAttester();
 }
 
@@ -189,8 +217,9 @@ int Run(Flags& f, bool pid1) {
     std::fprintf(stderr, "%.*s%.*s\n", static_cast<int>(runtime::kStepPrefix.size()),
                  runtime::kStepPrefix.data(), static_cast<int>(line.size()), line.data());
   };
-  f.config.attester_factory = [kind = ResolveAttester(f.attester), tcti = f.tpm_tcti] {
-    return MakeAttester(kind, tcti);
+  f.config.attester_factory = [kind = ResolveAttester(f.attester), tcti = f.tpm_tcti,
+                                initdata = f.config.init_data_toml] {
+    return MakeAttester(kind, tcti, initdata);
   };
   auto service = guest::AgentService::Create(f.config);
   if (!service) return Log(service.error().ToString()), 2;
@@ -248,7 +277,7 @@ int main(int argc, char** argv) {
       ->default_str("true");
   app.add_option("--modules", f.modules, "kernel module list (PID 1)")->capture_default_str();
   app.add_option("--attester", f.attester,
-                 "auto (SEV-SNP or TDX from the guest's devices, else sample) | sample | snp | "
+                 "auto (SEV-SNP, TDX or TPM from the guest's devices, else sample) | sample | snp | "
                  "tdx | tpm")
       ->check(CLI::IsMember({"auto", "sample", "snp", "tdx", "tpm"}))
       ->capture_default_str();

@@ -43,6 +43,7 @@ constexpr int kRunFailed = 125;
 struct RunFlags {
   std::string kbs, kbs_cacert, policy, agent_policy, initdata, guest;
   bool insecure_policy = false;
+  bool vtpm = false;
   std::string accel = "auto";
   std::string tee = "none";
   std::string firmware;
@@ -118,7 +119,8 @@ Result<std::string> BuildInitData(const RunFlags& f, const image::Reference& ref
                                   runtime::Tee tee,
                                   std::vector<runtime::ForwardedService>& services) {
   runtime::PodInitData in;
-  if (tee == runtime::Tee::kSevSnp) in.algorithm = "sha256";  // HOSTDATA holds 32 bytes
+  // SNP's HOSTDATA holds 32 bytes; a TPM's SHA-256 PCR 8 is extended with the digest.
+  if (tee == runtime::Tee::kSevSnp || f.vtpm) in.algorithm = "sha256";
   if (!f.kbs.empty()) {
     ASSIGN_OR_RETURN(in.kbs_url, GuestUrl(f.kbs, services));
   }
@@ -218,6 +220,44 @@ std::string TimingsJson(const runtime::PodTimings& t) {
   return j.dump() + "\n";
 }
 
+// A software TPM for the pod VM: swtpm with its state in a fresh directory, serving QEMU's
+// tpm-emulator backend on a unix socket. Stopped (and the directory removed) with the object;
+// swtpm also exits by itself when QEMU disconnects.
+class Vtpm {
+ public:
+  static Result<std::unique_ptr<Vtpm>> Start() {
+    const std::string bin = "/usr/bin/swtpm";
+    if (!fs::exists(bin)) return NotFound("swtpm is not installed (scripts/setup installs it)");
+    std::string tmpl = (fs::temp_directory_path() / "cocoon-vtpm-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) return Internal("cannot create a vTPM directory");
+    std::unique_ptr<Vtpm> v(new Vtpm(tmpl));
+    ASSIGN_OR_RETURN(auto p, runtime::internal::OwnedProcess::Spawn(
+                                 {bin, "socket", "--tpm2", "--tpmstate", "dir=" + tmpl, "--ctrl",
+                                  "type=unixio,path=" + v->socket(), "--flags", "startup-clear"},
+                                 tmpl + "/swtpm.log"));
+    v->process_ = std::make_unique<runtime::internal::OwnedProcess>(std::move(p));
+    for (int i = 0; i < 200 && !fs::exists(v->socket()); ++i) {
+      if (v->process_->Wait(milliseconds(25))) break;
+    }
+    if (!fs::exists(v->socket())) {
+      auto log = base::ReadFile(tmpl + "/swtpm.log", "swtpm log");
+      return Unavailable("swtpm did not start: " + (log ? *log : std::string()));
+    }
+    return v;
+  }
+  ~Vtpm() {
+    process_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string socket() const { return dir_ + "/ctrl.sock"; }
+
+ private:
+  explicit Vtpm(std::string dir) : dir_(std::move(dir)) {}
+  std::string dir_;
+  std::unique_ptr<runtime::internal::OwnedProcess> process_;
+};
+
 int RunCommandMain(const RunFlags& f) {
   auto usage = [](const std::string& msg) {
     std::fprintf(stderr, "cocoon run: %s\n", msg.c_str());
@@ -267,16 +307,21 @@ int RunCommandMain(const RunFlags& f) {
     spec.initdata = *initdata;
   }
 
-  if (f.guest.empty() && !f.quiet) {
-    PrintStep("guest image: cached per cocoon-agent binary (built on first use)");
-  }
   Result<runtime::GuestBootFiles> guest =
       f.guest.empty() ? runtime::EnsureGuestImage(AgentBinary(), runtime::DefaultGuestCacheDir())
                       : runtime::FindGuestImage(f.guest);
   if (!guest) return fail(guest.error());
+  if (!f.quiet) PrintStep("guest image: " + guest->dir + (guest->built ? " (built now)" : ""));
   spec.kernel = guest->kernel;
   spec.initrd = guest->initrd;
 
+  std::unique_ptr<Vtpm> vtpm;
+  if (f.vtpm) {
+    auto v = Vtpm::Start();
+    if (!v) return fail(v.error());
+    vtpm = std::move(*v);
+    spec.vtpm_socket = vtpm->socket();
+  }
   runtime::QemuHypervisor qemu(runtime::DetectHostCaps());
   InterruptGuard interrupts;
   runtime::PodCallbacks cb;
@@ -580,6 +625,9 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
                   "none (sample attester) | sev-snp | tdx: launch the pod VM as a confidential "
                   "guest (needs the hardware, KVM and --firmware)")
       ->capture_default_str();
+  run->add_flag("--vtpm", f->vtpm,
+                "give the pod VM a software TPM (swtpm): the guest attests with TPM quotes "
+                "(initdata bound in PCR 8)");
   run->add_option("--firmware", f->firmware,
                   "OVMF for SEV-SNP (AMDSEV.fd) or TDX (OVMF.inteltdx.fd)");
   run->add_option("--memory", f->memory_mib, "guest memory in MiB")->capture_default_str();

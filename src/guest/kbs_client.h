@@ -60,6 +60,7 @@ class KbsClient {
   Result<crypto::SecretBytes> GetResourceWithToken(std::string_view uri, std::string_view token);
 
   const std::string& token() const { return token_; }
+  std::string_view tee() const { return attester_->tee(); }
   // True when there is no token or its `exp` has passed: the next GetResource re-attests.
   bool TokenExpired() const;
   const crypto::PrivateKey& tee_key() const { return tee_key_; }

@@ -9,7 +9,10 @@ Result<crypto::SecretBytes> KbsKeyProvider::GetKey(std::string_view kid) {
     auto token = client_->Attest();
     if (!token) return std::unexpected(token.error().WithContext("attestation for image key " +
                                                                  std::string(kid)));
-    if (progress_) progress_("attestation: evidence accepted by the KBS, token received");
+    if (progress_) {
+      progress_("attestation: " + std::string(client_->tee()) +
+                " evidence accepted by the KBS, token received");
+    }
   }
   auto key = client_->GetResource("kbs:///" + path);
   if (!key) return std::unexpected(key.error().WithContext("image key " + std::string(kid)));

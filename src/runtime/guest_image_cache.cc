@@ -13,6 +13,10 @@
 namespace cocoon::runtime {
 namespace fs = std::filesystem;
 
+namespace {
+constexpr std::string_view kGuestRecipe = "debs+busybox+crun+agent(stripped)+tcti-device";
+}  // namespace
+
 std::string DefaultGuestCacheDir() {
   if (const char* c = std::getenv("COCOON_CACHE"); c != nullptr && *c != '\0') {
     return std::string(c) + "/guest";
@@ -41,6 +45,8 @@ Result<GuestBootFiles> FindGuestImage(const std::string& dir) {
 
 Result<GuestBootFiles> EnsureGuestImage(const std::string& agent, const std::string& cache_root) {
   ASSIGN_OR_RETURN(std::string bytes, base::ReadFile(agent, "cocoon-agent", size_t{1} << 30));
+  // The recipe names what else goes in beside the agent; a change to it makes a new image.
+  bytes += "\n" + std::string(kGuestRecipe);
   std::string id = base::HexEncode(crypto::Sha256(AsBytes(bytes))).substr(0, 16);
   std::string dir = cache_root + "/" + id;
   if (auto found = FindGuestImage(dir)) return found;
@@ -64,6 +70,13 @@ Result<GuestBootFiles> EnsureGuestImage(const std::string& agent, const std::str
     if (ec) return Internal("cannot copy " + agent + ": " + ec.message());
   }
   spec.agent = stripped;
+  // tpm2-tss loads its transport at run time (dlopen), so ldd of the agent does not list it:
+  // the device TCTI goes in by name (its own dependencies are the agent's).
+  for (const char* tcti : {"/usr/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0"}) {
+    if (fs::exists(tcti, ec)) {
+      spec.extra_files.push_back({fs::canonical(tcti, ec).string(), tcti, 0644});
+    }
+  }
   spec.mtime = SourceDateEpoch();
   auto img = BuildGuestImage(spec, tmp + "/image");
   if (!img) {

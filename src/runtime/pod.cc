@@ -117,6 +117,7 @@ Result<int> RunPod(Hypervisor& hypervisor, const PodSpec& spec, const PodCallbac
   vc.tee = spec.tee;
   vc.firmware = spec.firmware;
   vc.services = spec.services;
+  vc.vtpm_socket = spec.vtpm_socket;
   auto vm_or = hypervisor.Start(vc);
   if (!vm_or) return std::unexpected(vm_or.error().WithContext("starting the pod VM"));
   std::unique_ptr<Vm> vm = std::move(*vm_or);

@@ -33,6 +33,7 @@ struct PodSpec {
   Accel accel = Accel::kAuto;
   Tee tee = Tee::kNone;
   std::string firmware;
+  std::string vtpm_socket;  // swtpm's control socket: the guest gets a TPM (tpm-tis)
   std::string container_id = "c0";
   std::chrono::milliseconds agent_timeout{180'000};  // boot to agent ready
   std::chrono::milliseconds create_timeout{900'000};  // attest + keys + pull + unpack
