@@ -37,7 +37,7 @@ Result<Bytes> TrimmedCcel(const std::string& path) {
   size_t end = 0;
   if (!log.events.empty()) {
     const LogEvent& last = log.events.back();
-    end = static_cast<size_t>(last.data.data() + last.data.size() - bytes.data());
+    end = last.data_offset + last.data.size();
   }
   return Bytes(bytes.begin(), bytes.begin() + static_cast<long>(end));
 }

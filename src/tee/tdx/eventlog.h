@@ -1,53 +1,29 @@
 // The confidential-computing event log (CCEL, UEFI "CC Event Log" ACPI area) in TCG2
-// crypto-agile format (TCG PC Client Platform Firmware Profile §10.2), optionally with the
-// attestation agent's AAEL events appended. Parsing and RTMR replay; untrusted until the replay
-// equals the quote's RTMRs.
+// crypto-agile format, optionally with the attestation agent's AAEL events appended. Parsed by
+// the shared TCG event-log parser (tee/eventlog); this adds the TDX mapping of CC MR indexes to
+// RTMRs. Untrusted until the replay equals the quote's RTMRs.
 #pragma once
 
 #include <array>
-#include <cstdint>
-#include <string>
-#include <vector>
 
 #include "base/bytes.h"
-#include "base/error.h"
-#include "base/json.h"
+#include "tee/eventlog/tcg_event_log.h"
 
 namespace cocoon::tee::tdx {
 
-inline constexpr size_t kEventLogMaxBytes = 16 * 1024 * 1024;
-inline constexpr size_t kEventLogMaxEvents = 100'000;
-inline constexpr size_t kEventMaxBytes = 4 * 1024 * 1024;
+using eventlog::EventDigest;
+using eventlog::EventLog;
+using eventlog::EventLogClaims;
+using eventlog::EventTypeName;
+using eventlog::DigestAlgName;
+using eventlog::kEventLogMaxBytes;
+using eventlog::kEventLogMaxEvents;
+using eventlog::kEventMaxBytes;
+using eventlog::ParseEventLog;
+using LogEvent = eventlog::Event;  // pcr is the CC MR index: 0 = MRTD, 1..4 = RTMR0..3
 
-struct EventDigest {
-  uint16_t alg = 0;
-  Bytes digest;
-};
-
-struct LogEvent {
-  uint32_t mr_index = 0;  // CC MR index: 0 = MRTD, 1..4 = RTMR0..3
-  uint32_t type = 0;
-  std::vector<EventDigest> digests;
-  ByteSpan data;  // view into the log buffer
-};
-
-struct EventLog {
-  std::vector<std::pair<uint16_t, uint16_t>> algorithms;  // (alg id, digest size) from Spec ID
-  std::vector<LogEvent> events;                           // without the Spec ID header event
-};
-
-// Parses the log; stops at a 0xFFFFFFFF MR index, an all-zero header or the end of the buffer.
-// InvalidArgument naming the event index and field for anything malformed.
-Result<EventLog> ParseEventLog(ByteSpan bytes);
-
-// SHA-384 replay of MR indexes 1..4 into RTMR0..3 (EV_NO_ACTION events are not extended).
+// RTMR0..3 = the SHA-384 replay of CC MR indexes 1..4 (all-zero for an index the log does not
+// extend, or a log without SHA-384 digests).
 std::array<Bytes, 4> ReplayRtmrs(const EventLog& log);
-
-std::string EventTypeName(uint32_t type);
-std::string DigestAlgName(uint16_t alg);  // "SHA-384", "SHA-256", "SM3", …
-
-// Trustee's `uefi_event_logs` entries: index, type_name, digests [{alg, digest hex}], event
-// (std base64), digest_matches_event, details (decoded only for plain-text events).
-Json EventLogClaims(const EventLog& log);
 
 }  // namespace cocoon::tee::tdx

@@ -111,8 +111,7 @@ TEST(TdxEventLog, MalformedNamed) {
   ASSERT_TRUE(full);
   // Cut inside the 3rd event: the error names it.
   const LogEvent& e = full->events[2];
-  size_t cut =
-      static_cast<size_t>(e.data.data() - reinterpret_cast<const uint8_t*>(raw.data())) + 1;
+  size_t cut = e.data_offset + 1;
   auto r = ParseEventLog(AsBytes(raw.substr(0, cut)));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("event 2"), std::string::npos) << r.error().message();

@@ -6,6 +6,7 @@
 
 #include "base/byte_reader.h"
 #include "base/limits.h"
+#include "tee/eventlog/tcg_event_log.h"
 
 namespace cocoon::tee::tpm {
 namespace {
@@ -95,35 +96,12 @@ std::string AlgName(uint16_t alg) {
   }
 }
 
-std::optional<size_t> HashSize(uint16_t alg) {
-  switch (alg) {
-    case kAlgSha1:
-      return 20;
-    case kAlgSha256:
-      return 32;
-    case kAlgSm3:
-      return 32;
-    case kAlgSha384:
-      return 48;
-    case kAlgSha512:
-      return 64;
-    default:
-      return std::nullopt;
-  }
-}
+std::optional<size_t> HashSize(uint16_t alg) { return eventlog::DigestSize(alg); }
 
 Result<crypto::HashAlg> ToHashAlg(uint16_t alg, std::string_view field) {
-  switch (alg) {
-    case kAlgSha256:
-      return crypto::HashAlg::kSha256;
-    case kAlgSha384:
-      return crypto::HashAlg::kSha384;
-    case kAlgSha512:
-      return crypto::HashAlg::kSha512;
-    default:
-      return InvalidArgument(std::string(field) + " " + AlgName(alg) +
-                             " is not supported (sha256, sha384, sha512)");
-  }
+  if (auto h = eventlog::ReplayHash(alg)) return *h;
+  return InvalidArgument(std::string(field) + " " + AlgName(alg) +
+                         " is not supported (sha256, sha384, sha512)");
 }
 
 Result<Attest> ParseAttest(ByteSpan data) {

@@ -1,18 +1,17 @@
-// Crypto-agile TCG event log parser and replay (TCG PC Client Platform Firmware Profile 1.05,
-// §10.2 "Event Logging": TCG_PCR_EVENT, TCG_EfiSpecIDEvent, TCG_PCR_EVENT2).
-#include "tee/tpm/event_log.h"
+// Crypto-agile TCG event log parser, replay and claims (TCG PC Client Platform Firmware Profile
+// 1.05, §10.2 "Event Logging": TCG_PCR_EVENT, TCG_EfiSpecIDEvent, TCG_PCR_EVENT2).
+#include "tee/eventlog/tcg_event_log.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "base/byte_reader.h"
 #include "base/encoding.h"
-#include "base/limits.h"
 #include "crypto/digest.h"
-#include "tee/tpm/tpm_types.h"
 
-namespace cocoon::tee::tpm {
+namespace cocoon::tee::eventlog {
 namespace {
 
 using base::ByteReader;
@@ -43,7 +42,8 @@ Status ParseHeader(ByteReader& r, EventLog& log) {
   ASSIGN_OR_RETURN(ByteReader ev, r.Sub(size, "header event"));
   ASSIGN_OR_RETURN(ByteSpan sig, ev.Take(16, "TCG_EfiSpecIDEvent.signature"));
   if (std::memcmp(sig.data(), kSpecIdSignature, 16) != 0) {
-    return InvalidArgument("TCG_EfiSpecIDEvent.signature is not \"Spec ID Event03\"");
+    return InvalidArgument(
+        "TCG_EfiSpecIDEvent.signature is not \"Spec ID Event03\": not a crypto-agile log");
   }
   TRY(ev.U32Le("TCG_EfiSpecIDEvent.platformClass"));
   ASSIGN_OR_RETURN(log.spec_version_minor, ev.U8("TCG_EfiSpecIDEvent.specVersionMinor"));
@@ -59,16 +59,18 @@ Status ParseHeader(ByteReader& r, EventLog& log) {
     ASSIGN_OR_RETURN(uint16_t alg, ev.U16Le("TCG_EfiSpecIDEvent.digestSizes.algorithmId"));
     ASSIGN_OR_RETURN(uint16_t dsize, ev.U16Le("TCG_EfiSpecIDEvent.digestSizes.digestSize"));
     if (dsize == 0 || dsize > limits::kTpmDigestMaxBytes) {
-      return InvalidArgument("TCG_EfiSpecIDEvent.digestSizes: " + AlgName(alg) + " size " +
+      return InvalidArgument("TCG_EfiSpecIDEvent.digestSizes: " + DigestAlgName(alg) + " size " +
                              std::to_string(dsize) + " is out of range");
     }
-    auto known = HashSize(alg);
+    auto known = DigestSize(alg);
     if (known && *known != dsize) {
-      return InvalidArgument("TCG_EfiSpecIDEvent.digestSizes: " + AlgName(alg) + " size " +
+      return InvalidArgument("TCG_EfiSpecIDEvent.digestSizes: " + DigestAlgName(alg) + " size " +
                              std::to_string(dsize) + ", expected " + std::to_string(*known));
     }
     for (const auto& [a, s] : log.algorithms) {
-      if (a == alg) return InvalidArgument("TCG_EfiSpecIDEvent lists " + AlgName(alg) + " twice");
+      if (a == alg) {
+        return InvalidArgument("TCG_EfiSpecIDEvent lists " + DigestAlgName(alg) + " twice");
+      }
     }
     log.algorithms.emplace_back(alg, dsize);
   }
@@ -82,10 +84,10 @@ Result<Event> ParseEvent2(ByteReader& r, const EventLog& log, size_t i) {
   ASSIGN_OR_RETURN(e.pcr, r.U32Le(EventField(i, "pcrIndex")));
   ASSIGN_OR_RETURN(e.type, r.U32Le(EventField(i, "eventType")));
   ASSIGN_OR_RETURN(uint32_t count, r.U32Le(EventField(i, "digests.count")));
-  if (count > log.algorithms.size()) {
+  if (count == 0 || count > log.algorithms.size()) {
     return InvalidArgument(EventField(i, "digests.count ") + std::to_string(count) +
-                           " exceeds the " + std::to_string(log.algorithms.size()) +
-                           " algorithms of the Spec ID event");
+                           " is not in 1.." + std::to_string(log.algorithms.size()) +
+                           " (the algorithms of the Spec ID event)");
   }
   for (uint32_t d = 0; d < count; ++d) {
     EventDigest dig;
@@ -93,7 +95,7 @@ Result<Event> ParseEvent2(ByteReader& r, const EventLog& log, size_t i) {
     auto it = std::find_if(log.algorithms.begin(), log.algorithms.end(),
                            [&](const auto& a) { return a.first == dig.alg; });
     if (it == log.algorithms.end()) {
-      return InvalidArgument(EventField(i, "digests.hashAlg ") + AlgName(dig.alg) +
+      return InvalidArgument(EventField(i, "digests.hashAlg ") + DigestAlgName(dig.alg) +
                              " is not in the Spec ID event");
     }
     ASSIGN_OR_RETURN(ByteSpan b, r.Take(it->second, EventField(i, "digests.digest")));
@@ -101,10 +103,11 @@ Result<Event> ParseEvent2(ByteReader& r, const EventLog& log, size_t i) {
     e.digests.push_back(std::move(dig));
   }
   ASSIGN_OR_RETURN(uint32_t size, r.U32Le(EventField(i, "eventSize")));
-  if (size > limits::kTpmEventMaxBytes) {
+  if (size > kEventMaxBytes) {
     return ResourceExhausted(EventField(i, "eventSize ") + std::to_string(size) +
-                             " exceeds the limit of " + std::to_string(limits::kTpmEventMaxBytes));
+                             " exceeds the limit of " + std::to_string(kEventMaxBytes));
   }
+  e.data_offset = r.offset();
   ASSIGN_OR_RETURN(ByteSpan data, r.Take(size, EventField(i, "event")));
   e.data.assign(data.begin(), data.end());
   return e;
@@ -113,10 +116,9 @@ Result<Event> ParseEvent2(ByteReader& r, const EventLog& log, size_t i) {
 }  // namespace
 
 Result<EventLog> ParseEventLog(ByteSpan data) {
-  if (data.size() > limits::kTpmEventLogMaxBytes) {
+  if (data.size() > kEventLogMaxBytes) {
     return ResourceExhausted("event log of " + std::to_string(data.size()) +
-                             " bytes exceeds the limit of " +
-                             std::to_string(limits::kTpmEventLogMaxBytes));
+                             " bytes exceeds the limit of " + std::to_string(kEventLogMaxBytes));
   }
   ByteReader r(data);
   EventLog log;
@@ -124,11 +126,11 @@ Result<EventLog> ParseEventLog(ByteSpan data) {
   while (!r.empty()) {
     ByteSpan rest = data.subspan(r.offset());
     if (AllBytesAre(rest, 0xFF) || AllBytesAre(rest, 0x00)) break;  // padding of a fixed area
-    if (log.events.size() == limits::kTpmEventLogMaxEvents) {
-      return ResourceExhausted("event log has more than " +
-                               std::to_string(limits::kTpmEventLogMaxEvents) + " events");
+    if (log.events.size() == kEventLogMaxEvents) {
+      return ResourceExhausted("event log has more than " + std::to_string(kEventLogMaxEvents) +
+                               " events");
     }
-    ASSIGN_OR_RETURN(Event e, ParseEvent2(r, log, log.events.size() + 1));
+    ASSIGN_OR_RETURN(Event e, ParseEvent2(r, log, log.events.size()));
     log.events.push_back(std::move(e));
   }
   return log;
@@ -175,17 +177,67 @@ std::string EventTypeName(uint32_t type) {
   for (const auto& [v, n] : kNames) {
     if (v == type) return n;
   }
-  char buf[12];
-  std::snprintf(buf, sizeof buf, "0x%08x", type);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "UNKNOWN_%08X", type);
   return buf;
 }
 
+std::optional<size_t> DigestSize(uint16_t alg) {
+  switch (alg) {
+    case kAlgSha1:
+      return 20;
+    case kAlgSha256:
+    case kAlgSm3:
+      return 32;
+    case kAlgSha384:
+      return 48;
+    case kAlgSha512:
+      return 64;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<crypto::HashAlg> ReplayHash(uint16_t alg) {
+  switch (alg) {
+    case kAlgSha256:
+      return crypto::HashAlg::kSha256;
+    case kAlgSha384:
+      return crypto::HashAlg::kSha384;
+    case kAlgSha512:
+      return crypto::HashAlg::kSha512;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string DigestAlgName(uint16_t alg) {
+  switch (alg) {
+    case kAlgSha1:
+      return "SHA-1";
+    case kAlgSha256:
+      return "SHA-256";
+    case kAlgSha384:
+      return "SHA-384";
+    case kAlgSha512:
+      return "SHA-512";
+    case kAlgSm3:
+      return "SM3";
+    default:
+      return "alg-" + std::to_string(alg);
+  }
+}
+
 Result<std::map<uint32_t, Bytes>> Replay(const EventLog& log, uint16_t alg) {
-  ASSIGN_OR_RETURN(crypto::HashAlg h, ToHashAlg(alg, "event log replay bank"));
+  std::optional<crypto::HashAlg> h = ReplayHash(alg);
+  if (!h) {
+    return InvalidArgument("event log replay bank " + DigestAlgName(alg) +
+                           " is not supported (SHA-256, SHA-384, SHA-512)");
+  }
   bool listed = std::any_of(log.algorithms.begin(), log.algorithms.end(),
                             [&](const auto& a) { return a.first == alg; });
-  if (!listed) return InvalidArgument("event log has no " + AlgName(alg) + " digests");
-  size_t n = crypto::DigestSize(h);
+  if (!listed) return InvalidArgument("event log has no " + DigestAlgName(alg) + " digests");
+  size_t n = crypto::DigestSize(*h);
   std::map<uint32_t, Bytes> regs;
   for (const Event& e : log.events) {
     if (e.type == kEvNoAction) {
@@ -203,7 +255,7 @@ Result<std::map<uint32_t, Bytes>> Replay(const EventLog& log, uint16_t alg) {
       auto [it, inserted] = regs.try_emplace(e.pcr, Bytes(n, 0));
       Bytes buf = it->second;
       buf.insert(buf.end(), d.digest.begin(), d.digest.end());
-      it->second = crypto::Digest(h, buf);
+      it->second = crypto::Digest(*h, buf);
     }
   }
   return regs;
@@ -213,18 +265,20 @@ Json EventLogClaims(const EventLog& log) {
   Json out = Json::array();
   for (const Event& e : log.events) {
     Json digests = Json::array();
+    bool matches = false;
     for (const EventDigest& d : e.digests) {
-      std::string name = AlgName(d.alg);
-      if (name.starts_with("sha") && name != "sha1") name = "SHA-" + name.substr(3);
-      if (name == "sha1") name = "SHA-1";
-      digests.push_back({{"alg", name}, {"digest", base::HexEncode(d.digest)}});
+      digests.push_back({{"alg", DigestAlgName(d.alg)}, {"digest", base::HexEncode(d.digest)}});
+      if (d.alg == kAlgSha384) matches = crypto::Sha384(e.data) == d.digest;
+      if (d.alg == kAlgSha256) matches = crypto::Sha256(e.data) == d.digest;
     }
     out.push_back({{"index", e.pcr},
                    {"type_name", EventTypeName(e.type)},
                    {"digests", std::move(digests)},
-                   {"event", base::Base64Encode(e.data)}});
+                   {"event", base::Base64Encode(e.data)},
+                   {"digest_matches_event", matches},
+                   {"details", Json::object()}});
   }
   return out;
 }
 
-}  // namespace cocoon::tee::tpm
+}  // namespace cocoon::tee::eventlog
