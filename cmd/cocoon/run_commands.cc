@@ -312,7 +312,8 @@ int RunCommandMain(const RunFlags& f) {
                       : runtime::FindGuestImage(f.guest);
   if (!guest) return fail(guest.error());
   if (!f.quiet) PrintStep("guest image: " + guest->dir + (guest->built ? " (built now)" : ""));
-  spec.kernel = guest->kernel;
+  // OVMF (SEV-SNP, TDX) boots the bzImage through its EFI stub; plain VMs the faster PVH vmlinux.
+  spec.kernel = spec.tee == runtime::Tee::kNone ? guest->kernel : guest->dir + "/vmlinuz";
   spec.initrd = guest->initrd;
 
   std::unique_ptr<Vtpm> vtpm;
