@@ -125,6 +125,25 @@ builtin = "affirming"
     ASSERT_EQ(s.exit_code, 0) << s.err;
   }
 
+  // Replaces the KBS resource policy with `rego`.
+  void SetResourcePolicy(const std::string& rego) {
+    dir_.Write("resource.rego", rego);
+    auto set = Cocoon({"kbs", "set-policy", "--file", dir_.File("resource.rego"), "--url",
+                       kbs_url_, "--admin-key", dir_.File("admin.key")});
+    ASSERT_EQ(set.exit_code, 0) << set.err;
+  }
+
+  // `cocoon run` of a container that prints "running" and sleeps, once it prints; the QEMU pid
+  // it reported goes to *qemu.
+  std::unique_ptr<harness::Process> StartSleepingPod(pid_t* qemu) {
+    auto run = std::make_unique<harness::Process>(
+        RunArgs("v1", {"/bin/sh", "-c", "echo running; sleep 600"}));
+    EXPECT_TRUE(run->WaitForLine("running", seconds(300)))
+        << harness::ReadFile(run->stderr_path());
+    *qemu = QemuPid(harness::ReadFile(run->stderr_path()));
+    return run;
+  }
+
   std::vector<std::string> RunArgs(const std::string& tag, std::vector<std::string> cmd = {}) {
     std::vector<std::string> a = {harness::BinaryPath("cocoon"), "run", "--kbs", kbs_url_,
                                   "--policy", dir_.File("policy.json"), repo_ + ":" + tag};
@@ -176,10 +195,7 @@ TEST_F(PodE2e, ContainerExitCodeAndOutputPropagate) {
 
 TEST_F(PodE2e, KbsPolicyWithholdsTheKey) {
   Push("v1");
-  dir_.Write("deny.rego", "package policy\ndefault allow = false\n");
-  auto set = Cocoon({"kbs", "set-policy", "--file", dir_.File("deny.rego"), "--url", kbs_url_,
-                     "--admin-key", dir_.File("admin.key")});
-  ASSERT_EQ(set.exit_code, 0) << set.err;
+  SetResourcePolicy("package policy\ndefault allow = false\n");
   auto r = harness::Run(RunArgs("v1"));
   EXPECT_EQ(r.exit_code, 125) << r.err;
   EXPECT_NE(r.err.find("kbs:///default/image-key/app"), std::string::npos) << r.err;
@@ -232,10 +248,8 @@ TEST_F(PodE2e, KbsDownFailsAfterBoundedRetries) {
 
 TEST_F(PodE2e, QemuKilledMidRunIsReportedAndCleanedUp) {
   Push("v1");
-  harness::Process run(RunArgs("v1", {"/bin/sh", "-c", "echo running; sleep 600"}));
-  ASSERT_TRUE(run.WaitForLine("running", seconds(300)))
-      << harness::ReadFile(run.stderr_path());
-  pid_t qemu = QemuPid(harness::ReadFile(run.stderr_path()));
+  pid_t qemu = 0;
+  auto run = StartSleepingPod(&qemu);
   ASSERT_GT(qemu, 0);
   // The VM's run directory, from QEMU's command line (the agent channel socket lives there).
   std::string cmdline = harness::ReadFile("/proc/" + std::to_string(qemu) + "/cmdline");
@@ -248,11 +262,11 @@ TEST_F(PodE2e, QemuKilledMidRunIsReportedAndCleanedUp) {
   int status = -1;
   for (int i = 0; i < 600 && status < 0; ++i) {
     int st = 0;
-    if (::waitpid(run.pid(), &st, WNOHANG) == run.pid()) status = WEXITSTATUS(st);
+    if (::waitpid(run->pid(), &st, WNOHANG) == run->pid()) status = WEXITSTATUS(st);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ASSERT_EQ(status, 125) << harness::ReadFile(run.stderr_path());
-  std::string err = harness::ReadFile(run.stderr_path());
+  ASSERT_EQ(status, 125) << harness::ReadFile(run->stderr_path());
+  std::string err = harness::ReadFile(run->stderr_path());
   EXPECT_NE(err.find("the pod VM exited"), std::string::npos) << err;
   EXPECT_FALSE(fs::exists(run_dir)) << run_dir << " left behind";
   // Nothing that QEMU started (socat for the guestfwd services) outlives it.
@@ -265,10 +279,7 @@ TEST_F(PodE2e, QemuKilledMidRunIsReportedAndCleanedUp) {
 // verified evidence (no TPM reference values are registered here).
 TEST_F(PodE2e, VtpmPodAttestsWithTpmQuotes) {
   Push("v1");
-  dir_.Write("allow.rego", "package policy\ndefault allow = true\n");
-  auto set = Cocoon({"kbs", "set-policy", "--file", dir_.File("allow.rego"), "--url", kbs_url_,
-                     "--admin-key", dir_.File("admin.key")});
-  ASSERT_EQ(set.exit_code, 0) << set.err;
+  SetResourcePolicy("package policy\ndefault allow = true\n");
   std::vector<std::string> args = RunArgs("v1", {"/bin/sh", "-c", "echo tpm pod"});
   args.insert(args.begin() + 2, "--vtpm");
   auto r = harness::Run(args);
@@ -279,14 +290,12 @@ TEST_F(PodE2e, VtpmPodAttestsWithTpmQuotes) {
 
 TEST_F(PodE2e, InterruptStopsThePodVm) {
   Push("v1");
-  harness::Process run(RunArgs("v1", {"/bin/sh", "-c", "echo running; sleep 600"}));
-  ASSERT_TRUE(run.WaitForLine("running", seconds(300)))
-      << harness::ReadFile(run.stderr_path());
-  pid_t qemu = QemuPid(harness::ReadFile(run.stderr_path()));
+  pid_t qemu = 0;
+  auto run = StartSleepingPod(&qemu);
   ASSERT_GT(qemu, 0);
-  EXPECT_EQ(run.Terminate(), 128 + SIGTERM);
+  EXPECT_EQ(run->Terminate(), 128 + SIGTERM);
   EXPECT_FALSE(ProcessAlive(qemu));
-  EXPECT_NE(harness::ReadFile(run.stderr_path()).find("interrupted by signal"), std::string::npos);
+  EXPECT_NE(harness::ReadFile(run->stderr_path()).find("interrupted by signal"), std::string::npos);
 }
 
 }  // namespace
