@@ -44,23 +44,31 @@ class Swtpm : public ::testing::Test {
   void SetUp() override {
     std::string swtpm = SwtpmPath();
     ASSERT_FALSE(swtpm.empty()) << "swtpm is not installed (scripts/setup installs it)";
-    // Two consecutive free ports: server and control channel.
-    for (int tries = 0; tries < 20; ++tries) {
-      port_ = harness::FreePort();
-      if (port_ > 0 && port_ < 65535 && !CanConnect(port_ + 1)) break;
-    }
     std::filesystem::create_directories(dir_.path() / "state");
-    std::string ports = std::to_string(port_);
-    proc_ = std::make_unique<harness::Process>(std::vector<std::string>{
-        swtpm, "socket", "--tpm2", "--tpmstate", "dir=" + (dir_.path() / "state").string(),
-        "--server", "type=tcp,port=" + ports + ",bindaddr=127.0.0.1", "--ctrl",
-        "type=tcp,port=" + std::to_string(port_ + 1) + ",bindaddr=127.0.0.1", "--flags",
-        "not-need-init,startup-clear"});
-    ASSERT_GT(proc_->pid(), 0);
-    for (int i = 0; i < 500 && !CanConnect(port_); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // readiness poll, not timing
+    // Two consecutive free ports: server and control channel. Another process may take one
+    // between the probe and swtpm's bind ("Address already in use"): then try a new pair.
+    std::string log;
+    for (int attempt = 0; attempt < 5 && !CanConnect(port_); ++attempt) {
+      for (int tries = 0; tries < 20; ++tries) {
+        port_ = harness::FreePort();
+        if (port_ > 0 && port_ < 65535 && !CanConnect(port_ + 1)) break;
+      }
+      std::string ports = std::to_string(port_);
+      proc_ = std::make_unique<harness::Process>(std::vector<std::string>{
+          swtpm, "socket", "--tpm2", "--tpmstate", "dir=" + (dir_.path() / "state").string(),
+          "--server", "type=tcp,port=" + ports + ",bindaddr=127.0.0.1", "--ctrl",
+          "type=tcp,port=" + std::to_string(port_ + 1) + ",bindaddr=127.0.0.1", "--flags",
+          "not-need-init,startup-clear"});
+      ASSERT_GT(proc_->pid(), 0);
+      for (int i = 0; i < 300 && !CanConnect(port_); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // readiness poll, not timing
+      }
+      if (!CanConnect(port_)) {
+        log += harness::ReadFile(proc_->stderr_path());
+        proc_.reset();
+      }
     }
-    ASSERT_TRUE(CanConnect(port_)) << harness::ReadFile(proc_->stderr_path());
+    ASSERT_TRUE(proc_ && CanConnect(port_)) << log;
   }
   void TearDown() override { proc_.reset(); }  // SIGTERM by pid
 
