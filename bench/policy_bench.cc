@@ -1,7 +1,7 @@
 // Policy evaluation benchmark (issue 3): evaluations per second, on one core, of Trustee's
 // default resource policy (over EAR token claims) and of the default EAR CPU policy (over an SNP
 // claims document with reference values) on cocoon's Rego interpreter, side by side with the
-// built-in C++ stand-ins in the same run. Policies are read from ../shared/testdata/policy.
+// built-in C++ stand-ins in the same run. Policies are read from testdata/policy.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -75,7 +75,7 @@ Json SnpReferenceValues() {
 
 int main(int argc, char** argv) {
   CLI::App app{"Policy evaluation benchmark (see docs/PERFORMANCE.md)"};
-  std::string dir = std::string(COCOON_SOURCE_DIR) + "/../shared/testdata/policy";
+  std::string dir = std::string(COCOON_SOURCE_DIR) + "/testdata/policy";
   int rounds = 5, per_round = 20000;
   app.add_option("--policy-dir", dir)->capture_default_str();
   app.add_option("--rounds", rounds)->capture_default_str();
