@@ -32,7 +32,7 @@ double Rate(const std::function<bool()>& eval, int rounds, int per_round) {
   return rates[rates.size() / 2];
 }
 
-// An SNP claims document shaped like the snp verifier's output (specs/trustee-kbs-as.md §2.2).
+// An SNP claims document shaped like the snp verifier's output (src/tee/snp/verifier.cc).
 Json SnpInput() {
   Json snp = {{"policy_abi_major", 0},
               {"policy_abi_minor", 31},
