@@ -2,7 +2,7 @@
 # The first hour of a newcomer, on every CI run: clone the repository's HEAD into an empty
 # directory and run the README's first command, `scripts/setup && scripts/demo`, with an empty
 # HOME, COCOON_CACHE and COCOON_DEB_CACHE (fresh temp dirs) and a clean environment; pass when it
-# exits 0 and prints the demo's greeting. The clone has no ../shared and no build directory, so
+# exits 0 and prints the demo's greeting. The clone has nothing beside it and no build directory, so
 # this proves that the repository stands alone and that setup fetches everything the demo needs.
 #
 # Shared with the machine, on purpose: the installed Debian packages (setup only checks them) and
