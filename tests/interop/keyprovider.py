@@ -19,6 +19,7 @@ import json
 import os
 import sys
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PROVIDER = "attestation-agent"
@@ -73,6 +74,8 @@ def keyunwrap(keys, params):
 
 
 def main():
+    if "KP_KEYS" not in os.environ:
+        sys.exit(__doc__)
     with open(os.environ["KP_KEYS"]) as f:
         keys = json.load(f)
     request = json.loads(sys.stdin.buffer.read())
@@ -86,4 +89,10 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except InvalidTag:
+        sys.exit("keyprovider: the KEK does not open the packet (wrong key or tampered data)")
+    except (KeyError, ValueError) as e:
+        sys.exit("keyprovider: %s" % e)
+
