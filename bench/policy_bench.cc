@@ -1,7 +1,7 @@
 // Policy evaluation benchmark (issue 3): evaluations per second, on one core, of Trustee's
 // default resource policy (over EAR token claims) and of the default EAR CPU policy (over an SNP
 // claims document with reference values) on cocoon's Rego interpreter, side by side with the
-// built-in C++ stand-ins in the same run. Policies are read from ../shared/testdata/policy.
+// built-in C++ stand-ins in the same run. Policies are read from testdata/policy.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -32,7 +32,7 @@ double Rate(const std::function<bool()>& eval, int rounds, int per_round) {
   return rates[rates.size() / 2];
 }
 
-// An SNP claims document shaped like the snp verifier's output (specs/trustee-kbs-as.md §2.2).
+// An SNP claims document shaped like the snp verifier's output (src/tee/snp/verifier.cc).
 Json SnpInput() {
   Json snp = {{"policy_abi_major", 0},
               {"policy_abi_minor", 31},
@@ -75,7 +75,7 @@ Json SnpReferenceValues() {
 
 int main(int argc, char** argv) {
   CLI::App app{"Policy evaluation benchmark (see docs/PERFORMANCE.md)"};
-  std::string dir = std::string(COCOON_SOURCE_DIR) + "/../shared/testdata/policy";
+  std::string dir = std::string(COCOON_SOURCE_DIR) + "/testdata/policy";
   int rounds = 5, per_round = 20000;
   app.add_option("--policy-dir", dir)->capture_default_str();
   app.add_option("--rounds", rounds)->capture_default_str();

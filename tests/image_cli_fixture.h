@@ -19,7 +19,7 @@ using harness::CommandResult;
 using harness::Process;
 using harness::TempDir;
 
-inline const std::string kInterop = COCOON_SOURCE_DIR "/../shared/tools/interop";
+inline const std::string kInterop = COCOON_SOURCE_DIR "/tests/interop";
 
 inline CommandResult Cocoon(std::vector<std::string> args) {
   args.insert(args.begin(), {harness::BinaryPath("cocoon"), "image"});

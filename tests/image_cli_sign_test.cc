@@ -1,5 +1,5 @@
 // `cocoon image sign` + `cocoon image verify` end to end: cosign-format signatures pushed to a
-// real docker-registry (checked by shared/tools/interop/cosign_verify.py) and GPG simple
+// real docker-registry (checked by tests/interop/cosign_verify.py) and GPG simple
 // signatures in a file:// lookaside (checked by `skopeo standalone-verify`).
 #include <gtest/gtest.h>
 #include <sys/stat.h>

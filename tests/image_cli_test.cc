@@ -1,6 +1,6 @@
 // `cocoon image encrypt|sign|verify|inspect` end to end against real components on loopback: a
 // docker-registry, skopeo 1.9.3 (decrypts what we encrypt, standalone-verify), gpg, a real
-// cocoon-kbs (provider KEKs), and shared/tools/interop/{cosign_verify.py,kp.py}.
+// cocoon-kbs (provider KEKs), and tests/interop/{cosign_verify.py,keyprovider.py}.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -143,9 +143,8 @@ TEST_F(ImageCli, ProviderEncryptedImageUnpacksOnlyWhenTheKbsReleasesTheKey) {
                      "--admin-key", kbs.admin_key(), Src(), Docker("app:kbs")});
   ASSERT_EQ(enc.exit_code, 0) << enc.err;
   auto pull = [&](const std::string& bundle) {
-    return Cocoon({"pull", "--insecure-policy", "--tls-verify=false", "--store",
-                   dir_.File("store"), "--kbs", kbs.url(), "--unpack", bundle,
-                   Docker("app:kbs")});
+    return Cocoon({"pull", "--insecure-policy", "--tls-verify=false", "--store", dir_.File("store"),
+                   "--kbs", kbs.url(), "--unpack", bundle, Docker("app:kbs")});
   };
   auto ok = pull(dir_.File("bundle"));
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
@@ -153,9 +152,9 @@ TEST_F(ImageCli, ProviderEncryptedImageUnpacksOnlyWhenTheKbsReleasesTheKey) {
   EXPECT_TRUE(std::filesystem::exists(dir_.File("bundle/rootfs/hello.txt")));
 
   dir_.Write("deny.rego", "package policy\nimport rego.v1\ndefault allow := false\n");
-  auto deny = harness::Run({harness::BinaryPath("cocoon"), "kbs", "set-policy", "--file",
-                            dir_.File("deny.rego"), "--url", kbs.url(), "--admin-key",
-                            kbs.admin_key()});
+  auto deny =
+      harness::Run({harness::BinaryPath("cocoon"), "kbs", "set-policy", "--file",
+                    dir_.File("deny.rego"), "--url", kbs.url(), "--admin-key", kbs.admin_key()});
   ASSERT_EQ(deny.exit_code, 0) << deny.err;
   auto denied = pull(dir_.File("bundle-denied"));
   EXPECT_EQ(denied.exit_code, 1);
@@ -164,7 +163,8 @@ TEST_F(ImageCli, ProviderEncryptedImageUnpacksOnlyWhenTheKbsReleasesTheKey) {
 }
 
 // The attestation-agent provider path: the KEK lands in a real KBS, an attested (sample) guest
-// can fetch it, and kp.py (independent AnnotationPacket unwrap) recovers the layer options.
+// can fetch it, and keyprovider.py (independent AnnotationPacket unwrap) recovers the layer
+// options.
 TEST_F(ImageCli, ProviderKeyStoredInKbs) {
   Kbs kbs(dir_);
   ASSERT_TRUE(kbs.up());
@@ -196,7 +196,7 @@ TEST_F(ImageCli, ProviderKeyStoredInKbs) {
       R"({"op":"keyunwrap","keywrapparams":{},"keyunwrapparams":{"dc":{"Parameters":{}},"annotation":")" +
       packet_b64 + "\"}}";
   auto kp = harness::Run({"/usr/bin/env", "KP_KEYS=" + dir_.File("kp-keys.json"),
-                          "KP_LOG=" + dir_.File("kp.log"), "/usr/bin/python3", kInterop + "/kp.py"},
+                          "/usr/bin/python3", kInterop + "/keyprovider.py"},
                          req);
   ASSERT_EQ(kp.exit_code, 0) << kp.err;
   auto reply = base::ParseJson(kp.out);

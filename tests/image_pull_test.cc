@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using harness::BinaryPath;
 using harness::TempDir;
 
-const std::string kInterop = COCOON_SOURCE_DIR "/../shared/tools/interop/";
+const std::string kInterop = COCOON_SOURCE_DIR "/tests/interop/";
 
 // Two layers: a gzip layer with /hello.txt, /etc/version, /old.txt and /data/big.bin, and an
 // uncompressed tar layer that whites out /old.txt and adds /new.txt. Tagged v1 in <dir>/src.
@@ -175,15 +175,15 @@ TEST_F(ImagePullTest, SignaturePolicyGatesThePull) {
   Push("app:signed");
   Push("other:unsigned");  // same bytes, another repository: no signature there
   auto key =
-      harness::Run({"/usr/bin/python3", kInterop + "gen_cosign_key.py", dir_.File("cosign"), "pw"});
+      harness::Run({"/usr/bin/python3", kInterop + "cosign_keygen.py", dir_.File("cosign"), "pw"});
   ASSERT_EQ(key.exit_code, 0) << key.err;
   auto sign = harness::Run({"/usr/bin/python3", kInterop + "cosign_sign.py", registry_->host(),
                             "app", "signed", dir_.File("cosign.private"), "pw"});
   ASSERT_EQ(sign.exit_code, 0) << sign.err;
-  dir_.Write("policy.json",
-             R"({"default":[{"type":"reject"}],"transports":{"docker":{")" + registry_->host() +
-                 R"(":[{"type":"sigstoreSigned","keyPath":")" + dir_.File("cosign.pub") +
-                 R"(","signedIdentity":{"type":"matchRepository"}}]}}})");
+  dir_.Write("policy.json", R"({"default":[{"type":"reject"}],"transports":{"docker":{")" +
+                                registry_->host() + R"(":[{"type":"sigstoreSigned","keyPath":")" +
+                                dir_.File("cosign.pub") +
+                                R"(","signedIdentity":{"type":"matchRepository"}}]}}})");
   auto pull = [&](const std::string& tag, const std::string& bundle) {
     std::vector<std::string> args = {"pull", "--policy", dir_.File("policy.json"), "--unpack",
                                      bundle};

@@ -1,6 +1,6 @@
 // Signature interop with real tools: GPG simple signing against gpg + skopeo (standalone-sign,
 // standalone-verify) through a file:// lookaside, and cosign signatures against a real
-// docker-registry with shared/tools/interop/cosign_sign.py and cosign_verify.py.
+// docker-registry with tests/interop/cosign_sign.py and cosign_verify.py.
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -19,7 +19,7 @@ namespace cocoon::image {
 namespace {
 
 using harness::Run;
-const std::string kInterop = COCOON_SOURCE_DIR "/../shared/tools/interop";
+const std::string kInterop = COCOON_SOURCE_DIR "/tests/interop";
 const std::string kManifest =
     R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},"layers":[]})";
 
@@ -234,9 +234,9 @@ class CosignInterop : public ::testing::Test {
 
 TEST_F(CosignInterop, CosignSignPySignatureVerifiedByOurs) {
   auto r = harness::Run(
-      {"/usr/bin/python3", kInterop + "/gen_cosign_key.py", dir_.File("cosign"), "coco-pass"});
+      {"/usr/bin/python3", kInterop + "/cosign_keygen.py", dir_.File("cosign"), "coco-pass"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = harness::Run({"/usr/bin/python3", kInterop + "/gen_cosign_key.py", dir_.File("other"), "x"});
+  r = harness::Run({"/usr/bin/python3", kInterop + "/cosign_keygen.py", dir_.File("other"), "x"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Status st = Evaluate(dir_.File("cosign.pub"), "matchRepository");
   ASSERT_FALSE(st);

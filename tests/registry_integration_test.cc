@@ -60,7 +60,7 @@ class ForwardSink final : public Sink {
 
 std::string Slurp(const std::string& path) { return harness::ReadFile(path); }
 
-// A one-layer OCI layout at <dir>/src tagged v1 (deterministic tar + gzip -n, as run_interop.sh).
+// A one-layer OCI layout at <dir>/src tagged v1 (deterministic tar + gzip -n).
 void MakeLayout(const TempDir& dir) {
   std::string script = R"(set -e; cd ")" + dir.path().string() + R"("
 mkdir -p rootfs/etc src/blobs/sha256; echo hello > rootfs/hello.txt; echo v1 > rootfs/etc/version

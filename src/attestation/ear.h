@@ -15,7 +15,7 @@
 namespace cocoon::attestation {
 
 // AR4SI trust-vector tier of one claim value: "none" | "affirming" | "warning" |
-// "contraindicated" (specs/trustee-kbs-as.md §2.4).
+// "contraindicated" (the AR4SI trust vector of the IETF RATS EAR draft).
 std::string_view TierOf(int value);
 // Worst tier over a trust vector object; "none" when empty.
 std::string EarStatus(const Json& trust_vector);

@@ -1,4 +1,4 @@
-// Verification of attestation tokens presented to the KBS (specs/trustee-kbs-as.md §1.7):
+// Verification of attestation tokens presented to the KBS (docs/config.md, [attestation_token]):
 // header jwk endorsed by an x5c chain to a trusted cert, or a kid in a trusted JWKS, or — only
 // with insecure_header_jwk — the header jwk itself. Tokens from cocoon's own built-in AS are
 // trusted by key, so a local KBS needs no insecure setting.

@@ -32,7 +32,7 @@ Index MultiArch() {
 
 TEST(ManifestTest, ParsesSkopeoEncryptedManifest) {
   auto text = base::ReadFile(std::string(COCOON_SOURCE_DIR) +
-                             "/../shared/tools/interop/sample-enc-rsa-manifest.json");
+                             "/testdata/ocicrypt/skopeo-enc-rsa-manifest.json");
   ASSERT_TRUE(text.has_value()) << text.error().ToString();
   auto m = ParseManifest(AsBytes(*text), "application/vnd.oci.image.manifest.v1+json");
   ASSERT_TRUE(m.has_value()) << m.error().ToString();

@@ -1,4 +1,4 @@
-// cocoon-kbs config: maps Trustee's KBS TOML sections (specs/trustee-kbs-as.md §4.1, §1.9) onto
+// cocoon-kbs config: maps Trustee's KBS TOML sections (every key: docs/config.md) onto
 // KbsConfig. The file comes from the operator; it is still validated so mistakes fail at startup
 // with the key and position, never later at request time.
 #include "kbs/config.h"

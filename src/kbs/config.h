@@ -1,5 +1,5 @@
 // cocoon-kbs configuration, read from TOML with Trustee's KBS section and key names
-// (specs/trustee-kbs-as.md §4.1) so a Trustee config file works unchanged where the feature
+// (docs/config.md) so a Trustee config file works unchanged where the feature
 // exists. Unknown sections/keys are ignored with a warning; wrong types are errors.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Tests of the cocoon-kbs config parser against Trustee's real config files
-// (shared/testdata/config/kbs) and hand-written edge cases.
+// (testdata/config/kbs) and hand-written edge cases.
 #include "kbs/config.h"
 
 #include <gtest/gtest.h>

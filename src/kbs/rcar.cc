@@ -1,5 +1,5 @@
 // RCAR handshake handlers: POST /kbs/v0/auth and POST /kbs/v0/attest (Trustee
-// kbs/src/attestation/backend.rs semantics; see specs/trustee-kbs-as.md §1.2–§1.5).
+// kbs/src/attestation/backend.rs semantics; the exchange is walked through in docs/kbs.md).
 #include "base/encoding.h"
 #include "crypto/random.h"
 #include "jose/jwk.h"

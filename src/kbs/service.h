@@ -1,4 +1,4 @@
-// cocoon-kbs request handling: Trustee's KBS routes (specs/trustee-kbs-as.md §1.1) on top of
+// cocoon-kbs request handling: Trustee's KBS routes (docs/kbs.md) on top of
 // the RCAR sessions, the built-in attestation service, the resource store and admin auth.
 // Transport-free: takes an HttpRequest, returns an HttpResponse (see cmd/cocoon-kbs for wiring).
 #pragma once

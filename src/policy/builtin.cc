@@ -1,5 +1,5 @@
 // Built-in stand-ins for Trustee's default Rego policies. Each mirrors one .rego file in
-// ../shared/testdata/policy; builtin_test.cc pins their decisions to the documented cases.
+// testdata/policy; builtin_test.cc pins their decisions to the documented cases.
 #include "policy/builtin.h"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // Built-in policies with the effect of Trustee's shipped Rego policies
-// (../shared/testdata/policy): resource policies default / allow_all / deny_all / affirming and
+// (testdata/policy): resource policies default / allow_all / deny_all / affirming and
 // the default EAR (attestation) policy for the TEEs cocoon verifies.
 #pragma once
 

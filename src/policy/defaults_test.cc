@@ -1,4 +1,4 @@
-// cocoon's embedded default policies against Trustee's shipped ones (../shared/testdata/policy):
+// cocoon's embedded default policies against Trustee's shipped ones (testdata/policy):
 // the same decisions over a table of inputs and reference-value sets, including leave-one-out
 // variants of every reference value, and against the C++ stand-ins they replace.
 #include "policy/defaults.h"

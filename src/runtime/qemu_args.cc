@@ -51,7 +51,7 @@ Status CheckConfig(const VmConfig& c, const HostCaps& caps) {
 std::string KernelCmdline(const VmConfig& c, Accel accel, Machine machine, const HostCaps& caps) {
   std::string out = "console=ttyS0 panic=-1 quiet";
   if (c.tee == Tee::kNone) {
-    // Boot-time savings measured in platform-notes §1; not for confidential guests.
+    // Boot-time savings under TCG (docs/PERFORMANCE.md); not for confidential guests.
     out += " mitigations=off nokaslr cryptomgr.notests";
     // microvm has no HPET/PM timer: without the TSC rate, PIT calibration under TCG hangs.
     if (accel == Accel::kTcg && caps.tsc_khz != 0) {

@@ -1,4 +1,4 @@
-// Reading shared test vectors.
+// Reading the recorded test vectors under testdata/ (see testdata/MANIFEST.md).
 #include "testutil/testdata.h"
 
 #include "base/file.h"

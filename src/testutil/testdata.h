@@ -1,4 +1,4 @@
-// Test support: files from ../shared/testdata (the recorded vectors every test reads).
+// Test support: files from testdata/ (the recorded vectors every test reads; see testdata/MANIFEST.md).
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// Sample verifier and attester (specs/trustee-kbs-as.md §2.2 "sample").
+// Sample verifier and attester (Trustee's "sample" TEE; docs/evidence.md).
 // Trusts nothing: the evidence is only checked to carry the expected runtime-data hash.
 #include "tee/sample/sample.h"
 

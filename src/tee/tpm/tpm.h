@@ -1,6 +1,6 @@
 // The `tpm` TEE: a TPM 2.0 quote (TPMS_ATTEST + TPMT_SIGNATURE) by an attestation key (AK), the
 // PCR values it covers, and optionally the firmware event log. Evidence JSON as Trustee's tpm
-// verifier reads it (specs/trustee-kbs-as.md §2.2):
+// verifier reads it (docs/evidence.md):
 //   {"ak_public":"<std b64 DER SPKI>",
 //    "tpm_quote":{"signature":"<std b64 TPMT_SIGNATURE>","message":"<std b64 TPMS_ATTEST>",
 //                 "pcrs":["<hex>",…]}}
