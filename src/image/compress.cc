@@ -99,7 +99,7 @@ std::unique_ptr<Codec> NewZstdEncoder(int level) { return std::make_unique<ZstdE
 }  // namespace internal
 
 CompressingSink::CompressingSink(Compression compression, Sink* next, int level)
-    : compression_(compression), next_(next) {
+    : next_(next) {
   if (compression == Compression::kGzip) codec_ = internal::NewGzipEncoder(level);
   if (compression == Compression::kZstd) codec_ = internal::NewZstdEncoder(level);
 }

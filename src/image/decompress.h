@@ -65,9 +65,8 @@ class CompressingSink final : public Sink {
   Status Finish() override;
 
  private:
-  Compression compression_;
   Sink* next_;
-  std::unique_ptr<internal::Codec> codec_;
+  std::unique_ptr<internal::Codec> codec_;  // null: stored uncompressed
 };
 
 namespace internal {
