@@ -104,10 +104,12 @@ __doctest_fail() {
 }
 trap '__doctest_fail $? "$BASH_COMMAND"' ERR
 __doctest_stop() {
-  local pids
-  pids=$(jobs -p)
+  local pids="" p
+  for p in $(jobs -p); do  # still running (a page's own `kill` leaves zombies until reaped)
+    if [ -r /proc/$p/status ] && ! grep -q '^State:.*Z' /proc/$p/status; then pids="$pids $p"; fi
+  done
   if [ -n "$pids" ]; then
-    echo "doc-test: stopping services left running by the page: $pids" >&2
+    echo "doc-test: stopping the page's background processes still running:$pids" >&2
     kill $pids 2>/dev/null || true
     wait 2>/dev/null || true
   fi
