@@ -191,11 +191,11 @@ def inner(args):
                     return 1
     run = lambda *c: subprocess.run(c, check=True)
     run("mount", "--make-rprivate", "/")
-    run("mount", "--bind", args.scratch, "/tmp")
     build_link = os.path.join(args.source_dir, "build")
     if os.path.realpath(args.binary_dir) != os.path.realpath(build_link):
         os.makedirs(build_link, exist_ok=True)
         run("mount", "--bind", args.binary_dir, build_link)
+    run("mount", "--bind", args.scratch, "/tmp")  # after the above: either may live in /tmp
     run("ip", "link", "set", "lo", "up")
     script = build_script(args.page, blocks, "/tmp")
     path = "/tmp/.doctest-script.sh"
