@@ -226,6 +226,31 @@ TEST_F(ImageCli, ProviderKeyStoredInKbs) {
   EXPECT_EQ(Cocoon({"inspect", "--raw", "--tls-verify=false", Docker("kp:rogue")}).exit_code, 1);
 }
 
+// keypath= brings the owner's own KEK: nothing is generated, so nothing needs --kbs or
+// --key-output (docs/image-create.md, docs/run-encrypted-image.md).
+TEST_F(ImageCli, KeypathKekNeedsNoKbsOrKeyOutput) {
+  dir_.Write("own-kek.bin", std::string(32, 'k'));
+  auto r = Cocoon({"encrypt", "--encryption-key",
+                   "provider:attestation-agent:keyid=kbs:///default/key/own::keypath=" +
+                       dir_.File("own-kek.bin"),
+                   Src(), "oci:" + dir_.File("own") + ":v1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("encrypted 1 layer(s)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("KEK"), std::string::npos) << r.out;  // neither stored nor written
+  auto inspect = base::ParseJson(Cocoon({"inspect", "oci:" + dir_.File("own") + ":v1"}).out);
+  ASSERT_TRUE(inspect);
+  EXPECT_EQ((*inspect)["LayersData"][0]["EncryptionKeys"],
+            Json::array({"provider:attestation-agent:kbs:///default/key/own"}));
+
+  dir_.Write("short-kek.bin", std::string(31, 'k'));
+  r = Cocoon({"encrypt", "--encryption-key",
+              "provider:attestation-agent:keyid=kbs:///default/key/own::keypath=" +
+                  dir_.File("short-kek.bin"),
+              Src(), "oci:" + dir_.File("short") + ":v1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("must hold exactly 32 bytes"), std::string::npos) << r.err;
+}
+
 TEST_F(ImageCli, BadInputsNameTheProblem) {
   auto r = Cocoon({"encrypt", "--encryption-key", "jwe:" + dir_.File("missing.pem"), Src(),
                    "oci:" + dir_.File("o")});

@@ -123,6 +123,22 @@ TEST(KbsIntegration, HttpRoundTripWithCli) {
   EXPECT_EQ(kbs.Terminate(), 0);  // graceful shutdown on SIGTERM
 }
 
+// `cocoon kbs attest --decode` prints the EAR token's header and claims (docs/kbs.md).
+TEST(KbsIntegration, AttestDecodePrintsHeaderAndClaims) {
+  KbsFixture kbs;
+  auto decoded = kbs.Cocoon({"attest", "--decode"});
+  ASSERT_EQ(decoded.exit_code, 0) << decoded.err;
+  auto doc = base::ParseJson(decoded.out);
+  ASSERT_TRUE(doc.has_value()) << decoded.out;
+  EXPECT_EQ((*doc)["header"]["alg"], "ES256") << decoded.out;
+  const Json& claims = (*doc)["claims"];
+  EXPECT_TRUE(claims["exp"].is_number_integer()) << decoded.out;
+  EXPECT_TRUE(claims["eat_profile"].is_string()) << decoded.out;
+  // The sample TEE with no reference values registered is not trusted by the default EAR policy.
+  EXPECT_EQ(claims["submods"]["cpu0"]["ear.status"], "contraindicated") << decoded.out;
+  EXPECT_EQ(claims["submods"]["cpu0"]["ear.trustworthiness-vector"]["hardware"], 97) << decoded.out;
+}
+
 TEST(KbsIntegration, HttpsRoundTripWithCustomCa) {
   KbsFixture kbs({.https = true});
   ASSERT_EQ(kbs.Cocoon({"set-resource", "default/key/tls", "--value", "over tls"}, true).exit_code,

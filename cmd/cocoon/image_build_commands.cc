@@ -125,19 +125,24 @@ Status StoreKek(const EncryptFlags& f, const std::string& kid, const crypto::Sec
 Status RunEncrypt(const EncryptFlags& f) {
   std::vector<Recipient> recipients;
   std::vector<std::pair<std::string, crypto::SecretBytes>> keks;
+  bool generated = false;  // a KEK made here must be kept somewhere; a keypath= KEK already is
   for (const std::string& arg : f.keys) {
     ASSIGN_OR_RETURN(EncryptionKeySpec spec, ParseEncryptionKey(arg));
     if (spec.jwe) {
       recipients.push_back(Recipient::Jwe(std::move(*spec.jwe)));
       continue;
     }
+    generated = generated || spec.keypath.empty();
     ASSIGN_OR_RETURN(crypto::SecretBytes kek, MakeKek(spec));
     recipients.push_back(Recipient::AttestationAgent(spec.kid, kek.Clone()));
     keks.emplace_back(spec.kid, std::move(kek));
   }
-  if (!keks.empty() && f.kbs_url.empty() && f.key_output.empty()) {
-    return InvalidArgument("a provider key needs --kbs URL (store the KEK) or --key-output FILE");
+  if (generated && f.kbs_url.empty() && f.key_output.empty()) {
+    return InvalidArgument(
+        "a generated KEK needs --kbs URL (store it) or --key-output FILE (or give your own with "
+        "provider:attestation-agent:keyid=kbs:///…::keypath=FILE)");
   }
+  if (f.kbs_url.empty() && f.key_output.empty()) keks.clear();  // all from keypath= files
   if (keks.size() > 1 && f.kbs_url.empty()) {
     return InvalidArgument("--key-output holds one KEK; use --kbs with several provider keys");
   }

@@ -5,6 +5,7 @@
 #include "base/file.h"
 #include "cmd/cocoon/commands.h"
 #include "guest/kbs_client.h"
+#include "jose/jws.h"
 #include "kbs/admin_client.h"
 #include "tee/sample/sample.h"
 
@@ -64,6 +65,17 @@ void AddCommon(CLI::App* c, KbsFlags* f, bool admin) {
   }
 }
 
+// The token's header and claims as one JSON document, for reading (`kbs attest --decode`). The
+// token came from the KBS the client just attested to; its signature is the relying party's
+// business (the KBS's key is at /.well-known/jwks.json). InvalidArgument if it is not a JWT.
+Result<std::string> DecodeToken(std::string_view token) {
+  ASSIGN_OR_RETURN(jose::JwsParts parts, jose::ParseCompact(token));
+  auto claims = base::ParseJson(parts.payload);
+  if (!claims) return InvalidArgument("token claims: " + claims.error().message());
+  Json out = {{"header", parts.header}, {"claims", *claims}};
+  return out.dump(2, ' ', false, Json::error_handler_t::replace);
+}
+
 std::string StripScheme(const std::string& p) {
   constexpr std::string_view kPrefix = "kbs:///";
   return p.rfind(kPrefix, 0) == 0 ? p.substr(kPrefix.size()) : p;
@@ -79,12 +91,18 @@ void AddKbsCommands(CLI::App& app, int* exit_code) {
   auto* attest =
       kbs->add_subcommand("attest", "Run the RCAR handshake (sample TEE); print the token");
   AddCommon(attest, flags.get(), false);
-  attest->callback([flags, exit_code] {
+  auto decode = std::make_shared<bool>(false);
+  attest->add_flag("--decode", *decode,
+                   "print the EAR token's header and claims as JSON instead of the token");
+  attest->callback([flags, decode, exit_code] {
     auto client = MakeClient(*flags);
     if (!client) return void(*exit_code = Fail(client.error()));
     auto token = (*client)->Attest();
     if (!token) return void(*exit_code = Fail(token.error()));
-    std::cout << *token << "\n";
+    if (!*decode) return void(std::cout << *token << "\n");
+    auto text = DecodeToken(*token);
+    if (!text) return void(*exit_code = Fail(text.error()));
+    std::cout << *text << "\n";
   });
 
   auto* get = kbs->add_subcommand("get-resource", "Attest, fetch a resource and print it");

@@ -194,6 +194,18 @@ TEST(SignedIdentityMatch, Table) {
       {T::kRemapIdentity, "mirror.io/ns/app:v1", "r.io/ns/app:v1", true, "mirror.io", "r.io"},
       {T::kRemapIdentity, "mirror.io/ns/app:v1", "r.io/ns/app:v2", false, "mirror.io", "r.io"},
       {T::kRemapIdentity, "mirror.iox/ns/app:v1", "r.io/ns/app:v1", false, "mirror.io", "r.io"},
+      // A mirror of a cosign-signed image: cosign signs the repository alone, and remapIdentity
+      // then compares as matchRepoDigestOrExact, which never accepts a name-only identity (as
+      // containers/image). exactRepository names the signed repository instead
+      // (docs/run-encrypted-image.md §3); a signature with a tag remaps.
+      {T::kRemapIdentity, "127.0.0.1:5000/team/app:1.0", "registry.example.com/team/app", false,
+       "127.0.0.1:5000/team", "registry.example.com/team"},
+      {T::kRemapIdentity, "127.0.0.1:5000/team/app:1.0", "registry.example.com/team/app:1.0", true,
+       "127.0.0.1:5000/team", "registry.example.com/team"},
+      {T::kRemapIdentity, "127.0.0.1:5000/team/app" + d, "registry.example.com/team/app:1.0", true,
+       "127.0.0.1:5000/team", "registry.example.com/team"},
+      {T::kExactRepository, "127.0.0.1:5000/team/app:1.0", "registry.example.com/team/app", true,
+       "registry.example.com/team/app"},
   };
   for (const Case& c : cases) {
     Status st = Match(c.type, c.pulled, c.signed_ref, c.value, c.prefix);
