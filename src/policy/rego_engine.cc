@@ -4,6 +4,7 @@
 #include "policy/rego/compile.h"
 #include "policy/rego/eval.h"
 #include "policy/rego/parser.h"
+#include "policy/rego/value.h"
 
 namespace cocoon::policy {
 namespace {
@@ -22,7 +23,9 @@ class RegoPolicy : public Policy {
                                        const ReferenceValueLookup& rv) const override {
     ASSIGN_OR_RETURN(auto q, rego::ParseQuery(query));
     rego::Evaluator ev(p_, input, data, rv);
-    return ev.Query(*q);
+    ASSIGN_OR_RETURN(auto v, ev.Query(*q));
+    if (v && rego::NeedsToJson(*v)) v = rego::ToJson(*v);
+    return v;
   }
 
  private:

@@ -139,7 +139,7 @@ Opt Substring(const Args& a) {
 }
 
 Opt ArrayReverse(const Args& a) {
-  if (!a[0].is_array()) return std::nullopt;
+  if (!IsArray(a[0])) return std::nullopt;
   Json out = Json::array();
   for (auto it = a[0].rbegin(); it != a[0].rend(); ++it) out.push_back(*it);
   return out;
@@ -148,10 +148,8 @@ Opt ArrayReverse(const Args& a) {
 Opt ObjectRemove(const Args& a) {
   if (!a[0].is_object() || !(a[1].is_array() || a[1].is_object())) return std::nullopt;
   Json out = a[0];
-  if (a[1].is_array()) {
-    for (auto& k : a[1]) {
-      if (const std::string* ks = Str(k)) out.erase(*ks);
-    }
+  if (auto ks = Elements(a[1])) {
+    for (auto& k : *ks) out.erase(KeyOf(k));
   } else {
     for (auto it = a[1].begin(); it != a[1].end(); ++it) out.erase(it.key());
   }
@@ -239,7 +237,7 @@ Opt BitsNegate(const Args& a) {
   return Json(~a[0].get<int64_t>());
 }
 
-Opt EmptySet(const Args&) { return Json::array(); }
+Opt EmptySet(const Args&) { return EmptySetValue(); }
 
 }  // namespace
 

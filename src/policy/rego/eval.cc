@@ -14,6 +14,23 @@ const ModuleCtx kQueryCtx{"query", &kNoPackage, {}, {}};
 
 }  // namespace
 
+Status ForEachEntry(const Json& coll, const std::function<Status(const Json&, const Json&)>& f) {
+  if (IsSet(coll)) {
+    for (const Json& m : Members(coll)) TRY(f(m, m));
+  } else if (coll.is_array()) {
+    for (size_t i = 0; i < coll.size(); ++i) TRY(f(Json(i), coll[i]));
+  } else if (coll.is_object()) {
+    for (auto it = coll.begin(); it != coll.end(); ++it) {
+      if (IsPlainKey(it.key())) {
+        TRY(f(Json(it.key()), it.value()));
+      } else {
+        TRY(f(KeyValue(it.key()), it.value()));
+      }
+    }
+  }
+  return Ok();
+}
+
 Evaluator::Evaluator(const CompiledPolicy& p, const Json* input, const Json& data,
                      const ReferenceValueLookup& rv)
     : p_(p), cur_(&kQueryCtx), input_(input), data_(&data), rv_(rv) {}
@@ -129,18 +146,10 @@ Status Evaluator::EvalIn(const Expr& e, const Cont& k) {
   const Term* key = e.terms.size() == 3 ? e.terms[0].get() : nullptr;
   const Term& val = *e.terms[e.terms.size() - 2];
   return EvalTerm(*e.terms.back(), [&](const Json& coll) -> Status {
-    if (coll.is_array()) {
-      for (size_t i = 0; i < coll.size(); ++i) {
-        auto inner = [&]() { return Unify(val, coll[i], true, k); };
-        TRY(key ? Unify(*key, Json(i), true, inner) : inner());
-      }
-    } else if (coll.is_object()) {
-      for (auto it = coll.begin(); it != coll.end(); ++it) {
-        auto inner = [&]() { return Unify(val, it.value(), true, k); };
-        TRY(key ? Unify(*key, Json(it.key()), true, inner) : inner());
-      }
-    }
-    return Ok();
+    return ForEachEntry(coll, [&](const Json& kv, const Json& vv) -> Status {
+      auto inner = [&]() { return Unify(val, vv, true, k); };
+      return key ? Unify(*key, kv, true, inner) : inner();
+    });
   });
 }
 
@@ -164,16 +173,12 @@ Status Evaluator::EvalEvery(const Expr& e, const Cont& k) {
       if (!ok) all = false;
       return Ok();
     };
-    if (coll.is_array()) {
-      for (size_t i = 0; i < coll.size() && all; ++i) TRY(check(Json(i), coll[i]));
-    } else if (coll.is_object()) {
-      for (auto it = coll.begin(); it != coll.end() && all; ++it) {
-        TRY(check(Json(it.key()), it.value()));
-      }
-    } else {
+    if (!coll.is_array() && !coll.is_object()) {
       all = false;
+      return Ok();
     }
-    return Ok();
+    return ForEachEntry(
+        coll, [&](const Json& kv, const Json& vv) -> Status { return all ? check(kv, vv) : Ok(); });
   }));
   return defined && all ? k() : Ok();
 }
@@ -193,8 +198,7 @@ Status Evaluator::Unify(const Term& p, const Json& v, bool declare, const Cont& 
     std::function<Status(size_t)> step = [&](size_t i) -> Status {
       if (i >= p.args.size()) return k();
       return EvalTerm(*p.args[i], [&](const Json& key) -> Status {
-        if (!key.is_string()) return Ok();
-        auto it = v.find(key.get_ref<const std::string&>());
+        auto it = key.is_string() ? v.find(key.get_ref<const std::string&>()) : v.find(KeyOf(key));
         if (it == v.end()) return Ok();
         return Unify(*p.args[i + 1], *it, declare, [&]() { return step(i + 2); });
       });
@@ -259,13 +263,13 @@ Status Evaluator::EvalCollection(const Term& t, const ValCont& k) {
     if (t.kind == TermKind::kObject) {
       Json o = Json::object();
       for (size_t i = 0; i + 1 < vs.size(); i += 2) {
-        o[vs[i].is_string() ? vs[i].get<std::string>() : base::DumpJson(vs[i])] = vs[i + 1];
+        o[KeyOf(vs[i])] = vs[i + 1];
       }
       return k(o);
     }
+    if (t.kind == TermKind::kSet) return k(MakeSet(vs));
     Json a = Json::array();
     for (auto& v : vs) a.push_back(v);
-    if (t.kind == TermKind::kSet) Normalize(a);
     return k(a);
   });
 }
@@ -283,7 +287,7 @@ Status Evaluator::EvalComprehension(const Term& t, const ValCont& k) {
     }
     return EvalTerm(*t.args[0], [&](const Json& key) -> Status {
       return EvalTerm(*t.args[1], [&](const Json& v) -> Status {
-        std::string ks = key.is_string() ? key.get<std::string>() : base::DumpJson(key);
+        std::string ks = KeyOf(key);
         auto it = out.find(ks);
         if (it != out.end() && !Equal(*it, v)) {
           return Fail(t.pos, "object keys must be unique");
@@ -294,7 +298,9 @@ Status Evaluator::EvalComprehension(const Term& t, const ValCont& k) {
     });
   }));
   env_.resize(mark);
-  if (t.kind == TermKind::kSetCompr) Normalize(out);
+  if (t.kind == TermKind::kSetCompr) {
+    return k(MakeSet(std::move(out.get_ref<Json::array_t&>())));
+  }
   return k(out);
 }
 
@@ -305,14 +311,15 @@ Status Evaluator::EvalMember(const Term& t, const ValCont& k) {
     const Json& coll = vs.back();
     const Json& v = vs[vs.size() - 2];
     bool found = false;
-    if (coll.is_array()) {
-      for (size_t i = 0; i < coll.size() && !found; ++i) {
-        found = Equal(coll[i], v) && (!has_key || Equal(vs[0], Json(i)));
-      }
+    if (IsSet(coll)) {
+      found = SetContains(coll, v) && (!has_key || Equal(vs[0], v));
+    } else if (has_key && (coll.is_array() || coll.is_object())) {
+      const Json* at = Index(coll, vs[0]);
+      found = at && Equal(*at, v);
+    } else if (coll.is_array()) {
+      for (size_t i = 0; i < coll.size() && !found; ++i) found = Equal(coll[i], v);
     } else if (coll.is_object()) {
-      for (auto it = coll.begin(); it != coll.end() && !found; ++it) {
-        found = Equal(it.value(), v) && (!has_key || Equal(vs[0], Json(it.key())));
-      }
+      for (auto it = coll.begin(); it != coll.end() && !found; ++it) found = Equal(it.value(), v);
     }
     return k(Json(found));
   });
@@ -331,18 +338,8 @@ Status Evaluator::EvalBinary(const Term& t, const ValCont& k) {
       if (op == "<=") return k(Json(Compare(a, b) <= 0));
       if (op == ">") return k(Json(Compare(a, b) > 0));
       if (op == ">=") return k(Json(Compare(a, b) >= 0));
-      if (a.is_array() && b.is_array() && (op == "|" || op == "&" || op == "-")) {
-        Json out = Json::array();
-        for (auto& x : a) {
-          bool in_b = false;
-          for (auto& y : b) in_b = in_b || Equal(x, y);
-          if ((op == "&") == in_b || op == "|") out.push_back(x);
-        }
-        if (op == "|") {
-          for (auto& y : b) out.push_back(y);
-        }
-        Normalize(out);
-        return k(out);
+      if (op == "|" || op == "&" || (op == "-" && IsSet(a))) {
+        return IsSet(a) && IsSet(b) ? k(SetOp(op[0], a, b)) : Ok();
       }
       auto r = Arith(op, a, b);
       return r ? k(*r) : Ok();

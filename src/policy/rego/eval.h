@@ -18,6 +18,9 @@
 
 namespace cocoon::policy::rego {
 
+// Calls f(key, value) for each array element, object entry or set member (key = member).
+Status ForEachEntry(const Json& coll, const std::function<Status(const Json&, const Json&)>& f);
+
 class Evaluator {
  public:
   // `input` nullptr: input is undefined (refs to it fail).

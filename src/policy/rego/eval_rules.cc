@@ -71,37 +71,13 @@ Status Evaluator::Walk(const Json& cur, const Term& ref, size_t i, const ValCont
   if (i == ref.args.size()) return k(cur);
   const Term& e = *ref.args[i];
   if (IsUnbound(e)) {
-    if (cur.is_array()) {
-      for (size_t j = 0; j < cur.size(); ++j) {
-        TRY(Bind(e.name, Json(j), [&]() { return Walk(cur[j], ref, i + 1, k); }));
-      }
-    } else if (cur.is_object()) {
-      for (auto it = cur.begin(); it != cur.end(); ++it) {
-        TRY(Bind(e.name, Json(it.key()), [&]() { return Walk(it.value(), ref, i + 1, k); }));
-      }
-    }
-    return Ok();
+    return ForEachEntry(cur, [&](const Json& key, const Json& v) -> Status {
+      return Bind(e.name, key, [&]() { return Walk(v, ref, i + 1, k); });
+    });
   }
   return EvalTerm(e, [&](const Json& key) -> Status {
-    if (cur.is_object() && key.is_string()) {
-      auto it = cur.find(key.get_ref<const std::string&>());
-      return it == cur.end() ? Ok() : Walk(*it, ref, i + 1, k);
-    }
-    if (cur.is_array() && !key.is_number()) {
-      // Sets are arrays: s[x] with a non-numeric x is a membership lookup (yields x).
-      for (auto& e : cur) {
-        if (Equal(e, key)) return Walk(e, ref, i + 1, k);
-      }
-      return Ok();
-    }
-    if (cur.is_array() && key.is_number()) {
-      double d = key.get<double>();
-      if (!(d >= 0 && d < static_cast<double>(cur.size())) || d != static_cast<size_t>(d)) {
-        return Ok();
-      }
-      return Walk(cur[static_cast<size_t>(d)], ref, i + 1, k);
-    }
-    return Ok();
+    const Json* at = Index(cur, key);
+    return at ? Walk(*at, ref, i + 1, k) : Ok();
   });
 }
 

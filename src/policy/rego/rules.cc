@@ -27,7 +27,7 @@ Status Evaluator::EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Jso
   if (rs.kind == RuleKind::kPartialObject) {
     return EvalTerm(*alt.key, [&](const Json& key) -> Status {
       return EvalTerm(*alt.value, [&](const Json& v) -> Status {
-        std::string ks = key.is_string() ? key.get<std::string>() : base::DumpJson(key);
+        std::string ks = KeyOf(key);
         auto f = result->find(ks);
         if (f != result->end() && !Equal(*f, v)) {
           return Fail(alt.pos, "object keys must be unique: rule " + rs.name);
@@ -70,7 +70,9 @@ Result<std::optional<Json>> Evaluator::ComputeRule(const RuleSet& rs) {
   cur_ = caller;
   env_.swap(saved);
   TRY(st);
-  if (rs.kind == RuleKind::kPartialSet) Normalize(*result);
+  if (rs.kind == RuleKind::kPartialSet) {
+    *result = MakeSet(std::move(result->get_ref<Json::array_t&>()));
+  }
   return result;
 }
 
