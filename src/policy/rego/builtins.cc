@@ -20,16 +20,6 @@ const std::string* Str(const Json& j) {
   return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
 }
 
-Opt Count(const Args& a) {
-  if (a[0].is_array() || a[0].is_object()) return Json(CollSize(a[0]));
-  if (const std::string* s = Str(a[0])) {
-    size_t n = 0;
-    for (unsigned char c : *s) n += (c & 0xC0) != 0x80;
-    return Json(n);
-  }
-  return std::nullopt;
-}
-
 Opt Sum(const Args& a) {
   auto xs = Elements(a[0]);
   if (!xs) return std::nullopt;
@@ -89,26 +79,6 @@ Opt Contains(const Args& a) {
       a, [](const std::string& x, const std::string& y) { return x.find(y) != std::string::npos; });
 }
 
-Opt Split(const Args& a) {
-  const std::string* s = Str(a[0]);
-  const std::string* d = Str(a[1]);
-  if (!s || !d) return std::nullopt;
-  Json out = Json::array();
-  if (d->empty()) {
-    for (char c : *s) out.push_back(std::string(1, c));
-    return out;
-  }
-  size_t start = 0;
-  while (true) {
-    size_t p = s->find(*d, start);
-    if (p == std::string::npos) break;
-    out.push_back(s->substr(start, p - start));
-    start = p + d->size();
-  }
-  out.push_back(s->substr(start));
-  return out;
-}
-
 Opt Case(const Json& j, bool upper) {
   const std::string* s = Str(j);
   if (!s) return std::nullopt;
@@ -120,17 +90,6 @@ Opt Case(const Json& j, bool upper) {
 }
 Opt Lower(const Args& a) { return Case(a[0], false); }
 Opt Upper(const Args& a) { return Case(a[0], true); }
-
-Opt Trim(const Args& a) {
-  const std::string* s = Str(a[0]);
-  const std::string* cut = Str(a[1]);
-  if (!s || !cut) return std::nullopt;
-  size_t b = s->find_first_not_of(*cut);
-  if (b == std::string::npos) return Json("");
-  size_t e = s->find_last_not_of(*cut);
-  return Json(s->substr(b, e - b + 1));
-}
-Opt TrimSpace(const Args& a) { return Trim({a[0], Json(" \t\n\r")}); }
 
 Opt Replace(const Args& a) {
   const std::string* s = Str(a[0]);
@@ -146,44 +105,6 @@ Opt Replace(const Args& a) {
     start = p + old->size();
   }
   return Json(out + s->substr(start));
-}
-
-std::string Format(const Json& v) {
-  return v.is_string() ? v.get<std::string>() : base::DumpJson(ToJson(v));
-}
-
-Opt Sprintf(const Args& a) {
-  const std::string* f = Str(a[0]);
-  if (!f || !a[1].is_array()) return std::nullopt;
-  std::string out;
-  size_t arg = 0;
-  for (size_t i = 0; i < f->size(); ++i) {
-    char c = (*f)[i];
-    if (c != '%' || i + 1 >= f->size()) {
-      out.push_back(c);
-      continue;
-    }
-    char verb = (*f)[++i];
-    if (verb == '%') {
-      out.push_back('%');
-      continue;
-    }
-    if (arg >= a[1].size()) {
-      out += "%!" + std::string(1, verb) + "(MISSING)";
-      continue;
-    }
-    const Json& v = a[1][arg++];
-    if (verb == 'd' && v.is_number_integer()) {
-      out += base::DumpJson(v);
-    } else if (verb == 'x' && v.is_string()) {
-      out += base::HexEncode(AsBytes(v.get_ref<const std::string&>()));
-    } else if (verb == 'q' && v.is_string()) {
-      out += base::DumpJson(v);
-    } else {
-      out += Format(v);
-    }
-  }
-  return Json(out);
 }
 
 // std::regex is the one throwing library call here; errors and oversized inputs are undefined.
@@ -355,16 +276,7 @@ Opt Is(const Args& a) {
 Opt IsSetFn(const Args& a) { return Json(IsSet(a[0])); }
 Opt IsArrayFn(const Args& a) { return Json(IsArray(a[0])); }
 
-Opt TypeName(const Args& a) {
-  const Json& v = a[0];
-  if (v.is_null()) return Json("null");
-  if (v.is_boolean()) return Json("boolean");
-  if (v.is_number()) return Json("number");
-  if (v.is_string()) return Json("string");
-  if (IsSet(v)) return Json("set");
-  if (v.is_array()) return Json("array");
-  return Json("object");
-}
+Opt TypeName(const Args& a) { return Json(TypeNameOf(a[0])); }
 
 Opt Abs(const Args& a) {
   if (!a[0].is_number()) return std::nullopt;
@@ -381,7 +293,6 @@ Opt Sort(const Args& a) {
 
 const std::map<std::string, Builtin, std::less<>>& Table() {
   static auto* t = new std::map<std::string, Builtin, std::less<>>{
-      {"count", {1, Count}},
       {"sum", {1, Sum}},
       {"max", {1, Max}},
       {"min", {1, Min}},
@@ -391,13 +302,9 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
       {"startswith", {2, StartsWith}},
       {"endswith", {2, EndsWith}},
       {"contains", {2, Contains}},
-      {"split", {2, Split}},
       {"lower", {1, Lower}},
       {"upper", {1, Upper}},
-      {"trim", {2, Trim}},
-      {"trim_space", {1, TrimSpace}},
       {"replace", {3, Replace}},
-      {"sprintf", {2, Sprintf}},
       {"regex.match", {2, RegexMatch}},
       {"re_match", {2, RegexMatch}},
       {"to_number", {1, ToNumber}},
@@ -427,6 +334,8 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
       {"type_name", {1, TypeName}},
   };
   for (const auto& [name, b] : ExtBuiltins()) t->emplace(name, b);
+  for (const auto& [name, b] : StringBuiltins()) t->insert_or_assign(name, b);
+  for (const auto& [name, b] : MoreBuiltins()) t->insert_or_assign(name, b);
   return *t;
 }
 

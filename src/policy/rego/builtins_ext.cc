@@ -120,24 +120,6 @@ Opt TimeNowNs(const Args&) {
                                        .count()));
 }
 
-Opt IndexOf(const Args& a) {
-  const std::string* s = Str(a[0]);
-  const std::string* sub = Str(a[1]);
-  if (!s || !sub) return std::nullopt;
-  size_t p = s->find(*sub);
-  return Json(p == std::string::npos ? int64_t{-1} : static_cast<int64_t>(p));
-}
-
-Opt Substring(const Args& a) {
-  const std::string* s = Str(a[0]);
-  if (!s || !a[1].is_number_integer() || !a[2].is_number_integer()) return std::nullopt;
-  int64_t start = a[1].get<int64_t>(), len = a[2].get<int64_t>();
-  int64_t n = static_cast<int64_t>(s->size());
-  if (start < 0 || start > n) return std::nullopt;
-  if (len < 0 || len > n - start) len = n - start;
-  return Json(s->substr(start, len));
-}
-
 Opt ArrayReverse(const Args& a) {
   if (!IsArray(a[0])) return std::nullopt;
   Json out = Json::array();
@@ -243,8 +225,6 @@ Opt EmptySet(const Args&) { return EmptySetValue(); }
 
 const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins() {
   static const auto* t = new std::vector<std::pair<std::string, Builtin>>{
-      {"indexof", {2, IndexOf}},
-      {"substring", {3, Substring}},
       {"array.reverse", {1, ArrayReverse}},
       {"object.remove", {2, ObjectRemove}},
       {"numbers.range", {2, NumbersRange}},

@@ -93,13 +93,34 @@ Result<std::optional<Json>> Evaluator::Query(const Term& query) {
   return out;
 }
 
+Status Evaluator::Solutions(const CompiledQuery& q, const SolutionFn& emit) {
+  query_calls_ = &q.calls;
+  cur_ = &q.ctx;
+  auto bindings = [&]() {
+    Json b = Json::object();
+    for (const std::string& v : q.vars) {
+      const Binding* x = Lookup(v);
+      if (x && x->bound) b[v] = ToJson(x->value);
+    }
+    return b;
+  };
+  const Body& body = q.rule->body;
+  const Expr& first = *body[0];
+  bool assign = first.term && first.term->kind == TermKind::kBinary &&
+                (first.term->name == ":=" || first.term->name == "=");
+  if (body.size() == 1 && first.kind == ExprKind::kTerm && first.withs.empty() && !assign) {
+    return EvalTerm(*first.term, [&](const Json& v) { return emit(ToJson(v), bindings()); });
+  }
+  return EvalBody(body, 0, [&]() { return emit(std::nullopt, bindings()); });
+}
+
 Status Evaluator::EvalBody(const Body& body, size_t i, const Cont& k) {
   if (i == body.size()) return k();
   return EvalExpr(*body[i], [&]() { return EvalBody(body, i + 1, k); });
 }
 
 Status Evaluator::EvalExpr(const Expr& e, const Cont& k) {
-  if (++depth_ > 200) return Fail(e.pos, "evaluation too deep");
+  if (++depth_ > 200) return Fail(e.pos, "eval_internal_error: evaluation too deep");
   Status s = e.withs.empty() ? EvalExprNoWith(e, k) : EvalWith(e, k);
   --depth_;
   return s;
@@ -217,10 +238,16 @@ Status Evaluator::UnifyTerms(const Term& lhs, const Term& rhs, bool declare, con
 
 Status Evaluator::EvalTerms(const std::vector<TermPtr>& ts, size_t i, std::vector<Json>& out,
                             const std::function<Status(std::vector<Json>&)>& k) {
-  if (i == ts.size()) return k(out);
+  return EvalTermsN(ts, i, ts.size(), out, k);
+}
+
+Status Evaluator::EvalTermsN(const std::vector<TermPtr>& ts, size_t i, size_t n,
+                             std::vector<Json>& out,
+                             const std::function<Status(std::vector<Json>&)>& k) {
+  if (i == n) return k(out);
   return EvalTerm(*ts[i], [&](const Json& v) -> Status {
     out.push_back(v);
-    Status s = EvalTerms(ts, i + 1, out, k);
+    Status s = EvalTermsN(ts, i + 1, n, out, k);
     out.pop_back();
     return s;
   });
@@ -290,7 +317,7 @@ Status Evaluator::EvalComprehension(const Term& t, const ValCont& k) {
         std::string ks = KeyOf(key);
         auto it = out.find(ks);
         if (it != out.end() && !Equal(*it, v)) {
-          return Fail(t.pos, "object keys must be unique");
+          return Fail(t.pos, "eval_conflict_error: object keys must be unique");
         }
         out[ks] = v;
         return Ok();

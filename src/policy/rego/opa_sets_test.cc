@@ -3,36 +3,13 @@
 // object keys, and JSON output of a set as an array in Rego's sort order.
 #include <gtest/gtest.h>
 
-#include "policy/rego_engine.h"
+#include "policy/rego/table_test_util.h"
 
 namespace cocoon::policy {
 namespace {
 
-Json J(std::string_view s) { return *base::ParseJson(s); }
-
-struct Case {
-  const char* name;
-  const char* src;    // module body after "package p\nimport rego.v1\n"
-  const char* input;  // JSON
-  const char* want;   // JSON value of data.p.x; "undefined" when x is undefined
-};
-
-void RunTable(const std::vector<Case>& cases) {
-  for (const auto& c : cases) {
-    std::string src = std::string("package p\nimport rego.v1\n") + c.src;
-    auto p = NewRegoEngine()->Compile("t.rego", src);
-    ASSERT_TRUE(p) << c.name << ": " << p.error().message();
-    Json input = J(c.input);
-    auto r = (*p)->Evaluate("data.p.x", &input, Json::object());
-    ASSERT_TRUE(r) << c.name << ": " << r.error().message();
-    if (std::string_view(c.want) == "undefined") {
-      EXPECT_FALSE(r->has_value()) << c.name << ": got " << base::DumpJson(**r);
-    } else {
-      ASSERT_TRUE(r->has_value()) << c.name << ": undefined";
-      EXPECT_EQ(base::DumpJson(**r), base::DumpJson(J(c.want))) << c.name;
-    }
-  }
-}
+using Case = regotest::RegoCase;
+void RunTable(const std::vector<Case>& cases) { regotest::RunRegoTable(cases); }
 
 TEST(RegoSets, Membership) {
   RunTable({

@@ -34,9 +34,15 @@ int Rank(const Json& j) {
   }
 }
 
+// Integers beyond int64 arrive as uint64 (JSON input, large literals).
+__int128 Wide(const Json& j) {
+  return j.is_number_unsigned() ? static_cast<__int128>(j.get<uint64_t>())
+                                : static_cast<__int128>(j.get<int64_t>());
+}
+
 int CompareNumbers(const Json& a, const Json& b) {
   if (a.is_number_integer() && b.is_number_integer()) {
-    int64_t x = a.get<int64_t>(), y = b.get<int64_t>();
+    __int128 x = Wide(a), y = Wide(b);
     return x < y ? -1 : (x > y ? 1 : 0);
   }
   double x = a.get<double>(), y = b.get<double>();
@@ -271,6 +277,34 @@ Json ToJson(const Json& v) {
     o[k] = ToJson(it.value());
   }
   return o;
+}
+
+std::string TypeNameOf(const Json& v) {
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return "boolean";
+  if (v.is_number()) return "number";
+  if (v.is_string()) return "string";
+  if (IsSet(v)) return "set";
+  return v.is_array() ? "array" : "object";
+}
+
+std::string RegoText(const Json& v) {
+  auto join = [](std::span<const Json> xs) {
+    std::string out;
+    for (size_t i = 0; i < xs.size(); ++i) out += (i ? ", " : "") + RegoText(xs[i]);
+    return out;
+  };
+  if (IsSet(v)) return SetSize(v) == 0 ? "set()" : "{" + join(Members(v)) + "}";
+  if (v.is_array()) return "[" + join(Items(v)) + "]";
+  if (v.is_object()) {
+    std::string out = "{";
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (it != v.begin()) out += ", ";
+      out += RegoText(KeyValue(it.key())) + ": " + RegoText(it.value());
+    }
+    return out + "}";
+  }
+  return base::DumpJson(v);
 }
 
 void Normalize(Json& arr) {

@@ -60,6 +60,12 @@ Json ToJson(const Json& v);
 // True if `v` holds a set or an encoded key anywhere (ToJson would change it).
 bool NeedsToJson(const Json& v);
 
+// A value written as Rego source (`[1, "a"]`, `{"k": 1}`, `{1, 2}`, `set()`): OPA's term text,
+// used by sprintf for values that are neither strings nor numbers.
+std::string RegoText(const Json& v);
+// "null", "boolean", "number", "string", "array", "object" or "set".
+std::string TypeNameOf(const Json& v);
+
 // Sorts and de-duplicates a plain array in place (kept for callers that sort arrays).
 void Normalize(Json& arr);
 
