@@ -104,7 +104,8 @@ TEST_F(PolicyCli, CompileErrorsExitOneWithPosition) {
   std::string unsafe = Write("unsafe.rego", "package p\n\nallow if {\n  y > 1\n}\n");
   auto u = Eval({"--policy", unsafe, "--query", "data.p.allow"});
   EXPECT_EQ(u.exit_code, 1);
-  EXPECT_NE(u.err.find(unsafe + ":4:3: var y is unsafe"), std::string::npos) << u.err;
+  EXPECT_NE(u.err.find(unsafe + ":4:3: rego_unsafe_var_error: var y is unsafe"), std::string::npos)
+      << u.err;
 }
 
 TEST_F(PolicyCli, UsageErrorsExitTwo) {
