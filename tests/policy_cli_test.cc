@@ -2,6 +2,8 @@
 // with EAR token claims, multi-module policies, undefined results and compile errors.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "base/json.h"
 #include "tests/harness.h"
 #include "testutil/testdata.h"
@@ -104,7 +106,52 @@ TEST_F(PolicyCli, CompileErrorsExitOneWithPosition) {
   std::string unsafe = Write("unsafe.rego", "package p\n\nallow if {\n  y > 1\n}\n");
   auto u = Eval({"--policy", unsafe, "--query", "data.p.allow"});
   EXPECT_EQ(u.exit_code, 1);
-  EXPECT_NE(u.err.find(unsafe + ":4:3: var y is unsafe"), std::string::npos) << u.err;
+  EXPECT_NE(u.err.find(unsafe + ":4:3: rego_unsafe_var_error: var y is unsafe"), std::string::npos)
+      << u.err;
+}
+
+TEST_F(PolicyCli, QueryWithBindingsPrettyAndStrict) {
+  std::string p = Write("p.rego", "package p\nimport rego.v1\nports := {443, 80, 8443}\n");
+  auto b = Eval({"--policy", p, "--query", "some x in data.p.ports; x > 100"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(Out(b),
+            *base::ParseJson(R"({"result":[{"bindings":{"x":443}},{"bindings":{"x":8443}}]})"));
+  auto v = Eval({"--policy", p, "--query", "data.p.ports[x]"});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(Out(v)["result"].size(), 3u);
+  EXPECT_EQ(Out(v)["result"][0], *base::ParseJson(R"({"bindings":{"x":80},"value":80})"));
+  auto pretty = Eval({"--policy", p, "--format", "pretty", "--query", "data.p.ports"});
+  ASSERT_EQ(pretty.exit_code, 0) << pretty.err;
+  EXPECT_EQ(pretty.out, "[\n  80,\n  443,\n  8443\n]\n");
+  auto table = Eval({"--policy", p, "--format", "pretty", "--query", "x := count(data.p.ports)"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_EQ(table.out, "+---+\n| x |\n+---+\n| 3 |\n+---+\n");
+  std::string bad = Write("bad.rego", "package q\nx := count(1)\n");
+  auto lax = Eval({"--policy", bad, "--query", "data.q.x"});
+  EXPECT_EQ(Out(lax), *base::ParseJson(R"({"result":null,"undefined":true})"));
+  auto strict = Eval({"--policy", bad, "--strict", "--query", "data.q.x"});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_NE(strict.err.find(":2:6: eval_builtin_error: count: invalid arguments (number)"),
+            std::string::npos)
+      << strict.err;
+}
+
+TEST_F(PolicyCli, TestCommandRunsTestRules) {
+  std::filesystem::create_directories(dir_.File("t"));
+  dir_.Write("t/lib.rego", "package lib\nimport rego.v1\nallowed(p) if p in {80, 443}\n");
+  dir_.Write("t/lib_test.rego",
+             "package lib_test\nimport rego.v1\nimport data.lib\n"
+             "test_443 if lib.allowed(443)\ntest_1_refused if not lib.allowed(1)\n");
+  auto ok = harness::Run({BinaryPath("cocoon"), "policy", "test", dir_.File("t"), "-v"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("data.lib_test.test_443: PASS"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("PASS: 2/2"), std::string::npos) << ok.out;
+  dir_.Write("t/more_test.rego",
+             "package more\nimport rego.v1\ntest_wrong if data.lib.allowed(1)\n");
+  auto bad = harness::Run({BinaryPath("cocoon"), "policy", "test", dir_.File("t")});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.out.find("data.more.test_wrong: FAIL (undefined)"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("FAIL: 1/3"), std::string::npos) << bad.out;
 }
 
 TEST_F(PolicyCli, UsageErrorsExitTwo) {

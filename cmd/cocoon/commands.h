@@ -9,7 +9,8 @@ namespace cocoon::cli {
 // Each command's callback stores its process exit code in *exit_code.
 void AddKbsCommands(CLI::App& app, int* exit_code);
 
-// `cocoon policy eval --policy FILE… [--input FILE|-] [--data FILE] --query REF`.
+// `cocoon policy eval --policy FILE… [--input FILE|-] [--data FILE] --query QUERY [--format F]
+// [--strict]`, `cocoon policy test DIR`.
 void AddPolicyCommands(CLI::App& app, int* exit_code);
 
 // `cocoon image pull|unpack` (and the group itself); returns the `image` subcommand so that

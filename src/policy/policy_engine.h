@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "base/json.h"
@@ -27,6 +28,20 @@ class Policy {
   // rule is undefined. InvalidArgument for queries the policy cannot answer.
   virtual Result<Json> Query(std::string_view query, const Json& input, const Json& data,
                              const ReferenceValueLookup& rv = {}) const = 0;
+
+  // Every solution of a query that is any expression or body ("x := data.p.s[_]; x > 1"):
+  // `value` is the expression's value when the query is one expression (else nullopt),
+  // `bindings` maps the query's variables to their values. At most `max` solutions.
+  // Unimplemented for engines that evaluate references only.
+  struct Solution {
+    std::optional<Json> value;
+    Json bindings;
+  };
+  virtual Result<std::vector<Solution>> QueryAll(std::string_view query, const Json* input,
+                                                 const Json& data, size_t max = 10000) const {
+    (void)query, (void)input, (void)data, (void)max;
+    return Unimplemented("this policy engine evaluates references only");
+  }
 
   // Like Query, but tells undefined (nullopt) from a rule whose value is JSON null. `input`
   // nullptr means input is undefined (references to it are undefined). Engines that cannot

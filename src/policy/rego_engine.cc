@@ -4,6 +4,7 @@
 #include "policy/rego/compile.h"
 #include "policy/rego/eval.h"
 #include "policy/rego/parser.h"
+#include "policy/rego/value.h"
 
 namespace cocoon::policy {
 namespace {
@@ -22,7 +23,25 @@ class RegoPolicy : public Policy {
                                        const ReferenceValueLookup& rv) const override {
     ASSIGN_OR_RETURN(auto q, rego::ParseQuery(query));
     rego::Evaluator ev(p_, input, data, rv);
-    return ev.Query(*q);
+    ASSIGN_OR_RETURN(auto v, ev.Query(*q));
+    if (v && rego::NeedsToJson(*v)) v = rego::ToJson(*v);
+    return v;
+  }
+
+  Result<std::vector<Solution>> QueryAll(std::string_view query, const Json* input,
+                                         const Json& data, size_t max) const override {
+    ASSIGN_OR_RETURN(auto body, rego::ParseQueryBody(query));
+    ASSIGN_OR_RETURN(auto q, rego::CompileQuery(p_, std::move(body)));
+    ReferenceValueLookup none;
+    rego::Evaluator ev(p_, input, data, none);
+    std::vector<Solution> out;
+    TRY(ev.Solutions(*q, [&](const std::optional<Json>& v, Json b) -> Status {
+      if (out.size() >= max)
+        return ResourceExhausted("query has more than " + std::to_string(max) + " solutions");
+      out.push_back({v, std::move(b)});
+      return Ok();
+    }));
+    return out;
   }
 
  private:
@@ -31,6 +50,8 @@ class RegoPolicy : public Policy {
 
 class RegoEngine : public PolicyEngine {
  public:
+  explicit RegoEngine(RegoOptions o) : options_(o) {}
+
   Result<std::shared_ptr<const Policy>> Compile(std::string_view id,
                                                 std::string_view source) const override {
     PolicySource one{id, source};
@@ -49,15 +70,19 @@ class RegoEngine : public PolicyEngine {
       mods.push_back(std::move(mod));
     }
     ASSIGN_OR_RETURN(auto cp, rego::CompilePolicy(std::move(mods)));
+    cp.strict = options_.strict;
     return std::make_shared<const RegoPolicy>(std::move(cp));
   }
 
  private:
   static constexpr size_t kMaxModules = 256;
+  RegoOptions options_;
 };
 
 }  // namespace
 
-std::unique_ptr<PolicyEngine> NewRegoEngine() { return std::make_unique<RegoEngine>(); }
+std::unique_ptr<PolicyEngine> NewRegoEngine(RegoOptions options) {
+  return std::make_unique<RegoEngine>(options);
+}
 
 }  // namespace cocoon::policy

@@ -68,7 +68,9 @@ struct Expr {
   std::vector<With> withs;
 };
 
-enum class RuleKind { kComplete, kPartialSet, kPartialObject, kFunction };
+// kRefHead: `p.q.r := v`, `p[x].y := v`, `p.q contains x` — the rule builds the object `p`
+// from every definition's path (`path`) and value (a set of values when `multi`).
+enum class RuleKind { kComplete, kPartialSet, kPartialObject, kFunction, kRefHead };
 
 struct Rule {
   RuleKind kind = RuleKind::kComplete;
@@ -78,6 +80,8 @@ struct Rule {
   std::vector<TermPtr> args;              // function parameters
   TermPtr key;                            // partial set element / partial object key
   TermPtr value;                          // nullptr means `true`
+  std::vector<TermPtr> path;              // kRefHead: head segments after the name
+  bool multi = false;                     // kRefHead: `contains` (leaf is a set)
   Body body;                              // empty body always succeeds
   std::shared_ptr<const Rule> else_rule;  // `else [:= v] [if] { ... }`
 };
@@ -93,6 +97,9 @@ struct Module {
   std::vector<std::string> package;  // e.g. {"policy"}
   std::vector<Import> imports;
   std::vector<std::shared_ptr<const Rule>> rules;
+  // Rego v1 syntax: `import rego.v1`, or no v0 marker (future.keywords import, rule body
+  // without `if`). Decides what `p[x] if …` means (object rule in v1, set rule in v0).
+  bool v1 = true;
 };
 
 }  // namespace cocoon::policy::rego

@@ -20,20 +20,11 @@ const std::string* Str(const Json& j) {
   return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
 }
 
-Opt Count(const Args& a) {
-  if (a[0].is_array() || a[0].is_object()) return Json(a[0].size());
-  if (const std::string* s = Str(a[0])) {
-    size_t n = 0;
-    for (unsigned char c : *s) n += (c & 0xC0) != 0x80;
-    return Json(n);
-  }
-  return std::nullopt;
-}
-
 Opt Sum(const Args& a) {
-  if (!a[0].is_array()) return std::nullopt;
+  auto xs = Elements(a[0]);
+  if (!xs) return std::nullopt;
   Json acc = 0;
-  for (auto& x : a[0]) {
+  for (auto& x : *xs) {
     auto r = Arith("+", acc, x);
     if (!r) return std::nullopt;
     acc = *r;
@@ -42,9 +33,10 @@ Opt Sum(const Args& a) {
 }
 
 Opt Extreme(const Json& xs, bool max) {
-  if (!xs.is_array() || xs.empty()) return std::nullopt;
-  Json best = xs[0];
-  for (auto& x : xs) {
+  auto es = Elements(xs);
+  if (!es || es->empty()) return std::nullopt;
+  Json best = (*es)[0];
+  for (auto& x : *es) {
     int c = Compare(x, best);
     if (max ? c > 0 : c < 0) best = x;
   }
@@ -55,10 +47,11 @@ Opt Min(const Args& a) { return Extreme(a[0], false); }
 
 Opt Concat(const Args& a) {
   const std::string* sep = Str(a[0]);
-  if (!sep || !a[1].is_array()) return std::nullopt;
+  auto xs = Elements(a[1]);
+  if (!sep || !xs) return std::nullopt;
   std::string out;
   bool first = true;
-  for (auto& x : a[1]) {
+  for (auto& x : *xs) {
     const std::string* s = Str(x);
     if (!s) return std::nullopt;
     if (!first) out += *sep;
@@ -86,26 +79,6 @@ Opt Contains(const Args& a) {
       a, [](const std::string& x, const std::string& y) { return x.find(y) != std::string::npos; });
 }
 
-Opt Split(const Args& a) {
-  const std::string* s = Str(a[0]);
-  const std::string* d = Str(a[1]);
-  if (!s || !d) return std::nullopt;
-  Json out = Json::array();
-  if (d->empty()) {
-    for (char c : *s) out.push_back(std::string(1, c));
-    return out;
-  }
-  size_t start = 0;
-  while (true) {
-    size_t p = s->find(*d, start);
-    if (p == std::string::npos) break;
-    out.push_back(s->substr(start, p - start));
-    start = p + d->size();
-  }
-  out.push_back(s->substr(start));
-  return out;
-}
-
 Opt Case(const Json& j, bool upper) {
   const std::string* s = Str(j);
   if (!s) return std::nullopt;
@@ -117,17 +90,6 @@ Opt Case(const Json& j, bool upper) {
 }
 Opt Lower(const Args& a) { return Case(a[0], false); }
 Opt Upper(const Args& a) { return Case(a[0], true); }
-
-Opt Trim(const Args& a) {
-  const std::string* s = Str(a[0]);
-  const std::string* cut = Str(a[1]);
-  if (!s || !cut) return std::nullopt;
-  size_t b = s->find_first_not_of(*cut);
-  if (b == std::string::npos) return Json("");
-  size_t e = s->find_last_not_of(*cut);
-  return Json(s->substr(b, e - b + 1));
-}
-Opt TrimSpace(const Args& a) { return Trim({a[0], Json(" \t\n\r")}); }
 
 Opt Replace(const Args& a) {
   const std::string* s = Str(a[0]);
@@ -143,44 +105,6 @@ Opt Replace(const Args& a) {
     start = p + old->size();
   }
   return Json(out + s->substr(start));
-}
-
-std::string Format(const Json& v) {
-  return v.is_string() ? v.get<std::string>() : base::DumpJson(v);
-}
-
-Opt Sprintf(const Args& a) {
-  const std::string* f = Str(a[0]);
-  if (!f || !a[1].is_array()) return std::nullopt;
-  std::string out;
-  size_t arg = 0;
-  for (size_t i = 0; i < f->size(); ++i) {
-    char c = (*f)[i];
-    if (c != '%' || i + 1 >= f->size()) {
-      out.push_back(c);
-      continue;
-    }
-    char verb = (*f)[++i];
-    if (verb == '%') {
-      out.push_back('%');
-      continue;
-    }
-    if (arg >= a[1].size()) {
-      out += "%!" + std::string(1, verb) + "(MISSING)";
-      continue;
-    }
-    const Json& v = a[1][arg++];
-    if (verb == 'd' && v.is_number_integer()) {
-      out += base::DumpJson(v);
-    } else if (verb == 'x' && v.is_string()) {
-      out += base::HexEncode(AsBytes(v.get_ref<const std::string&>()));
-    } else if (verb == 'q' && v.is_string()) {
-      out += base::DumpJson(v);
-    } else {
-      out += Format(v);
-    }
-  }
-  return Json(out);
 }
 
 // std::regex is the one throwing library call here; errors and oversized inputs are undefined.
@@ -221,9 +145,10 @@ Opt ObjectUnion(const Args& a) {
   return MergeObjects(a[0], a[1]);
 }
 Opt ObjectUnionN(const Args& a) {
-  if (!a[0].is_array()) return std::nullopt;
+  auto xs = Elements(a[0]);
+  if (!xs) return std::nullopt;
   Json out = Json::object();
-  for (auto& o : a[0]) {
+  for (auto& o : *xs) {
     if (!o.is_object()) return std::nullopt;
     out = MergeObjects(out, o);
   }
@@ -238,7 +163,19 @@ bool Subset(const Json& sup, const Json& sub) {
     }
     return true;
   }
-  if (sup.is_array() && sub.is_array()) {
+  if (IsSet(sup) && IsSet(sub)) {
+    for (const Json& x : Members(sub)) {
+      if (!SetContains(sup, x)) return false;
+    }
+    return true;
+  }
+  if (IsSet(sup) && sub.is_array()) {
+    for (const Json& x : sub) {
+      if (!SetContains(sup, x)) return false;
+    }
+    return true;
+  }
+  if (IsArray(sup) && IsArray(sub)) {
     for (auto& x : sub) {
       if (std::none_of(sup.begin(), sup.end(), [&](const Json& y) { return Equal(x, y); })) {
         return false;
@@ -250,59 +187,52 @@ bool Subset(const Json& sup, const Json& sub) {
 }
 Opt ObjectSubset(const Args& a) { return Json(Subset(a[0], a[1])); }
 
+// object.get(obj, key, default); a key that is an array is a path into nested documents.
 Opt ObjectGet(const Args& a) {
   if (!a[0].is_object()) return std::nullopt;
-  if (const std::string* k = Str(a[1])) {
-    auto f = a[0].find(*k);
-    return f == a[0].end() ? a[2] : *f;
+  if (!IsArray(a[1])) {
+    const Json* at = Index(a[0], a[1]);
+    return at ? *at : a[2];
   }
-  return a[2];
+  const Json* cur = &a[0];
+  for (const Json& k : a[1]) {
+    cur = cur->is_object() || cur->is_array() ? Index(*cur, k) : nullptr;
+    if (!cur) return a[2];
+  }
+  return *cur;
 }
 
 Opt ObjectKeys(const Args& a) {
   if (!a[0].is_object()) return std::nullopt;
-  Json out = Json::array();
-  for (auto it = a[0].begin(); it != a[0].end(); ++it) out.push_back(it.key());
-  return out;
+  std::vector<Json> keys;
+  for (auto it = a[0].begin(); it != a[0].end(); ++it) keys.push_back(KeyValue(it.key()));
+  return MakeSet(std::move(keys));
 }
 
-Opt Union(const Args& a) {
-  if (!a[0].is_array()) return std::nullopt;
-  Json out = Json::array();
-  for (auto& s : a[0]) {
-    if (!s.is_array()) return std::nullopt;
-    for (auto& x : s) out.push_back(x);
+// union/intersection of a set of sets.
+Opt SetFold(const Json& sets, char op) {
+  if (!IsSet(sets)) return std::nullopt;
+  auto ss = Members(sets);
+  if (ss.empty()) return EmptySetValue();
+  Json out = ss[0];
+  for (const Json& s : ss) {
+    if (!IsSet(s)) return std::nullopt;
+    out = SetOp(op, out, s);
   }
-  Normalize(out);
   return out;
 }
-
-Opt Intersection(const Args& a) {
-  if (!a[0].is_array() || a[0].empty()) return std::nullopt;
-  Json out = a[0][0];
-  for (auto& s : a[0]) {
-    if (!s.is_array() || !out.is_array()) return std::nullopt;
-    Json keep = Json::array();
-    for (auto& x : out) {
-      if (std::any_of(s.begin(), s.end(), [&](const Json& y) { return Equal(x, y); })) {
-        keep.push_back(x);
-      }
-    }
-    out = keep;
-  }
-  Normalize(out);
-  return out;
-}
+Opt Union(const Args& a) { return SetFold(a[0], '|'); }
+Opt Intersection(const Args& a) { return SetFold(a[0], '&'); }
 
 Opt ArrayConcat(const Args& a) {
-  if (!a[0].is_array() || !a[1].is_array()) return std::nullopt;
+  if (!IsArray(a[0]) || !IsArray(a[1])) return std::nullopt;
   Json out = a[0];
   for (auto& x : a[1]) out.push_back(x);
   return out;
 }
 
 Opt ArraySlice(const Args& a) {
-  if (!a[0].is_array() || !a[1].is_number_integer() || !a[2].is_number_integer()) {
+  if (!IsArray(a[0]) || !a[1].is_number_integer() || !a[2].is_number_integer()) {
     return std::nullopt;
   }
   int64_t n = static_cast<int64_t>(a[0].size());
@@ -320,7 +250,7 @@ Opt JsonUnmarshal(const Args& a) {
   if (!j) return std::nullopt;
   return *j;
 }
-Opt JsonMarshal(const Args& a) { return Json(base::DumpJson(a[0])); }
+Opt JsonMarshal(const Args& a) { return Json(base::DumpJson(ToJson(a[0]))); }
 
 template <Result<Bytes> (*Decode)(std::string_view)>
 Opt DecodeStr(const Args& a) {
@@ -343,17 +273,10 @@ template <bool (Json::*Pred)() const noexcept>
 Opt Is(const Args& a) {
   return Json((a[0].*Pred)());
 }
-Opt IsSet(const Args& a) { return Json(a[0].is_array()); }
+Opt IsSetFn(const Args& a) { return Json(IsSet(a[0])); }
+Opt IsArrayFn(const Args& a) { return Json(IsArray(a[0])); }
 
-Opt TypeName(const Args& a) {
-  const Json& v = a[0];
-  if (v.is_null()) return Json("null");
-  if (v.is_boolean()) return Json("boolean");
-  if (v.is_number()) return Json("number");
-  if (v.is_string()) return Json("string");
-  if (v.is_array()) return Json("array");
-  return Json("object");
-}
+Opt TypeName(const Args& a) { return Json(TypeNameOf(a[0])); }
 
 Opt Abs(const Args& a) {
   if (!a[0].is_number()) return std::nullopt;
@@ -361,15 +284,15 @@ Opt Abs(const Args& a) {
 }
 
 Opt Sort(const Args& a) {
-  if (!a[0].is_array()) return std::nullopt;
-  std::vector<Json> v(a[0].begin(), a[0].end());
+  auto xs = Elements(a[0]);
+  if (!xs) return std::nullopt;
+  std::vector<Json> v(xs->begin(), xs->end());
   std::sort(v.begin(), v.end(), [](const Json& x, const Json& y) { return Compare(x, y) < 0; });
   return Json(v);
 }
 
 const std::map<std::string, Builtin, std::less<>>& Table() {
   static auto* t = new std::map<std::string, Builtin, std::less<>>{
-      {"count", {1, Count}},
       {"sum", {1, Sum}},
       {"max", {1, Max}},
       {"min", {1, Min}},
@@ -379,13 +302,9 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
       {"startswith", {2, StartsWith}},
       {"endswith", {2, EndsWith}},
       {"contains", {2, Contains}},
-      {"split", {2, Split}},
       {"lower", {1, Lower}},
       {"upper", {1, Upper}},
-      {"trim", {2, Trim}},
-      {"trim_space", {1, TrimSpace}},
       {"replace", {3, Replace}},
-      {"sprintf", {2, Sprintf}},
       {"regex.match", {2, RegexMatch}},
       {"re_match", {2, RegexMatch}},
       {"to_number", {1, ToNumber}},
@@ -409,12 +328,14 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
       {"is_number", {1, Is<&Json::is_number>}},
       {"is_boolean", {1, Is<&Json::is_boolean>}},
       {"is_null", {1, Is<&Json::is_null>}},
-      {"is_array", {1, Is<&Json::is_array>}},
+      {"is_array", {1, IsArrayFn}},
       {"is_object", {1, Is<&Json::is_object>}},
-      {"is_set", {1, IsSet}},
+      {"is_set", {1, IsSetFn}},
       {"type_name", {1, TypeName}},
   };
   for (const auto& [name, b] : ExtBuiltins()) t->emplace(name, b);
+  for (const auto& [name, b] : StringBuiltins()) t->insert_or_assign(name, b);
+  for (const auto& [name, b] : MoreBuiltins()) t->insert_or_assign(name, b);
   return *t;
 }
 

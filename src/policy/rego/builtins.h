@@ -24,5 +24,9 @@ const Builtin* FindBuiltin(std::string_view name);
 
 // The extended families (builtins_ext.cc), merged into FindBuiltin's table.
 const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins();
+// String builtins by code point and sprintf (builtins_strings.cc), and the families in
+// builtins_more.cc; these replace same-named entries of the tables above.
+const std::vector<std::pair<std::string, Builtin>>& StringBuiltins();
+const std::vector<std::pair<std::string, Builtin>>& MoreBuiltins();
 
 }  // namespace cocoon::policy::rego

@@ -120,26 +120,8 @@ Opt TimeNowNs(const Args&) {
                                        .count()));
 }
 
-Opt IndexOf(const Args& a) {
-  const std::string* s = Str(a[0]);
-  const std::string* sub = Str(a[1]);
-  if (!s || !sub) return std::nullopt;
-  size_t p = s->find(*sub);
-  return Json(p == std::string::npos ? int64_t{-1} : static_cast<int64_t>(p));
-}
-
-Opt Substring(const Args& a) {
-  const std::string* s = Str(a[0]);
-  if (!s || !a[1].is_number_integer() || !a[2].is_number_integer()) return std::nullopt;
-  int64_t start = a[1].get<int64_t>(), len = a[2].get<int64_t>();
-  int64_t n = static_cast<int64_t>(s->size());
-  if (start < 0 || start > n) return std::nullopt;
-  if (len < 0 || len > n - start) len = n - start;
-  return Json(s->substr(start, len));
-}
-
 Opt ArrayReverse(const Args& a) {
-  if (!a[0].is_array()) return std::nullopt;
+  if (!IsArray(a[0])) return std::nullopt;
   Json out = Json::array();
   for (auto it = a[0].rbegin(); it != a[0].rend(); ++it) out.push_back(*it);
   return out;
@@ -148,10 +130,8 @@ Opt ArrayReverse(const Args& a) {
 Opt ObjectRemove(const Args& a) {
   if (!a[0].is_object() || !(a[1].is_array() || a[1].is_object())) return std::nullopt;
   Json out = a[0];
-  if (a[1].is_array()) {
-    for (auto& k : a[1]) {
-      if (const std::string* ks = Str(k)) out.erase(*ks);
-    }
+  if (auto ks = Elements(a[1])) {
+    for (auto& k : *ks) out.erase(KeyOf(k));
   } else {
     for (auto it = a[1].begin(); it != a[1].end(); ++it) out.erase(it.key());
   }
@@ -239,14 +219,12 @@ Opt BitsNegate(const Args& a) {
   return Json(~a[0].get<int64_t>());
 }
 
-Opt EmptySet(const Args&) { return Json::array(); }
+Opt EmptySet(const Args&) { return EmptySetValue(); }
 
 }  // namespace
 
 const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins() {
   static const auto* t = new std::vector<std::pair<std::string, Builtin>>{
-      {"indexof", {2, IndexOf}},
-      {"substring", {3, Substring}},
       {"array.reverse", {1, ArrayReverse}},
       {"object.remove", {2, ObjectRemove}},
       {"numbers.range", {2, NumbersRange}},

@@ -1,6 +1,8 @@
 // Policy compilation (see compile.h): package grouping, imports, safety, call resolution.
 #include "policy/rego/compile.h"
 
+#include <algorithm>
+
 #include "policy/rego/safety.h"
 
 namespace cocoon::policy::rego {
@@ -46,30 +48,43 @@ Status AddRule(CompiledPackage& pkg, const ModuleCtx& mod, const Rule* r) {
   }
   std::string full = Dotted(pkg.path) + "." + r->name;
   if (r->is_default) {
-    if (set.default_def) return FailAt(mod, r->pos, "multiple default rules " + full + " found");
-    if (set.is_function()) return FailAt(mod, r->pos, "default rule " + full + " on a function");
+    if (set.default_def)
+      return FailAt(mod, r->pos, "rego_type_error: multiple default rules " + full + " found");
+    if (!set.defs.empty() && set.kind != r->kind) {
+      return FailAt(mod, r->pos, "rego_type_error: conflicting rule kinds for " + full);
+    }
+    set.kind = r->kind;
     set.default_def = RuleDef{r, &mod};
     return Ok();
   }
   if (set.defs.empty() && !set.default_def) set.kind = r->kind;
-  bool partial_vs_complete = set.kind != r->kind;
-  if (partial_vs_complete || (set.default_def && r->kind != RuleKind::kComplete)) {
-    return FailAt(mod, r->pos, "conflicting rule kinds for " + full);
-  }
+  if (set.kind != r->kind)
+    return FailAt(mod, r->pos, "rego_type_error: conflicting rule kinds for " + full);
   set.defs.push_back(RuleDef{r, &mod});
   return Ok();
 }
 
 // ---- call resolution ----
 
+}  // namespace
+
+size_t FunctionArity(const RuleSet& fn) {
+  if (!fn.defs.empty()) return fn.defs[0].rule->args.size();
+  return fn.default_def ? fn.default_def->rule->args.size() : 0;
+}
+
+namespace {
+
 class CallResolver {
  public:
-  explicit CallResolver(CompiledPolicy& cp) : cp_(cp) {}
+  CallResolver(const CompiledPolicy& cp, std::unordered_map<const rego::Term*, CallTarget>& out)
+      : cp_(cp), out_(out) {}
 
   Status Rule(const rego::Rule& r, const ModuleCtx& m) {
     for (const rego::Rule* alt = &r; alt; alt = alt->else_rule.get()) {
       for (auto& a : alt->args) TRY(Term(*a, m));
       if (alt->key) TRY(Term(*alt->key, m));
+      for (auto& p : alt->path) TRY(Term(*p, m));
       if (alt->value) TRY(Term(*alt->value, m));
       TRY(Body(alt->body, m));
     }
@@ -125,29 +140,39 @@ class CallResolver {
       if (const CompiledPackage* p = cp_.FindPackage(pkg_path)) {
         if (auto r = p->rules.find(segs.back()); r != p->rules.end()) {
           if (!r->second.is_function()) {
-            return FailAt(m, t.pos, t.name + " is not a function");
+            return FailAt(m, t.pos, "rego_type_error: " + t.name + " is not a function");
           }
-          cp_.calls[&t] = CallTarget{&r->second, nullptr};
+          size_t arity = FunctionArity(r->second);
+          if (t.args.size() != arity && t.args.size() != arity + 1) {
+            return FailAt(m, t.pos,
+                          "rego_type_error: " + t.name + ": arity mismatch: expects " +
+                              std::to_string(arity) + " arguments, got " +
+                              std::to_string(t.args.size()));
+          }
+          out_[&t] = CallTarget{&r->second, nullptr, t.args.size() == arity + 1};
           return Ok();
         }
       }
     }
     if (t.name == "query_reference_value") {
-      cp_.calls[&t] = CallTarget{};
+      out_[&t] = CallTarget{};
       return Ok();
     }
     const Builtin* b = FindBuiltin(t.name);
-    if (!b) return FailAt(m, t.pos, "unknown function " + t.name);
-    if (b->arity >= 0 && static_cast<size_t>(b->arity) != t.args.size()) {
+    if (!b) return FailAt(m, t.pos, "rego_type_error: undefined function " + t.name);
+    size_t n = t.args.size();
+    bool out = b->arity >= 0 && n == static_cast<size_t>(b->arity) + 1;
+    if (b->arity >= 0 && static_cast<size_t>(b->arity) != n && !out) {
       return FailAt(m, t.pos,
-                    t.name + " expects " + std::to_string(b->arity) + " arguments, got " +
-                        std::to_string(t.args.size()));
+                    "rego_type_error: " + t.name + ": arity mismatch: expects " +
+                        std::to_string(b->arity) + " arguments, got " + std::to_string(n));
     }
-    cp_.calls[&t] = CallTarget{nullptr, b};
+    out_[&t] = CallTarget{nullptr, b, out};
     return Ok();
   }
 
-  CompiledPolicy& cp_;
+  const CompiledPolicy& cp_;
+  std::unordered_map<const rego::Term*, CallTarget>& out_;
 };
 
 Status MakeSafe(CompiledPolicy& cp) {
@@ -181,6 +206,47 @@ bool CompiledPolicy::HasPackageUnder(const std::vector<std::string>& prefix) con
          std::equal(prefix.begin(), prefix.end(), it->first.begin());
 }
 
+namespace {
+
+const CompiledPackage kQueryPackage;
+
+void QueryVars(const Term& t, std::vector<std::string>& out) {
+  if (t.kind == TermKind::kArrayCompr || t.kind == TermKind::kSetCompr ||
+      t.kind == TermKind::kObjectCompr) {
+    return;  // comprehension variables are local to it
+  }
+  if (t.kind == TermKind::kVar && t.name != "_" && t.name != "input" && t.name != "data" &&
+      std::find(out.begin(), out.end(), t.name) == out.end()) {
+    out.push_back(t.name);
+  }
+  for (auto& a : t.args) {
+    if (a) QueryVars(*a, out);
+  }
+}
+
+void QueryVars(const Expr& e, std::vector<std::string>& out) {
+  if (e.term) QueryVars(*e.term, out);
+  if (e.sub) QueryVars(*e.sub, out);
+  if (e.kind == ExprKind::kEvery) return;
+  for (auto& t : e.terms) QueryVars(*t, out);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CompiledQuery>> CompileQuery(const CompiledPolicy& cp, Body body) {
+  auto q = std::make_unique<CompiledQuery>();
+  q->ctx.file = "query";
+  q->ctx.pkg = &kQueryPackage;
+  for (auto& e : body) QueryVars(*e, q->vars);
+  Rule r;
+  r.name = "query";
+  r.body = std::move(body);
+  ASSIGN_OR_RETURN(q->rule, MakeRuleSafe(r, q->ctx));
+  CallResolver calls(cp, q->calls);
+  TRY(calls.Rule(*q->rule, q->ctx));
+  return q;
+}
+
 Result<CompiledPolicy> CompilePolicy(std::vector<Module> modules) {
   CompiledPolicy cp;
   for (Module& m : modules) {
@@ -200,7 +266,7 @@ Result<CompiledPolicy> CompilePolicy(std::vector<Module> modules) {
     }
   }
   TRY(MakeSafe(cp));
-  CallResolver calls(cp);
+  CallResolver calls(cp, cp.calls);
   for (auto& [path, pkg] : cp.packages) {
     for (auto& [name, set] : pkg.rules) {
       for (const RuleDef& d : set.defs) TRY(calls.Rule(*d.rule, *d.mod));

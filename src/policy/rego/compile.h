@@ -48,10 +48,14 @@ struct CompiledPackage {
   std::map<std::string, RuleSet> rules;
 };
 
+// Number of parameters of a user function.
+size_t FunctionArity(const RuleSet& fn);
+
 // Resolution of one call term, fixed at compile time.
 struct CallTarget {
   const RuleSet* user = nullptr;
   const Builtin* builtin = nullptr;  // set when not user and not query_reference_value
+  bool output_arg = false;           // `count(xs, n)`: the last argument receives the result
 };
 
 struct CompiledPolicy {
@@ -59,11 +63,24 @@ struct CompiledPolicy {
   std::map<std::vector<std::string>, CompiledPackage> packages;
   std::vector<std::shared_ptr<const Rule>> owned;  // safety-reordered rules
   std::unordered_map<const Term*, CallTarget> calls;
+  bool strict = false;  // builtin argument errors are evaluation errors (RegoOptions)
 
   const CompiledPackage* FindPackage(const std::vector<std::string>& path) const;
   // True when some package's path starts with `prefix` (or equals it).
   bool HasPackageUnder(const std::vector<std::string>& prefix) const;
 };
+
+// A query body compiled against a policy: reordered for safety, calls resolved. Owned by one
+// evaluation; the policy must outlive it.
+struct CompiledQuery {
+  ModuleCtx ctx;                     // file "query", no package, no imports
+  std::shared_ptr<const Rule> rule;  // the body, reordered for safety
+  std::unordered_map<const Term*, CallTarget> calls;
+  std::vector<std::string> vars;  // the query's own variables, in order of appearance
+};
+
+// rego_unsafe_var_error / rego_type_error as for modules, positions in "query".
+Result<std::unique_ptr<CompiledQuery>> CompileQuery(const CompiledPolicy& cp, Body body);
 
 // Groups rules by package and name, checks safety, resolves calls. InvalidArgument
 // "<file>:line:col: message" for conflicting rule kinds, multiple defaults, unsafe vars,

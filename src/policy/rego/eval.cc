@@ -14,6 +14,23 @@ const ModuleCtx kQueryCtx{"query", &kNoPackage, {}, {}};
 
 }  // namespace
 
+Status ForEachEntry(const Json& coll, const std::function<Status(const Json&, const Json&)>& f) {
+  if (IsSet(coll)) {
+    for (const Json& m : Members(coll)) TRY(f(m, m));
+  } else if (coll.is_array()) {
+    for (size_t i = 0; i < coll.size(); ++i) TRY(f(Json(i), coll[i]));
+  } else if (coll.is_object()) {
+    for (auto it = coll.begin(); it != coll.end(); ++it) {
+      if (IsPlainKey(it.key())) {
+        TRY(f(Json(it.key()), it.value()));
+      } else {
+        TRY(f(KeyValue(it.key()), it.value()));
+      }
+    }
+  }
+  return Ok();
+}
+
 Evaluator::Evaluator(const CompiledPolicy& p, const Json* input, const Json& data,
                      const ReferenceValueLookup& rv)
     : p_(p), cur_(&kQueryCtx), input_(input), data_(&data), rv_(rv) {}
@@ -76,13 +93,34 @@ Result<std::optional<Json>> Evaluator::Query(const Term& query) {
   return out;
 }
 
+Status Evaluator::Solutions(const CompiledQuery& q, const SolutionFn& emit) {
+  query_calls_ = &q.calls;
+  cur_ = &q.ctx;
+  auto bindings = [&]() {
+    Json b = Json::object();
+    for (const std::string& v : q.vars) {
+      const Binding* x = Lookup(v);
+      if (x && x->bound) b[v] = ToJson(x->value);
+    }
+    return b;
+  };
+  const Body& body = q.rule->body;
+  const Expr& first = *body[0];
+  bool assign = first.term && first.term->kind == TermKind::kBinary &&
+                (first.term->name == ":=" || first.term->name == "=");
+  if (body.size() == 1 && first.kind == ExprKind::kTerm && first.withs.empty() && !assign) {
+    return EvalTerm(*first.term, [&](const Json& v) { return emit(ToJson(v), bindings()); });
+  }
+  return EvalBody(body, 0, [&]() { return emit(std::nullopt, bindings()); });
+}
+
 Status Evaluator::EvalBody(const Body& body, size_t i, const Cont& k) {
   if (i == body.size()) return k();
   return EvalExpr(*body[i], [&]() { return EvalBody(body, i + 1, k); });
 }
 
 Status Evaluator::EvalExpr(const Expr& e, const Cont& k) {
-  if (++depth_ > 200) return Fail(e.pos, "evaluation too deep");
+  if (++depth_ > 200) return Fail(e.pos, "eval_internal_error: evaluation too deep");
   Status s = e.withs.empty() ? EvalExprNoWith(e, k) : EvalWith(e, k);
   --depth_;
   return s;
@@ -129,18 +167,10 @@ Status Evaluator::EvalIn(const Expr& e, const Cont& k) {
   const Term* key = e.terms.size() == 3 ? e.terms[0].get() : nullptr;
   const Term& val = *e.terms[e.terms.size() - 2];
   return EvalTerm(*e.terms.back(), [&](const Json& coll) -> Status {
-    if (coll.is_array()) {
-      for (size_t i = 0; i < coll.size(); ++i) {
-        auto inner = [&]() { return Unify(val, coll[i], true, k); };
-        TRY(key ? Unify(*key, Json(i), true, inner) : inner());
-      }
-    } else if (coll.is_object()) {
-      for (auto it = coll.begin(); it != coll.end(); ++it) {
-        auto inner = [&]() { return Unify(val, it.value(), true, k); };
-        TRY(key ? Unify(*key, Json(it.key()), true, inner) : inner());
-      }
-    }
-    return Ok();
+    return ForEachEntry(coll, [&](const Json& kv, const Json& vv) -> Status {
+      auto inner = [&]() { return Unify(val, vv, true, k); };
+      return key ? Unify(*key, kv, true, inner) : inner();
+    });
   });
 }
 
@@ -164,16 +194,12 @@ Status Evaluator::EvalEvery(const Expr& e, const Cont& k) {
       if (!ok) all = false;
       return Ok();
     };
-    if (coll.is_array()) {
-      for (size_t i = 0; i < coll.size() && all; ++i) TRY(check(Json(i), coll[i]));
-    } else if (coll.is_object()) {
-      for (auto it = coll.begin(); it != coll.end() && all; ++it) {
-        TRY(check(Json(it.key()), it.value()));
-      }
-    } else {
+    if (!coll.is_array() && !coll.is_object()) {
       all = false;
+      return Ok();
     }
-    return Ok();
+    return ForEachEntry(
+        coll, [&](const Json& kv, const Json& vv) -> Status { return all ? check(kv, vv) : Ok(); });
   }));
   return defined && all ? k() : Ok();
 }
@@ -193,8 +219,7 @@ Status Evaluator::Unify(const Term& p, const Json& v, bool declare, const Cont& 
     std::function<Status(size_t)> step = [&](size_t i) -> Status {
       if (i >= p.args.size()) return k();
       return EvalTerm(*p.args[i], [&](const Json& key) -> Status {
-        if (!key.is_string()) return Ok();
-        auto it = v.find(key.get_ref<const std::string&>());
+        auto it = key.is_string() ? v.find(key.get_ref<const std::string&>()) : v.find(KeyOf(key));
         if (it == v.end()) return Ok();
         return Unify(*p.args[i + 1], *it, declare, [&]() { return step(i + 2); });
       });
@@ -213,10 +238,16 @@ Status Evaluator::UnifyTerms(const Term& lhs, const Term& rhs, bool declare, con
 
 Status Evaluator::EvalTerms(const std::vector<TermPtr>& ts, size_t i, std::vector<Json>& out,
                             const std::function<Status(std::vector<Json>&)>& k) {
-  if (i == ts.size()) return k(out);
+  return EvalTermsN(ts, i, ts.size(), out, k);
+}
+
+Status Evaluator::EvalTermsN(const std::vector<TermPtr>& ts, size_t i, size_t n,
+                             std::vector<Json>& out,
+                             const std::function<Status(std::vector<Json>&)>& k) {
+  if (i == n) return k(out);
   return EvalTerm(*ts[i], [&](const Json& v) -> Status {
     out.push_back(v);
-    Status s = EvalTerms(ts, i + 1, out, k);
+    Status s = EvalTermsN(ts, i + 1, n, out, k);
     out.pop_back();
     return s;
   });
@@ -259,13 +290,13 @@ Status Evaluator::EvalCollection(const Term& t, const ValCont& k) {
     if (t.kind == TermKind::kObject) {
       Json o = Json::object();
       for (size_t i = 0; i + 1 < vs.size(); i += 2) {
-        o[vs[i].is_string() ? vs[i].get<std::string>() : base::DumpJson(vs[i])] = vs[i + 1];
+        o[KeyOf(vs[i])] = vs[i + 1];
       }
       return k(o);
     }
+    if (t.kind == TermKind::kSet) return k(MakeSet(vs));
     Json a = Json::array();
     for (auto& v : vs) a.push_back(v);
-    if (t.kind == TermKind::kSet) Normalize(a);
     return k(a);
   });
 }
@@ -283,10 +314,10 @@ Status Evaluator::EvalComprehension(const Term& t, const ValCont& k) {
     }
     return EvalTerm(*t.args[0], [&](const Json& key) -> Status {
       return EvalTerm(*t.args[1], [&](const Json& v) -> Status {
-        std::string ks = key.is_string() ? key.get<std::string>() : base::DumpJson(key);
+        std::string ks = KeyOf(key);
         auto it = out.find(ks);
         if (it != out.end() && !Equal(*it, v)) {
-          return Fail(t.pos, "object keys must be unique");
+          return Fail(t.pos, "eval_conflict_error: object keys must be unique");
         }
         out[ks] = v;
         return Ok();
@@ -294,7 +325,9 @@ Status Evaluator::EvalComprehension(const Term& t, const ValCont& k) {
     });
   }));
   env_.resize(mark);
-  if (t.kind == TermKind::kSetCompr) Normalize(out);
+  if (t.kind == TermKind::kSetCompr) {
+    return k(MakeSet(std::move(out.get_ref<Json::array_t&>())));
+  }
   return k(out);
 }
 
@@ -305,14 +338,15 @@ Status Evaluator::EvalMember(const Term& t, const ValCont& k) {
     const Json& coll = vs.back();
     const Json& v = vs[vs.size() - 2];
     bool found = false;
-    if (coll.is_array()) {
-      for (size_t i = 0; i < coll.size() && !found; ++i) {
-        found = Equal(coll[i], v) && (!has_key || Equal(vs[0], Json(i)));
-      }
+    if (IsSet(coll)) {
+      found = SetContains(coll, v) && (!has_key || Equal(vs[0], v));
+    } else if (has_key && (coll.is_array() || coll.is_object())) {
+      const Json* at = Index(coll, vs[0]);
+      found = at && Equal(*at, v);
+    } else if (coll.is_array()) {
+      for (size_t i = 0; i < coll.size() && !found; ++i) found = Equal(coll[i], v);
     } else if (coll.is_object()) {
-      for (auto it = coll.begin(); it != coll.end() && !found; ++it) {
-        found = Equal(it.value(), v) && (!has_key || Equal(vs[0], Json(it.key())));
-      }
+      for (auto it = coll.begin(); it != coll.end() && !found; ++it) found = Equal(it.value(), v);
     }
     return k(Json(found));
   });
@@ -331,18 +365,8 @@ Status Evaluator::EvalBinary(const Term& t, const ValCont& k) {
       if (op == "<=") return k(Json(Compare(a, b) <= 0));
       if (op == ">") return k(Json(Compare(a, b) > 0));
       if (op == ">=") return k(Json(Compare(a, b) >= 0));
-      if (a.is_array() && b.is_array() && (op == "|" || op == "&" || op == "-")) {
-        Json out = Json::array();
-        for (auto& x : a) {
-          bool in_b = false;
-          for (auto& y : b) in_b = in_b || Equal(x, y);
-          if ((op == "&") == in_b || op == "|") out.push_back(x);
-        }
-        if (op == "|") {
-          for (auto& y : b) out.push_back(y);
-        }
-        Normalize(out);
-        return k(out);
+      if (op == "|" || op == "&" || (op == "-" && IsSet(a))) {
+        return IsSet(a) && IsSet(b) ? k(SetOp(op[0], a, b)) : Ok();
       }
       auto r = Arith(op, a, b);
       return r ? k(*r) : Ok();

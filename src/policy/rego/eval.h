@@ -18,6 +18,9 @@
 
 namespace cocoon::policy::rego {
 
+// Calls f(key, value) for each array element, object entry or set member (key = member).
+Status ForEachEntry(const Json& coll, const std::function<Status(const Json&, const Json&)>& f);
+
 class Evaluator {
  public:
   // `input` nullptr: input is undefined (refs to it fail).
@@ -26,6 +29,11 @@ class Evaluator {
 
   // The first value of `query`, or nullopt when undefined.
   Result<std::optional<Json>> Query(const Term& query);
+
+  // Every solution of a compiled query body: the value of its expression when the body is one
+  // term (nullopt otherwise) and the bindings of the query's variables (plain JSON).
+  using SolutionFn = std::function<Status(const std::optional<Json>& value, Json bindings)>;
+  Status Solutions(const CompiledQuery& q, const SolutionFn& emit);
 
  private:
   using Cont = std::function<Status()>;
@@ -46,6 +54,8 @@ class Evaluator {
   Status EvalVar(const Term& t, const ValCont& k);
   Status EvalTerms(const std::vector<TermPtr>& ts, size_t i, std::vector<Json>& out,
                    const std::function<Status(std::vector<Json>&)>& k);
+  Status EvalTermsN(const std::vector<TermPtr>& ts, size_t i, size_t n, std::vector<Json>& out,
+                    const std::function<Status(std::vector<Json>&)>& k);
   Status EvalCollection(const Term& t, const ValCont& k);
   Status EvalComprehension(const Term& t, const ValCont& k);
   Status EvalBinary(const Term& t, const ValCont& k);
@@ -54,6 +64,7 @@ class Evaluator {
   Status EvalDataRef(const Term& t, const ValCont& k);
   Status Walk(const Json& cur, const Term& ref, size_t i, const ValCont& k);
   Status EvalCall(const Term& t, const ValCont& k);
+  Status CallWith(const Term& t, const CallTarget& ct, size_t nargs, const ValCont& k);
   Status CallUser(const Term& t, const RuleSet& fn, const std::vector<Json>& args,
                   const ValCont& k);
   Status Unify(const Term& pattern, const Json& v, bool declare, const Cont& k);
@@ -62,11 +73,15 @@ class Evaluator {
   Result<const Json*> RuleValue(const Term& at, const RuleSet& rs);
   Result<std::optional<Json>> ComputeRule(const RuleSet& rs);
   Status EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Json>& result);
+  Status PutRefHead(const Rule& alt, Json& out, const std::vector<Json>& keys, const Json& value);
   Status EvalRuleChain(const Rule& r, const std::function<Status(const Rule&)>& k);
   Result<Json> PackageObject(const Term& at, const CompiledPackage& pkg);
   // `data.<prefix>`: caller data under prefix merged with the packages below it.
   Result<Json> DataDocument(const Term& at, const std::vector<std::string>& prefix);
   const RuleSet* LocalRule(const std::string& name) const;
+  // The function or builtin a with target/value names (`f`, `data.p.f`, `count`, `time.now_ns`).
+  std::optional<CallTarget> FunctionNamed(const Term& t) const;
+  Status ApplyFunctionWith(const With& w, const CallTarget& target);
   Status ApplyWithTarget(const With& w, const Json& v, Json& new_input, Json& new_data);
 
   const Binding* Lookup(const std::string& name) const;
@@ -76,6 +91,7 @@ class Evaluator {
   std::unexpected<Error> Fail(const Pos& p, const std::string& msg) const;
 
   const CompiledPolicy& p_;
+  const std::unordered_map<const Term*, CallTarget>* query_calls_ = nullptr;  // Solutions()
   const ModuleCtx* cur_;  // module of the rule being evaluated (imports, package, file)
   const Json* input_;
   const Json* data_;
@@ -86,6 +102,13 @@ class Evaluator {
   // `with data.<pkg>.<rule> as v`: values live in the append-only with_values_ so references
   // taken under an override stay valid after it is lifted.
   std::map<const RuleSet*, const Json*> overrides_;
+  // `with f as g` / `with count as 3`: a function or builtin (keyed by its RuleSet or Builtin)
+  // replaced by another function or by a value while the with expression runs.
+  struct FnOverride {
+    CallTarget fn;
+    const Json* value = nullptr;
+  };
+  std::map<const void*, FnOverride> fn_overrides_;
   std::deque<Json> with_values_;
   std::set<const RuleSet*> in_progress_;
   int depth_ = 0;

@@ -8,7 +8,7 @@ namespace cocoon::policy::rego {
 
 Status Evaluator::EvalVar(const Term& t, const ValCont& k) {
   if (const Binding* b = Lookup(t.name)) {
-    if (!b->bound) return Fail(t.pos, "var " + t.name + " is unsafe");
+    if (!b->bound) return Fail(t.pos, "rego_unsafe_var_error: var " + t.name + " is unsafe");
     return k(b->value);
   }
   if (t.name == "input") return input_ ? k(*input_) : Ok();
@@ -23,7 +23,7 @@ Status Evaluator::EvalVar(const Term& t, const ValCont& k) {
     ASSIGN_OR_RETURN(const Json* v, RuleValue(t, *rs));
     return v ? k(*v) : Ok();
   }
-  return Fail(t.pos, "var " + t.name + " is unsafe");
+  return Fail(t.pos, "rego_unsafe_var_error: var " + t.name + " is unsafe");
 }
 
 Status Evaluator::EvalRef(const Term& t, const ValCont& k) {
@@ -71,60 +71,72 @@ Status Evaluator::Walk(const Json& cur, const Term& ref, size_t i, const ValCont
   if (i == ref.args.size()) return k(cur);
   const Term& e = *ref.args[i];
   if (IsUnbound(e)) {
-    if (cur.is_array()) {
-      for (size_t j = 0; j < cur.size(); ++j) {
-        TRY(Bind(e.name, Json(j), [&]() { return Walk(cur[j], ref, i + 1, k); }));
-      }
-    } else if (cur.is_object()) {
-      for (auto it = cur.begin(); it != cur.end(); ++it) {
-        TRY(Bind(e.name, Json(it.key()), [&]() { return Walk(it.value(), ref, i + 1, k); }));
-      }
-    }
-    return Ok();
+    return ForEachEntry(cur, [&](const Json& key, const Json& v) -> Status {
+      return Bind(e.name, key, [&]() { return Walk(v, ref, i + 1, k); });
+    });
   }
   return EvalTerm(e, [&](const Json& key) -> Status {
-    if (cur.is_object() && key.is_string()) {
-      auto it = cur.find(key.get_ref<const std::string&>());
-      return it == cur.end() ? Ok() : Walk(*it, ref, i + 1, k);
-    }
-    if (cur.is_array() && !key.is_number()) {
-      // Sets are arrays: s[x] with a non-numeric x is a membership lookup (yields x).
-      for (auto& e : cur) {
-        if (Equal(e, key)) return Walk(e, ref, i + 1, k);
-      }
-      return Ok();
-    }
-    if (cur.is_array() && key.is_number()) {
-      double d = key.get<double>();
-      if (!(d >= 0 && d < static_cast<double>(cur.size())) || d != static_cast<size_t>(d)) {
-        return Ok();
-      }
-      return Walk(cur[static_cast<size_t>(d)], ref, i + 1, k);
-    }
-    return Ok();
+    const Json* at = Index(cur, key);
+    return at ? Walk(*at, ref, i + 1, k) : Ok();
   });
 }
 
 Status Evaluator::EvalCall(const Term& t, const ValCont& k) {
-  auto target = p_.calls.find(&t);
-  if (target == p_.calls.end()) return Fail(t.pos, "unknown function " + t.name);
-  const CallTarget& ct = target->second;
+  const CallTarget* found = nullptr;
+  if (auto it = p_.calls.find(&t); it != p_.calls.end()) {
+    found = &it->second;
+  } else if (query_calls_) {
+    if (auto q = query_calls_->find(&t); q != query_calls_->end()) found = &q->second;
+  }
+  if (!found) return Fail(t.pos, "rego_type_error: undefined function " + t.name);
+  CallTarget ct = *found;
+  const Json* fixed = nullptr;  // `with f as <value>`
+  if (!fn_overrides_.empty()) {
+    const void* key = ct.user ? static_cast<const void*>(ct.user) : ct.builtin;
+    if (auto o = fn_overrides_.find(key); key && o != fn_overrides_.end()) {
+      fixed = o->second.value;
+      bool out = ct.output_arg;
+      ct = o->second.fn;
+      ct.output_arg = out;
+    }
+  }
+  size_t n = ct.output_arg ? t.args.size() - 1 : t.args.size();
+  auto emit = [&](const Json& r) -> Status {
+    if (!ct.output_arg) return k(r);  // f(args..., out): true when out unifies with the result
+    return Unify(*t.args.back(), r, false, [&]() { return k(Json(true)); });
+  };
+  if (fixed) {
+    std::vector<Json> vals;
+    return EvalTermsN(t.args, 0, n, vals, [&](std::vector<Json>&) { return emit(*fixed); });
+  }
+  return CallWith(t, ct, n, emit);
+}
+
+Status Evaluator::CallWith(const Term& t, const CallTarget& ct, size_t nargs, const ValCont& k) {
   std::vector<Json> vals;
-  return EvalTerms(t.args, 0, vals, [&](std::vector<Json>& args) -> Status {
+  return EvalTermsN(t.args, 0, nargs, vals, [&](std::vector<Json>& args) -> Status {
     if (ct.user) return CallUser(t, *ct.user, args, k);
     if (!ct.builtin) {  // query_reference_value
       if (args.size() != 1 || !args[0].is_string()) return Ok();
       Json v = rv_ ? rv_(args[0].get_ref<const std::string&>()) : Json(nullptr);
       return k(v);
     }
+    if (ct.builtin->arity >= 0 && static_cast<size_t>(ct.builtin->arity) != args.size()) {
+      return Fail(t.pos, "rego_type_error: " + t.name + ": arity mismatch (with replacement)");
+    }
     auto r = ct.builtin->fn(args);
+    if (!r && p_.strict) {
+      std::string types;
+      for (const Json& a : args) types += (types.empty() ? "" : ", ") + TypeNameOf(a);
+      return Fail(t.pos, "eval_builtin_error: " + t.name + ": invalid arguments (" + types + ")");
+    }
     return r ? k(*r) : Ok();
   });
 }
 
 Status Evaluator::CallUser(const Term& t, const RuleSet& fn, const std::vector<Json>& args,
                            const ValCont& k) {
-  if (++depth_ > 200) return Fail(t.pos, "function recursion too deep");
+  if (++depth_ > 200) return Fail(t.pos, "eval_internal_error: function recursion too deep");
   std::optional<Json> result;
   Env saved;
   saved.swap(env_);
@@ -143,7 +155,8 @@ Status Evaluator::CallUser(const Term& t, const RuleSet& fn, const std::vector<J
             auto emit = [&](const Json& v) -> Status {
               if (result && !Equal(*result, v)) {
                 return Fail(alt->pos,
-                            "functions must not produce multiple outputs for same inputs");
+                            "eval_conflict_error: functions must not produce multiple outputs for "
+                            "same inputs");
               }
               result = v;
               any = true;
@@ -158,6 +171,13 @@ Status Evaluator::CallUser(const Term& t, const RuleSet& fn, const std::vector<J
       if (any) break;
     }
     if (!st) break;
+  }
+  if (st && !result && fn.default_def && fn.default_def->rule->args.size() == args.size()) {
+    cur_ = fn.default_def->mod;
+    st = EvalTerm(*fn.default_def->rule->value, [&](const Json& v) -> Status {
+      result = v;
+      return Ok();
+    });
   }
   cur_ = caller;
   env_.swap(saved);

@@ -100,7 +100,7 @@ class Lexer {
 
   std::unexpected<Error> Fail(Pos p, const std::string& msg) const {
     return InvalidArgument(std::string(file_) + ":" + std::to_string(p.line) + ":" +
-                           std::to_string(p.col) + ": " + msg);
+                           std::to_string(p.col) + ": rego_parse_error: " + msg);
   }
 
   bool Digit() const {

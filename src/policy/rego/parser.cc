@@ -32,13 +32,38 @@ class Parser {
       } else {
         imp.alias = imp.path.back();
       }
+      if (imp.path.size() == 2 && imp.path[0] == "rego" && imp.path[1] == "v1") explicit_v1_ = true;
+      if (imp.path.size() >= 2 && imp.path[0] == "future" && imp.path[1] == "keywords") {
+        v0_marker_ = true;
+      }
       m.imports.push_back(std::move(imp));
     }
+    std::vector<std::shared_ptr<Rule>> rules;
     while (Cur().kind != Tok::kEof) {
       ASSIGN_OR_RETURN(auto rule, ParseRule());
-      m.rules.push_back(std::move(rule));
+      rules.push_back(std::move(rule));
+    }
+    m.v1 = explicit_v1_ || !v0_marker_;
+    for (auto& r : rules) {
+      if (m.v1) SetRuleV1(*r);
+      m.rules.push_back(std::move(r));
     }
     return m;
+  }
+
+  Result<Body> ParseOnlyBody() {
+    Body body;
+    while (Cur().kind != Tok::kEof) {
+      ASSIGN_OR_RETURN(auto e, ParseExpr());
+      body.push_back(e);
+      if (IsPunct(";")) {
+        Advance();
+      } else if (Cur().kind != Tok::kEof && !Cur().nl_before) {
+        return Fail("unexpected '" + Cur().text + "'");
+      }
+    }
+    if (body.empty()) return Fail("empty query");
+    return body;
   }
 
   Result<TermPtr> ParseOnlyTerm() {
@@ -63,7 +88,7 @@ class Parser {
   std::unexpected<Error> Fail(const std::string& msg) const { return FailAt(Cur().pos, msg); }
   std::unexpected<Error> FailAt(Pos p, const std::string& msg) const {
     return InvalidArgument(std::string(file_) + ":" + std::to_string(p.line) + ":" +
-                           std::to_string(p.col) + ": " + msg);
+                           std::to_string(p.col) + ": rego_parse_error: " + msg);
   }
   Status Expect(std::string_view p) {
     if (!IsPunct(p)) {
@@ -102,7 +127,79 @@ class Parser {
   }
 
   // ---- rules ----
-  Result<std::shared_ptr<const Rule>> ParseRule() {
+  // v1: `p[x] if …` without a value is the single-value object rule `p[x] := true`.
+  static void SetRuleV1(Rule& r) {
+    for (Rule* alt = &r; alt; alt = const_cast<Rule*>(alt->else_rule.get())) {
+      if (alt->kind == RuleKind::kPartialSet && !alt->multi && alt->key) {
+        alt->kind = RuleKind::kPartialObject;
+      }
+    }
+  }
+
+  // Head after the rule name: `(args)`, `[key]`, `.a.b[c]…` (ref head), then `contains x`.
+  Status ParseHead(Rule& r) {
+    if (IsPunct("(") && !Cur().nl_before) {
+      Advance();
+      r.kind = RuleKind::kFunction;
+      ++nest_;
+      while (!IsPunct(")")) {
+        ASSIGN_OR_RETURN(auto a, ParseTerm());
+        r.args.push_back(a);
+        if (!IsPunct(",")) break;
+        Advance();
+      }
+      --nest_;
+      return Expect(")");
+    }
+    head_dot_ = false;
+    while ((IsPunct("[") || IsPunct(".")) && !Cur().nl_before) {
+      if (IsPunct(".")) {
+        head_dot_ = true;
+        Advance();
+        if (Cur().kind != Tok::kIdent) return Fail("expected name after '.'");
+        auto k = std::make_shared<Term>();
+        k->pos = Cur().pos;
+        k->value = Advance().text;
+        r.path.push_back(k);
+        continue;
+      }
+      Advance();
+      ++nest_;
+      ASSIGN_OR_RETURN(auto k, ParseTerm());
+      --nest_;
+      TRY(Expect("]"));
+      r.path.push_back(k);
+    }
+    if (IsWord("contains")) {
+      Advance();
+      ASSIGN_OR_RETURN(r.key, ParseMember());
+      r.multi = true;
+      if (IsPunct(":=") || IsPunct("=")) return Fail("a contains rule has no value");
+    }
+    return Ok();
+  }
+
+  // Sorts a parsed head into a rule kind (see RuleKind).
+  Status ClassifyHead(Rule& r) {
+    if (r.kind == RuleKind::kFunction) return Ok();
+    bool has_value = r.value != nullptr;
+    if (r.path.empty()) {
+      r.kind = r.multi ? RuleKind::kPartialSet : RuleKind::kComplete;
+      return Ok();
+    }
+    if (r.multi && has_value) return FailAt(r.pos, "a contains rule has no value");
+    bool bracket_only = r.path.size() == 1 && !r.multi && !head_dot_;
+    if (bracket_only) {  // p[k] := v (object) or p[k] (set in v0, object in v1)
+      r.key = r.path[0];
+      r.path.clear();
+      r.kind = has_value ? RuleKind::kPartialObject : RuleKind::kPartialSet;
+      return Ok();
+    }
+    r.kind = RuleKind::kRefHead;
+    return Ok();
+  }
+
+  Result<std::shared_ptr<Rule>> ParseRule() {
     auto r = std::make_shared<Rule>();
     r->pos = Cur().pos;
     if (IsWord("default")) {
@@ -111,38 +208,18 @@ class Parser {
     }
     if (Cur().kind != Tok::kIdent || IsKeyword(Cur().text)) return Fail("expected rule name");
     r->name = Advance().text;
-    if (IsPunct("(") && !Cur().nl_before) {
-      Advance();
-      r->kind = RuleKind::kFunction;
-      ++nest_;
-      while (!IsPunct(")")) {
-        ASSIGN_OR_RETURN(auto a, ParseTerm());
-        r->args.push_back(a);
-        if (!IsPunct(",")) break;
-        Advance();
-      }
-      --nest_;
-      TRY(Expect(")"));
-    } else if (IsPunct("[") && !Cur().nl_before) {
-      Advance();
-      ++nest_;
-      ASSIGN_OR_RETURN(r->key, ParseTerm());
-      --nest_;
-      TRY(Expect("]"));
-      r->kind = RuleKind::kPartialSet;
-    } else if (IsWord("contains")) {
-      Advance();
-      ASSIGN_OR_RETURN(r->key, ParseTerm());
-      r->kind = RuleKind::kPartialSet;
-    }
-    if (IsPunct(":=") || IsPunct("=")) {
+    TRY(ParseHead(*r));
+    if (!r->multi && (IsPunct(":=") || IsPunct("="))) {
       Advance();
       ASSIGN_OR_RETURN(r->value, ParseTerm());
-      if (r->kind == RuleKind::kPartialSet) r->kind = RuleKind::kPartialObject;
     }
+    TRY(ClassifyHead(*r));
     if (r->is_default) {
       if (!r->value) return FailAt(r->pos, "default rule needs a value");
-      return std::shared_ptr<const Rule>(r);
+      if (r->kind != RuleKind::kComplete && r->kind != RuleKind::kFunction) {
+        return FailAt(r->pos, "default rule " + r->name + " must be a complete rule or function");
+      }
+      return r;
     }
     TRY(ParseRuleBody(*r));
     Rule* tail = r.get();
@@ -152,6 +229,9 @@ class Parser {
       e->kind = r->kind;
       e->name = r->name;
       e->args = r->args;
+      e->key = r->key;
+      e->path = r->path;
+      e->multi = r->multi;
       Advance();
       if (IsPunct(":=") || IsPunct("=")) {
         Advance();
@@ -161,7 +241,7 @@ class Parser {
       tail->else_rule = e;
       tail = e.get();
     }
-    return std::shared_ptr<const Rule>(r);
+    return r;
   }
 
   Status ParseRuleBody(Rule& r) {
@@ -171,6 +251,7 @@ class Parser {
       has_if = true;
     }
     if (IsPunct("{")) {
+      if (!has_if) v0_marker_ = true;
       Advance();
       ASSIGN_OR_RETURN(r.body, ParseBody("}"));
       return Expect("}");
@@ -470,6 +551,12 @@ class Parser {
             t->value = v;
             return TermPtr(t);
           }
+          uint64_t u = 0;  // up to 2^64-1 stays exact (certificate serials, masks)
+          auto [pu, ecu] = std::from_chars(s.data(), s.data() + s.size(), u);
+          if (ecu == std::errc() && pu == s.data() + s.size()) {
+            t->value = u;
+            return TermPtr(t);
+          }
         }
         t->value = std::strtod(s.c_str(), nullptr);
         return TermPtr(t);
@@ -557,17 +644,26 @@ class Parser {
   int nest_ = 0;
   int depth_ = 0;
   bool no_bar_ = false;
+  bool head_dot_ = false;     // the rule head being parsed has a `.name` segment
+  bool explicit_v1_ = false;  // import rego.v1
+  bool v0_marker_ = false;    // import future.keywords…, or a rule body without `if`
 };
 
 }  // namespace
 
 Result<Module> Parse(std::string_view file, std::string_view src) {
   if (src.size() > kMaxSourceBytes) {
-    return InvalidArgument(std::string(file) + ":1:1: policy larger than " +
+    return InvalidArgument(std::string(file) + ":1:1: rego_parse_error: policy larger than " +
                            std::to_string(kMaxSourceBytes) + " bytes");
   }
   ASSIGN_OR_RETURN(auto toks, Lex(file, src));
   return Parser(file, std::move(toks)).ParseModule();
+}
+
+Result<Body> ParseQueryBody(std::string_view src) {
+  if (src.size() > 4096) return InvalidArgument("query: rego_parse_error: query too long");
+  ASSIGN_OR_RETURN(auto toks, Lex("query", src));
+  return Parser("query", std::move(toks)).ParseOnlyBody();
 }
 
 Result<TermPtr> ParseQuery(std::string_view src) {

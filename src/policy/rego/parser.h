@@ -17,4 +17,7 @@ Result<Module> Parse(std::string_view file, std::string_view src);
 // Parses a single term (a query such as "data.policy.allow").
 Result<TermPtr> ParseQuery(std::string_view src);
 
+// Parses a query body: expressions separated by ';' or newlines ("x := data.p.s[_]; x > 1").
+Result<Body> ParseQueryBody(std::string_view src);
+
 }  // namespace cocoon::policy::rego

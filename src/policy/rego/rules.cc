@@ -1,5 +1,6 @@
 // Rego rule evaluation (complete, partial set, partial object, defaults, else chains), the
 // package and data documents, and `with` overrides. See eval.h.
+#include "policy/rego/builtins.h"
 #include "policy/rego/eval.h"
 #include "policy/rego/value.h"
 
@@ -26,20 +27,33 @@ Status Evaluator::EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Jso
   }
   if (rs.kind == RuleKind::kPartialObject) {
     return EvalTerm(*alt.key, [&](const Json& key) -> Status {
-      return EvalTerm(*alt.value, [&](const Json& v) -> Status {
-        std::string ks = key.is_string() ? key.get<std::string>() : base::DumpJson(key);
+      auto put = [&](const Json& v) -> Status {
+        std::string ks = KeyOf(key);
         auto f = result->find(ks);
         if (f != result->end() && !Equal(*f, v)) {
-          return Fail(alt.pos, "object keys must be unique: rule " + rs.name);
+          return Fail(alt.pos, "eval_conflict_error: object keys must be unique: rule " + rs.name);
         }
         (*result)[ks] = v;
         return Ok();
-      });
+      };
+      return alt.value ? EvalTerm(*alt.value, put) : put(Json(true));
+    });
+  }
+  if (rs.kind == RuleKind::kRefHead) {
+    std::vector<Json> keys;
+    return EvalTerms(alt.path, 0, keys, [&](std::vector<Json>& ks) -> Status {
+      if (alt.multi) {
+        return EvalTerm(*alt.key, [&](const Json& v) { return PutRefHead(alt, *result, ks, v); });
+      }
+      auto put = [&](const Json& v) { return PutRefHead(alt, *result, ks, v); };
+      return alt.value ? EvalTerm(*alt.value, put) : put(Json(true));
     });
   }
   auto emit = [&](const Json& v) -> Status {
     if (result && !Equal(*result, v)) {
-      return Fail(alt.pos, "complete rules must not produce multiple outputs: rule " + rs.name);
+      return Fail(
+          alt.pos,
+          "eval_conflict_error: complete rules must not produce multiple outputs: rule " + rs.name);
     }
     result = v;
     return Ok();
@@ -47,10 +61,41 @@ Status Evaluator::EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Jso
   return alt.value ? EvalTerm(*alt.value, emit) : emit(Json(true));
 }
 
+// One solution of a ref-head rule: `value` goes at `keys` inside the object `out`; a `contains`
+// rule adds it to the set there. Two definitions giving different values at one path conflict.
+Status Evaluator::PutRefHead(const Rule& alt, Json& out, const std::vector<Json>& keys,
+                             const Json& value) {
+  auto conflict = [&]() {
+    return Fail(alt.pos, "eval_conflict_error: object keys must be unique: rule " + alt.name);
+  };
+  Json* cur = &out;
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    cur = &(*cur)[KeyOf(keys[i])];
+    if (cur->is_null()) *cur = Json::object();
+    if (!cur->is_object()) return conflict();
+  }
+  std::string leaf = KeyOf(keys.back());
+  auto it = cur->find(leaf);
+  if (alt.multi) {
+    if (it == cur->end()) it = cur->emplace(leaf, EmptySetValue()).first;
+    if (!IsSet(*it)) return conflict();
+    if (!SetContains(*it, value)) *it = SetOp('|', *it, MakeSet(std::vector<Json>{value}));
+    return Ok();
+  }
+  if (it == cur->end()) {
+    cur->emplace(leaf, value);
+  } else if (!Equal(*it, value)) {
+    return conflict();
+  }
+  return Ok();
+}
+
 Result<std::optional<Json>> Evaluator::ComputeRule(const RuleSet& rs) {
   std::optional<Json> result;
   if (rs.kind == RuleKind::kPartialSet) result = Json::array();
-  if (rs.kind == RuleKind::kPartialObject) result = Json::object();
+  if (rs.kind == RuleKind::kPartialObject || rs.kind == RuleKind::kRefHead) {
+    result = Json::object();
+  }
   const ModuleCtx* caller = cur_;
   Env saved;
   saved.swap(env_);
@@ -70,16 +115,20 @@ Result<std::optional<Json>> Evaluator::ComputeRule(const RuleSet& rs) {
   cur_ = caller;
   env_.swap(saved);
   TRY(st);
-  if (rs.kind == RuleKind::kPartialSet) Normalize(*result);
+  if (rs.kind == RuleKind::kPartialSet) {
+    *result = MakeSet(std::move(result->get_ref<Json::array_t&>()));
+  }
   return result;
 }
 
 Result<const Json*> Evaluator::RuleValue(const Term& at, const RuleSet& rs) {
   if (auto o = overrides_.find(&rs); o != overrides_.end()) return o->second;
   if (auto c = cache_.find(&rs); c != cache_.end()) return c->second ? &*c->second : nullptr;
-  if (rs.is_function()) return Fail(at.pos, "function " + rs.name + " used as a value");
-  if (in_progress_.contains(&rs)) return Fail(at.pos, "recursion in rule " + rs.name);
-  if (++depth_ > 200) return Fail(at.pos, "evaluation too deep");
+  if (rs.is_function())
+    return Fail(at.pos, "rego_type_error: function " + rs.name + " used as a value");
+  if (in_progress_.contains(&rs))
+    return Fail(at.pos, "rego_recursion_error: rule " + rs.name + " is recursive");
+  if (++depth_ > 200) return Fail(at.pos, "eval_internal_error: evaluation too deep");
   in_progress_.insert(&rs);
   auto r = ComputeRule(rs);
   in_progress_.erase(&rs);
@@ -133,13 +182,13 @@ Status Evaluator::ApplyWithTarget(const With& w, const Json& v, Json& new_input,
     for (size_t i = 1; i < w.target->args.size(); ++i) {
       const Term& p = *w.target->args[i];
       if (p.kind != TermKind::kScalar || !p.value.is_string()) {
-        return Fail(p.pos, "with target must be a constant path");
+        return Fail(p.pos, "rego_compile_error: with target must be a constant path");
       }
       path.push_back(p.value.get<std::string>());
     }
   }
   if (path.empty() || (path[0] != "input" && path[0] != "data")) {
-    return Fail(w.target->pos, "with target must be input or data");
+    return Fail(w.target->pos, "rego_compile_error: with target must be input, data or a function");
   }
   if (path[0] == "data" && path.size() >= 2) {
     std::vector<std::string> pkg_path(path.begin() + 1, path.end() - 1);
@@ -167,6 +216,50 @@ Status Evaluator::ApplyWithTarget(const With& w, const Json& v, Json& new_input,
   return Ok();
 }
 
+std::optional<CallTarget> Evaluator::FunctionNamed(const Term& t) const {
+  std::vector<std::string> segs;
+  const Term* head = t.kind == TermKind::kRef ? t.args[0].get() : &t;
+  if (head->kind != TermKind::kVar || Lookup(head->name)) return std::nullopt;
+  segs.push_back(head->name);
+  for (size_t i = 1; t.kind == TermKind::kRef && i < t.args.size(); ++i) {
+    const Term& s = *t.args[i];
+    if (s.kind != TermKind::kScalar || !s.value.is_string()) return std::nullopt;
+    segs.push_back(s.value.get<std::string>());
+  }
+  const CompiledPackage* pkg = cur_->pkg;
+  if (segs[0] == "data" && segs.size() >= 3) {
+    pkg = p_.FindPackage(std::vector<std::string>(segs.begin() + 1, segs.end() - 1));
+  } else if (segs.size() != 1) {
+    pkg = nullptr;
+  }
+  if (pkg) {
+    auto r = pkg->rules.find(segs.back());
+    if (r != pkg->rules.end() && r->second.is_function()) return CallTarget{&r->second, nullptr};
+  }
+  if (segs[0] == "data" || segs[0] == "input") return std::nullopt;
+  std::string name = segs[0];
+  for (size_t i = 1; i < segs.size(); ++i) name += "." + segs[i];
+  if (const Builtin* b = FindBuiltin(name)) return CallTarget{nullptr, b};
+  return std::nullopt;
+}
+
+Status Evaluator::ApplyFunctionWith(const With& w, const CallTarget& target) {
+  const void* key = target.user ? static_cast<const void*>(target.user) : target.builtin;
+  if (auto repl = FunctionNamed(*w.value)) {
+    fn_overrides_[key] = FnOverride{*repl, nullptr};
+    return Ok();
+  }
+  std::optional<Json> v;
+  TRY(EvalTerm(*w.value, [&](const Json& x) -> Status {
+    if (!v) v = x;
+    return Ok();
+  }));
+  if (!v) return Fail(w.value->pos, "rego_compile_error: with value for a function is undefined");
+  with_values_.push_back(*v);
+  fn_overrides_[key] = FnOverride{CallTarget{}, &with_values_.back()};
+  return Ok();
+}
+
 // `expr with target as value`: solutions are collected under the override, then the
 // continuation runs with the original input/data restored.
 Status Evaluator::EvalWith(const Expr& e, const Cont& k) {
@@ -174,7 +267,12 @@ Status Evaluator::EvalWith(const Expr& e, const Cont& k) {
   const Json* old_input = input_;
   const Json* old_data = data_;
   auto old_overrides = overrides_;
+  auto old_fn_overrides = fn_overrides_;
   for (const With& w : e.withs) {
+    if (auto fn = FunctionNamed(*w.target)) {
+      TRY(ApplyFunctionWith(w, *fn));
+      continue;
+    }
     std::optional<Json> v;
     TRY(EvalTerm(*w.value, [&](const Json& x) -> Status {
       if (!v) v = x;
@@ -195,6 +293,7 @@ Status Evaluator::EvalWith(const Expr& e, const Cont& k) {
   input_ = old_input;
   data_ = old_data;
   overrides_ = std::move(old_overrides);
+  fn_overrides_ = std::move(old_fn_overrides);
   TRY(st);
   for (auto& sol : solutions) {
     env_.insert(env_.end(), sol.begin(), sol.end());

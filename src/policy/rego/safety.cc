@@ -44,7 +44,9 @@ class Safety {
       NamesOf(*a, declared);
     }
     ASSIGN_OR_RETURN(out->body, Reorder(r.body, bound, declared));
-    for (TermPtr* head : {&out->key, &out->value}) {
+    std::vector<TermPtr*> heads = {&out->key, &out->value};
+    for (auto& p : out->path) heads.push_back(&p);
+    for (TermPtr* head : heads) {
       if (!*head) continue;
       TermVars tv;
       Collect(**head, declared, tv);
@@ -64,13 +66,24 @@ class Safety {
  private:
   std::unexpected<Error> Unsafe(const Use& u) const {
     return InvalidArgument(ctx_.file + ":" + std::to_string(u.pos.line) + ":" +
-                           std::to_string(u.pos.col) + ": var " + u.name + " is unsafe");
+                           std::to_string(u.pos.col) + ": rego_unsafe_var_error: var " + u.name +
+                           " is unsafe");
   }
 
   bool IsLocal(const std::string& n, const VarSet& declared) const {
     if (n == "_") return false;
     if (declared.contains(n)) return true;
     return n != "input" && n != "data" && !ctx_.imports.contains(n) && !ctx_.pkg->rules.contains(n);
+  }
+
+  // `f(a, out)`: a call with one argument more than its function (builtin or function of this
+  // package) takes the result in its last argument.
+  bool HasOutputArg(const Term& t) const {
+    if (auto r = ctx_.pkg->rules.find(t.name); r != ctx_.pkg->rules.end()) {
+      return r->second.is_function() && t.args.size() == FunctionArity(r->second) + 1;
+    }
+    const Builtin* b = FindBuiltin(t.name);
+    return b && b->arity >= 0 && t.args.size() == static_cast<size_t>(b->arity) + 1;
   }
 
   // Local vars of t outside comprehensions: reads, and ref keys.
@@ -247,6 +260,14 @@ class Safety {
           }
         } else if (t.kind == TermKind::kBinary && t.name == "=") {
           Unification(*t.args[0], *t.args[1], bound, declared, info);
+        } else if (t.kind == TermKind::kCall && HasOutputArg(t)) {
+          TermVars tv;
+          for (size_t i = 0; i + 1 < t.args.size(); ++i) Collect(*t.args[i], declared, tv);
+          Pattern(*t.args.back(), declared, tv);
+          AddReads(tv, bound, info, false);
+          for (auto* l : {&tv.pats, &tv.keys}) {
+            for (auto& u : *l) info.outputs.insert(u.name);
+          }
         } else {
           TermVars tv;
           Collect(t, declared, tv);

@@ -247,19 +247,19 @@ TEST(RegoSemantics, ModuleErrorsNameTheirFile) {
       {"unknown function in second file",
        {{"ok.rego", "package a\nx := 1"}, {"bad.rego", "package b\n\ny := nope(1)"}},
        "",
-       "bad.rego:3:6: unknown function nope"},
+       "bad.rego:3:6: rego_type_error: undefined function nope"},
       {"conflicting defaults across files",
        {{"a.rego", "package p\ndefault x := 1"}, {"b.rego", "package p\ndefault x := 2"}},
        "",
-       "b.rego:2:1: multiple default rules data.p.x found"},
+       "b.rego:2:1: rego_type_error: multiple default rules data.p.x found"},
       {"conflicting kinds across files",
        {{"a.rego", "package p\nx := 1"}, {"b.rego", "package p\nx contains 2"}},
        "",
-       "b.rego:2:1: conflicting rule kinds for data.p.x"},
+       "b.rego:2:1: rego_type_error: conflicting rule kinds for data.p.x"},
       {"call of a non-function",
        {{"a.rego", "package p\nx := 1\ny := data.p.x(1)"}},
        "",
-       "a.rego:3:6: data.p.x is not a function"},
+       "a.rego:3:6: rego_type_error: data.p.x is not a function"},
   };
   for (const auto& c : cases) {
     auto r = EvalModules(c.files, "data.a.x", nullptr);
@@ -322,16 +322,19 @@ TEST(RegoSemantics, BodiesAreReorderedForSafety) {
 
 TEST(RegoSemantics, UnsafeVarsAreCompileErrors) {
   const BadCase cases[] = {
-      {"package p\nx if { y > 1 }", "t.rego:2:8: var y is unsafe"},
-      {"package p\nx := y if { input.a }", "t.rego:2:6: var y is unsafe"},
-      {"package p\nx contains k if { input.a }", "t.rego:2:12: var k is unsafe"},
-      {"package p\nx if { not input.a[i] }", "t.rego:2:20: var i is unsafe"},
-      {"package p\nx := [z | input.a[_]]", "t.rego:2:7: var z is unsafe"},
-      {"package p\nx if { every v in input.a { v > w } }", "t.rego:2:33: var w is unsafe"},
-      {"package p\nf(a) := b\nx := f(1)", "t.rego:2:9: var b is unsafe"},
-      {"package p\ndefault x := y", "t.rego:2:14: var y is unsafe"},
-      {"package p\nx if { a = b }", "t.rego:2:12: var b is unsafe"},
-      {"package p\nx if { count(input.a) == n } else := 2", "t.rego:2:26: var n is unsafe"},
+      {"package p\nx if { y > 1 }", "t.rego:2:8: rego_unsafe_var_error: var y is unsafe"},
+      {"package p\nx := y if { input.a }", "t.rego:2:6: rego_unsafe_var_error: var y is unsafe"},
+      {"package p\nx contains k if { input.a }",
+       "t.rego:2:12: rego_unsafe_var_error: var k is unsafe"},
+      {"package p\nx if { not input.a[i] }", "t.rego:2:20: rego_unsafe_var_error: var i is unsafe"},
+      {"package p\nx := [z | input.a[_]]", "t.rego:2:7: rego_unsafe_var_error: var z is unsafe"},
+      {"package p\nx if { every v in input.a { v > w } }",
+       "t.rego:2:33: rego_unsafe_var_error: var w is unsafe"},
+      {"package p\nf(a) := b\nx := f(1)", "t.rego:2:9: rego_unsafe_var_error: var b is unsafe"},
+      {"package p\ndefault x := y", "t.rego:2:14: rego_unsafe_var_error: var y is unsafe"},
+      {"package p\nx if { a = b }", "t.rego:2:12: rego_unsafe_var_error: var b is unsafe"},
+      {"package p\nx if { count(input.a) == n } else := 2",
+       "t.rego:2:26: rego_unsafe_var_error: var n is unsafe"},
   };
   for (const auto& c : cases) {
     auto p = NewRegoEngine()->Compile("t.rego", c.src);

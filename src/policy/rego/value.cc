@@ -3,11 +3,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <vector>
 
 namespace cocoon::policy::rego {
 namespace {
+
+constexpr char kKeyMark = '\xff';
+constexpr const char* kSetTag = "\x01rego.set";  // a set inside an encoded composite key
 
 int Rank(const Json& j) {
   switch (j.type()) {
@@ -22,21 +26,91 @@ int Rank(const Json& j) {
     case Json::value_t::string:
       return 3;
     case Json::value_t::array:
-      return 4;
+      return IsSet(j) ? 8 : 6;
     case Json::value_t::object:
-      return 6;
-    default:
       return 7;
+    default:
+      return 9;
   }
+}
+
+// Integers beyond int64 arrive as uint64 (JSON input, large literals).
+__int128 Wide(const Json& j) {
+  return j.is_number_unsigned() ? static_cast<__int128>(j.get<uint64_t>())
+                                : static_cast<__int128>(j.get<int64_t>());
 }
 
 int CompareNumbers(const Json& a, const Json& b) {
   if (a.is_number_integer() && b.is_number_integer()) {
-    int64_t x = a.get<int64_t>(), y = b.get<int64_t>();
+    __int128 x = Wide(a), y = Wide(b);
     return x < y ? -1 : (x > y ? 1 : 0);
   }
   double x = a.get<double>(), y = b.get<double>();
   return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+int CompareSeq(std::span<const Json> a, std::span<const Json> b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    int c = Compare(a[i], b[i]);
+    if (c != 0) return c;
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+std::span<const Json> Items(const Json& arr) {
+  const auto& v = arr.get_ref<const Json::array_t&>();
+  return std::span<const Json>(v.data(), v.size());
+}
+
+bool Less(const Json& x, const Json& y) { return Compare(x, y) < 0; }
+
+// Composite key values as JSON text: sets become {kSetTag: [...]}, encoded keys get a \x01
+// prefix instead of the (invalid UTF-8) \xff mark, so DumpJson keeps them intact.
+Json Tagged(const Json& v) {
+  if (IsSet(v)) {
+    Json arr = Json::array();
+    for (const Json& m : Members(v)) arr.push_back(Tagged(m));
+    return Json{{kSetTag, std::move(arr)}};
+  }
+  if (v.is_array()) {
+    Json arr = Json::array();
+    for (const Json& m : v) arr.push_back(Tagged(m));
+    return arr;
+  }
+  if (v.is_object()) {
+    Json o = Json::object();
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      std::string k = it.key();
+      if (!IsPlainKey(k)) k[0] = '\x01';
+      o[k] = Tagged(it.value());
+    }
+    return o;
+  }
+  return v;
+}
+
+Json Untagged(const Json& v) {
+  if (v.is_array()) {
+    Json arr = Json::array();
+    for (const Json& m : v) arr.push_back(Untagged(m));
+    return arr;
+  }
+  if (v.is_object()) {
+    if (v.size() == 1 && v.begin().key() == kSetTag && v.begin().value().is_array()) {
+      std::vector<Json> ms;
+      for (const Json& m : v.begin().value()) ms.push_back(Untagged(m));
+      return MakeSet(std::move(ms));
+    }
+    Json o = Json::object();
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      std::string k = it.key();
+      if (!k.empty() && k[0] == '\x01') k[0] = kKeyMark;
+      o[k] = Untagged(it.value());
+    }
+    return o;
+  }
+  return v;
 }
 
 }  // namespace
@@ -55,15 +129,11 @@ int Compare(const Json& a, const Json& b) {
       int c = a.get_ref<const std::string&>().compare(b.get_ref<const std::string&>());
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
-    case 4: {
-      size_t n = std::min(a.size(), b.size());
-      for (size_t i = 0; i < n; ++i) {
-        int c = Compare(a[i], b[i]);
-        if (c != 0) return c;
-      }
-      return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
-    }
-    case 6: {  // nlohmann objects iterate in sorted key order
+    case 6:
+      return CompareSeq(Items(a), Items(b));
+    case 8:
+      return CompareSeq(Members(a), Members(b));
+    case 7: {  // nlohmann objects iterate in sorted key order
       auto ia = a.begin(), ib = b.begin();
       for (; ia != a.end() && ib != b.end(); ++ia, ++ib) {
         int c = ia.key().compare(ib.key());
@@ -80,12 +150,169 @@ int Compare(const Json& a, const Json& b) {
 
 bool Equal(const Json& a, const Json& b) { return Compare(a, b) == 0; }
 
+bool IsSet(const Json& j) {
+  if (!j.is_array()) return false;
+  const auto& v = j.get_ref<const Json::array_t&>();
+  return !v.empty() && v[0].is_discarded();
+}
+
+Json EmptySetValue() {
+  Json s = Json::array();
+  s.push_back(Json(Json::value_t::discarded));
+  return s;
+}
+
+Json MakeSet(std::vector<Json> members) {
+  std::sort(members.begin(), members.end(), Less);
+  members.erase(std::unique(members.begin(), members.end(), Equal), members.end());
+  Json s = Json::array();
+  auto& v = s.get_ref<Json::array_t&>();
+  v.reserve(members.size() + 1);
+  v.emplace_back(Json::value_t::discarded);
+  for (auto& m : members) v.push_back(std::move(m));
+  return s;
+}
+
+std::span<const Json> Members(const Json& set) {
+  if (!IsSet(set)) return {};
+  return Items(set).subspan(1);
+}
+
+size_t SetSize(const Json& set) { return Members(set).size(); }
+
+const Json* SetFind(const Json& set, const Json& v) {
+  auto ms = Members(set);
+  auto it = std::lower_bound(ms.begin(), ms.end(), v, Less);
+  return it != ms.end() && Equal(*it, v) ? &*it : nullptr;
+}
+
+Json SetOp(char op, const Json& a, const Json& b) {
+  auto x = Members(a), y = Members(b);
+  std::vector<Json> out;
+  if (op == '|') {
+    std::set_union(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(out), Less);
+  } else if (op == '&') {
+    std::set_intersection(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(out), Less);
+  } else {
+    std::set_difference(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(out), Less);
+  }
+  Json s = EmptySetValue();
+  auto& v = s.get_ref<Json::array_t&>();
+  for (auto& m : out) v.push_back(std::move(m));
+  return s;
+}
+
+std::optional<std::span<const Json>> Elements(const Json& coll) {
+  if (!coll.is_array()) return std::nullopt;
+  return IsSet(coll) ? Members(coll) : Items(coll);
+}
+
+size_t CollSize(const Json& coll) {
+  if (IsSet(coll)) return SetSize(coll);
+  return coll.is_array() || coll.is_object() ? coll.size() : 0;
+}
+
+std::string KeyOf(const Json& key) {
+  if (key.is_string()) return key.get<std::string>();
+  if (key.is_number_float()) {
+    double d = key.get<double>();
+    if (d == std::floor(d) && std::fabs(d) < 9.0e15) return kKeyMark + std::to_string(int64_t(d));
+  }
+  if (key.is_number() || key.is_boolean() || key.is_null()) return kKeyMark + base::DumpJson(key);
+  return kKeyMark + base::DumpJson(Tagged(key));
+}
+
+Json KeyValue(const std::string& stored) {
+  if (IsPlainKey(stored)) return Json(stored);
+  auto j = base::ParseJson(std::string_view(stored).substr(1));
+  return j ? Untagged(*j) : Json(stored);
+}
+
+bool NeedsToJson(const Json& v) {
+  if (v.is_array()) {
+    if (IsSet(v)) return true;
+    for (const Json& m : v) {
+      if (NeedsToJson(m)) return true;
+    }
+  } else if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (!IsPlainKey(it.key()) || NeedsToJson(it.value())) return true;
+    }
+  }
+  return false;
+}
+
+const Json* Index(const Json& coll, const Json& key) {
+  if (IsSet(coll)) return SetFind(coll, key);
+  if (coll.is_object()) {
+    auto it =
+        key.is_string() ? coll.find(key.get_ref<const std::string&>()) : coll.find(KeyOf(key));
+    return it == coll.end() ? nullptr : &*it;
+  }
+  if (coll.is_array() && key.is_number()) {
+    double d = key.get<double>();
+    if (!(d >= 0 && d < static_cast<double>(coll.size())) || d != static_cast<size_t>(d)) {
+      return nullptr;
+    }
+    return &coll[static_cast<size_t>(d)];
+  }
+  return nullptr;
+}
+
+Json ToJson(const Json& v) {
+  if (!NeedsToJson(v)) return v;
+  if (v.is_array()) {
+    Json arr = Json::array();
+    auto es = Elements(v);
+    for (const Json& m : *es) arr.push_back(ToJson(m));
+    return arr;
+  }
+  Json o = Json::object();
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    std::string k = it.key();
+    if (!IsPlainKey(k)) {
+      Json kv = KeyValue(k);
+      k = kv.is_string() ? kv.get<std::string>() : base::DumpJson(ToJson(kv));
+    }
+    o[k] = ToJson(it.value());
+  }
+  return o;
+}
+
+std::string TypeNameOf(const Json& v) {
+  if (v.is_null()) return "null";
+  if (v.is_boolean()) return "boolean";
+  if (v.is_number()) return "number";
+  if (v.is_string()) return "string";
+  if (IsSet(v)) return "set";
+  return v.is_array() ? "array" : "object";
+}
+
+std::string RegoText(const Json& v) {
+  auto join = [](std::span<const Json> xs) {
+    std::string out;
+    for (size_t i = 0; i < xs.size(); ++i) out += (i ? ", " : "") + RegoText(xs[i]);
+    return out;
+  };
+  if (IsSet(v)) return SetSize(v) == 0 ? "set()" : "{" + join(Members(v)) + "}";
+  if (v.is_array()) return "[" + join(Items(v)) + "]";
+  if (v.is_object()) {
+    std::string out = "{";
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (it != v.begin()) out += ", ";
+      out += RegoText(KeyValue(it.key())) + ": " + RegoText(it.value());
+    }
+    return out + "}";
+  }
+  return base::DumpJson(v);
+}
+
 void Normalize(Json& arr) {
   if (!arr.is_array()) return;
   std::vector<Json> v;
   v.reserve(arr.size());
   for (auto& e : arr) v.push_back(std::move(e));
-  std::sort(v.begin(), v.end(), [](const Json& x, const Json& y) { return Compare(x, y) < 0; });
+  std::sort(v.begin(), v.end(), Less);
   v.erase(std::unique(v.begin(), v.end(), Equal), v.end());
   arr = Json::array();
   for (auto& e : v) arr.push_back(std::move(e));

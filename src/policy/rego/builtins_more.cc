@@ -1,0 +1,564 @@
+// Builtin families a real policy meets (OPA's builtin reference): rounding and product, units,
+// time.*, crypto.sha256 / crypto.hmac.* (src/crypto), net.cidr_contains, regex.*, json.patch,
+// graph.reachable, object.filter.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <regex>
+#include <string>
+
+#include "base/encoding.h"
+#include "crypto/digest.h"
+#include "policy/rego/builtins.h"
+#include "policy/rego/value.h"
+
+namespace cocoon::policy::rego {
+namespace {
+
+using Args = std::vector<Json>;
+using Opt = std::optional<Json>;
+
+const std::string* Str(const Json& j) {
+  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
+}
+
+// ---- numbers ----
+double Floor(double x) { return std::floor(x); }
+double Ceil(double x) { return std::ceil(x); }
+double RoundHalfAway(double x) { return std::round(x); }
+
+template <double (*F)(double)>
+Opt Round(const Args& a) {
+  if (!a[0].is_number()) return std::nullopt;
+  if (a[0].is_number_integer()) return a[0];
+  return NumberFrom(F(a[0].get<double>()));
+}
+
+Opt Product(const Args& a) {
+  auto xs = Elements(a[0]);
+  if (!xs) return std::nullopt;
+  Json acc = 1;
+  for (const Json& x : *xs) {
+    auto r = Arith("*", acc, x);
+    if (!r) return std::nullopt;
+    acc = *r;
+  }
+  return acc;
+}
+
+// units.parse("10Ki") / units.parse_bytes("10KB"): SI (k, M, G, …) and IEC (Ki, Mi, …)
+// suffixes, case-insensitive for bytes; "m" is milli in units.parse.
+Opt ParseUnits(const std::string& s, bool bytes) {
+  size_t i = 0;
+  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+  if (i == 0 || s.find('.') != s.rfind('.')) return std::nullopt;
+  double n = std::strtod(s.substr(0, i).c_str(), nullptr);
+  std::string unit = s.substr(i);
+  if (unit.find(' ') != std::string::npos) return std::nullopt;
+  std::string u = unit;
+  if (bytes) {
+    for (char& c : u) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (u.ends_with("b")) u.pop_back();
+  }
+  static const char* kSi[] = {"k", "m", "g", "t", "p", "e"};
+  double mult = 1;
+  if (u.empty()) {
+    mult = 1;
+  } else if (!bytes && u == "m") {
+    mult = 1e-3;
+  } else {
+    bool found = false;
+    for (int p = 0; p < 6 && !found; ++p) {
+      std::string si = kSi[p], iec = si + "i";
+      std::string cmp = u;  // units.parse: only "m" (milli) vs "M" (mega) is case-sensitive
+      for (char& c : cmp) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (cmp == si) {
+        mult = std::pow(1000.0, p + 1);
+        found = true;
+      } else if (cmp == iec) {
+        mult = std::pow(1024.0, p + 1);
+        found = true;
+      }
+    }
+    if (!found) return std::nullopt;
+  }
+  return NumberFrom(n * mult);
+}
+Opt UnitsParse(const Args& a) {
+  const std::string* s = Str(a[0]);
+  return s ? ParseUnits(*s, false) : std::nullopt;
+}
+Opt UnitsParseBytes(const Args& a) {
+  const std::string* s = Str(a[0]);
+  return s ? ParseUnits(*s, true) : std::nullopt;
+}
+
+// ---- time (UTC) ----
+constexpr int64_t kNs = 1000000000;
+
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+// time.parse_rfc3339_ns("2024-01-02T03:04:05.5Z" or with ±hh:mm offset)
+Opt ParseRfc3339(const Args& a) {
+  const std::string* s = Str(a[0]);
+  if (!s || s->size() < 20) return std::nullopt;
+  int y, mo, d, h, mi, sec;
+  char t;
+  if (std::sscanf(s->c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &y, &mo, &d, &t, &h, &mi, &sec) != 7 ||
+      (t != 'T' && t != 't') || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+      sec > 60) {
+    return std::nullopt;
+  }
+  size_t i = 19;
+  int64_t frac = 0;
+  if (i < s->size() && (*s)[i] == '.') {
+    int digits = 0;
+    for (++i; i < s->size() && std::isdigit(static_cast<unsigned char>((*s)[i])); ++i) {
+      if (digits++ < 9) frac = frac * 10 + ((*s)[i] - '0');
+    }
+    if (digits == 0) return std::nullopt;
+    for (; digits < 9; ++digits) frac *= 10;
+  }
+  int64_t offset = 0;
+  std::string tz = s->substr(i);
+  if (tz == "Z" || tz == "z") {
+    offset = 0;
+  } else if (tz.size() == 6 && (tz[0] == '+' || tz[0] == '-') && tz[3] == ':') {
+    int oh = std::atoi(tz.substr(1, 2).c_str()), om = std::atoi(tz.substr(4, 2).c_str());
+    offset = (oh * 3600 + om * 60) * (tz[0] == '-' ? -1 : 1);
+  } else {
+    return std::nullopt;
+  }
+  int64_t secs = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+  return Json(secs * kNs + frac);
+}
+
+std::optional<int64_t> Ns(const Json& j) {
+  if (j.is_number_integer()) return j.get<int64_t>();
+  if (IsArray(j) && j.size() == 2 && j[0].is_number_integer() && j[1].is_string() &&
+      (j[1] == "UTC" || j[1] == "")) {
+    return j[0].get<int64_t>();
+  }
+  return std::nullopt;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+Opt Date(const Args& a) {
+  auto ns = Ns(a[0]);
+  if (!ns) return std::nullopt;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(FloorDiv(FloorDiv(*ns, kNs), 86400), y, m, d);
+  return Json::array({y, m, d});
+}
+
+Opt Clock(const Args& a) {
+  auto ns = Ns(a[0]);
+  if (!ns) return std::nullopt;
+  int64_t s = FloorDiv(*ns, kNs) - FloorDiv(FloorDiv(*ns, kNs), 86400) * 86400;
+  return Json::array({s / 3600, s / 60 % 60, s % 60});
+}
+
+Opt Weekday(const Args& a) {
+  auto ns = Ns(a[0]);
+  if (!ns) return std::nullopt;
+  static const char* kDays[] = {"Thursday", "Friday",  "Saturday", "Sunday",
+                                "Monday",   "Tuesday", "Wednesday"};
+  int64_t days = FloorDiv(FloorDiv(*ns, kNs), 86400);
+  return Json(kDays[((days % 7) + 7) % 7]);
+}
+
+// time.add_date(ns, years, months, days), normalising like Go's time.Date.
+Opt AddDate(const Args& a) {
+  if (!a[0].is_number_integer() || !a[1].is_number_integer() || !a[2].is_number_integer() ||
+      !a[3].is_number_integer()) {
+    return std::nullopt;
+  }
+  int64_t ns = a[0].get<int64_t>();
+  int64_t secs = FloorDiv(ns, kNs), rem = ns - secs * kNs;
+  int64_t days = FloorDiv(secs, 86400), tod = secs - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, y, m, d);
+  int64_t months = static_cast<int64_t>(m) - 1 + a[2].get<int64_t>();
+  y += a[1].get<int64_t>() + FloorDiv(months, 12);
+  months -= FloorDiv(months, 12) * 12;
+  int64_t nd = DaysFromCivil(y, static_cast<unsigned>(months + 1), 1) + d - 1 + a[3].get<int64_t>();
+  return Json((nd * 86400 + tod) * kNs + rem);
+}
+
+// time.parse_duration_ns("1h2m3.5s"): units ns, us/µs, ms, s, m, h.
+Opt ParseDuration(const Args& a) {
+  const std::string* s = Str(a[0]);
+  if (!s || s->empty()) return std::nullopt;
+  size_t i = 0;
+  bool neg = false;
+  if ((*s)[0] == '-' || (*s)[0] == '+') neg = (*s)[i++] == '-';
+  if (*s == "0") return Json(0);
+  double total = 0;
+  while (i < s->size()) {
+    size_t b = i;
+    while (i < s->size() && (std::isdigit(static_cast<unsigned char>((*s)[i])) || (*s)[i] == '.'))
+      ++i;
+    if (b == i) return std::nullopt;
+    double n = std::strtod(s->substr(b, i - b).c_str(), nullptr);
+    size_t u = i;
+    while (i < s->size() && !std::isdigit(static_cast<unsigned char>((*s)[i])) && (*s)[i] != '.')
+      ++i;
+    std::string unit = s->substr(u, i - u);
+    double mult = unit == "ns"                                             ? 1
+                  : unit == "us" || unit == "\u00b5s" || unit == "\u03bcs" ? 1e3
+                  : unit == "ms"                                           ? 1e6
+                  : unit == "s"                                            ? 1e9
+                  : unit == "m"                                            ? 60e9
+                  : unit == "h"                                            ? 3600e9
+                                                                           : 0;
+    if (mult == 0) return std::nullopt;
+    total += n * mult;
+  }
+  if (total > 9.2e18) return std::nullopt;
+  return Json(static_cast<int64_t>(neg ? -total : total));
+}
+
+// ---- crypto ----
+Opt Sha256Hex(const Args& a) {
+  const std::string* s = Str(a[0]);
+  return s ? Opt(Json(base::HexEncode(crypto::Sha256(AsBytes(*s))))) : std::nullopt;
+}
+
+template <crypto::HashAlg kAlg>
+Opt HmacHex(const Args& a) {
+  const std::string *x = Str(a[0]), *key = Str(a[1]);
+  if (!x || !key) return std::nullopt;
+  return Json(base::HexEncode(crypto::Hmac(kAlg, AsBytes(*key), AsBytes(*x))));
+}
+
+// crypto.hmac.equal: constant-time comparison of two MACs.
+Opt HmacEqual(const Args& a) {
+  const std::string *x = Str(a[0]), *y = Str(a[1]);
+  if (!x || !y) return std::nullopt;
+  unsigned char diff = x->size() != y->size();
+  for (size_t i = 0; i < std::min(x->size(), y->size()); ++i) diff |= (*x)[i] ^ (*y)[i];
+  return Json(diff == 0);
+}
+
+// ---- net ----
+struct Cidr {
+  int family;
+  unsigned char addr[16];
+  int bits;
+};
+
+std::optional<Cidr> ParseCidr(const std::string& s, bool allow_plain_ip) {
+  Cidr c{};
+  size_t slash = s.find('/');
+  std::string ip = s.substr(0, slash);
+  c.family = ip.find(':') == std::string::npos ? AF_INET : AF_INET6;
+  if (inet_pton(c.family, ip.c_str(), c.addr) != 1) return std::nullopt;
+  int max = c.family == AF_INET ? 32 : 128;
+  if (slash == std::string::npos) {
+    if (!allow_plain_ip) return std::nullopt;
+    c.bits = max;
+    return c;
+  }
+  std::string b = s.substr(slash + 1);
+  if (b.empty() || b.size() > 3 || b.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  c.bits = std::atoi(b.c_str());
+  if (c.bits > max) return std::nullopt;
+  return c;
+}
+
+bool PrefixMatch(const Cidr& net, const Cidr& x) {
+  if (net.family != x.family || x.bits < net.bits) return false;
+  for (int i = 0; i < net.bits; ++i) {
+    int byte = i / 8, bit = 7 - i % 8;
+    if (((net.addr[byte] >> bit) & 1) != ((x.addr[byte] >> bit) & 1)) return false;
+  }
+  return true;
+}
+
+Opt CidrContains(const Args& a) {
+  const std::string *n = Str(a[0]), *x = Str(a[1]);
+  if (!n || !x) return std::nullopt;
+  auto net = ParseCidr(*n, false);
+  auto sub = ParseCidr(*x, true);
+  if (!net || !sub) return std::nullopt;
+  return Json(PrefixMatch(*net, *sub));
+}
+
+Opt CidrIsValid(const Args& a) {
+  const std::string* n = Str(a[0]);
+  return Json(n && ParseCidr(*n, false).has_value());
+}
+
+// ---- regex (ECMAScript std::regex; see docs/policy.md for the RE2 differences) ----
+std::optional<std::regex> Compile(const Json& p) {
+  const std::string* s = Str(p);
+  if (!s || s->size() > 1024) return std::nullopt;
+  try {  // std::regex throws on bad patterns: the one adapter for it here
+    return std::regex(*s, std::regex::ECMAScript);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+Opt RegexIsValid(const Args& a) { return Json(a[0].is_string() && Compile(a[0]).has_value()); }
+
+Opt RegexSplit(const Args& a) {
+  auto re = Compile(a[0]);
+  const std::string* s = Str(a[1]);
+  if (!re || !s || s->size() > 16384) return std::nullopt;
+  Json out = Json::array();
+  try {
+    std::sregex_token_iterator it(s->begin(), s->end(), *re, -1), end;
+    for (; it != end; ++it) out.push_back(it->str());
+  } catch (...) {
+    return std::nullopt;
+  }
+  if (out.empty()) out.push_back("");
+  return out;
+}
+
+// regex.find_n(pattern, s, n) and regex.find_all_string_submatch_n(pattern, s, n); n < 0: all.
+template <bool kSubmatch>
+Opt RegexFind(const Args& a) {
+  auto re = Compile(a[0]);
+  const std::string* s = Str(a[1]);
+  if (!re || !s || !a[2].is_number_integer() || s->size() > 16384) return std::nullopt;
+  int64_t n = a[2].get<int64_t>();
+  Json out = Json::array();
+  try {
+    for (std::sregex_iterator it(s->begin(), s->end(), *re), end; it != end; ++it) {
+      if (n >= 0 && static_cast<int64_t>(out.size()) >= n) break;
+      if (!kSubmatch) {
+        out.push_back(it->str());
+        continue;
+      }
+      Json groups = Json::array();
+      for (size_t g = 0; g < it->size(); ++g) groups.push_back((*it)[g].str());
+      out.push_back(groups);
+    }
+  } catch (...) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+// ---- json.patch (RFC 6902) ----
+std::optional<std::vector<std::string>> Pointer(const Json& p) {
+  const std::string* s = Str(p);
+  std::vector<std::string> out;
+  if (!s) {  // OPA also takes the path as an array of segments
+    if (!IsArray(p)) return std::nullopt;
+    for (const Json& seg : p)
+      out.push_back(seg.is_string() ? seg.get<std::string>() : base::DumpJson(seg));
+    return out;
+  }
+  if (s->empty()) return out;
+  if ((*s)[0] != '/') return std::nullopt;
+  for (size_t b = 1, e; b <= s->size(); b = e + 1) {
+    e = s->find('/', b);
+    if (e == std::string::npos) e = s->size();
+    std::string seg = s->substr(b, e - b);
+    for (size_t i = 0; (i = seg.find('~', i)) != std::string::npos; ++i) {
+      if (i + 1 >= seg.size() || (seg[i + 1] != '0' && seg[i + 1] != '1')) return std::nullopt;
+      seg.replace(i, 2, seg[i + 1] == '0' ? "~" : "/");
+    }
+    out.push_back(seg);
+  }
+  return out;
+}
+
+Json* Child(Json& parent, const std::string& seg) {
+  if (parent.is_object()) {
+    auto it = parent.find(seg);
+    return it == parent.end() ? nullptr : &*it;
+  }
+  if (IsArray(parent) && !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos) {
+    size_t i = std::strtoull(seg.c_str(), nullptr, 10);
+    return i < parent.size() ? &parent[i] : nullptr;
+  }
+  return nullptr;
+}
+
+Json* Resolve(Json& doc, const std::vector<std::string>& path, size_t n) {
+  Json* cur = &doc;
+  for (size_t i = 0; i < n && cur; ++i) cur = Child(*cur, path[i]);
+  return cur;
+}
+
+bool Remove(Json& doc, const std::vector<std::string>& path, Json* removed) {
+  if (path.empty()) return false;
+  Json* parent = Resolve(doc, path, path.size() - 1);
+  if (!parent || !Child(*parent, path.back())) return false;
+  if (removed) *removed = *Child(*parent, path.back());
+  if (parent->is_object()) {
+    parent->erase(path.back());
+  } else {
+    parent->erase(std::strtoull(path.back().c_str(), nullptr, 10));
+  }
+  return true;
+}
+
+bool Add(Json& doc, const std::vector<std::string>& path, const Json& v) {
+  if (path.empty()) {
+    doc = v;
+    return true;
+  }
+  Json* parent = Resolve(doc, path, path.size() - 1);
+  if (!parent) return false;
+  const std::string& last = path.back();
+  if (parent->is_object()) {
+    (*parent)[last] = v;
+    return true;
+  }
+  if (!IsArray(*parent)) return false;
+  if (last == "-") {
+    parent->push_back(v);
+    return true;
+  }
+  if (last.empty() || last.find_first_not_of("0123456789") != std::string::npos) return false;
+  size_t i = std::strtoull(last.c_str(), nullptr, 10);
+  if (i > parent->size()) return false;
+  parent->insert(parent->begin() + static_cast<std::ptrdiff_t>(i), v);
+  return true;
+}
+
+bool ApplyOp(Json& doc, const Json& op) {
+  if (!op.is_object() || !op.contains("op") || !op.contains("path")) return false;
+  auto path = Pointer(op["path"]);
+  const Json& name = op["op"];
+  if (!path || !name.is_string()) return false;
+  if (name == "add") return op.contains("value") && Add(doc, *path, op["value"]);
+  if (name == "remove") return Remove(doc, *path, nullptr);
+  if (name == "replace") {
+    return op.contains("value") && Remove(doc, *path, nullptr) && Add(doc, *path, op["value"]);
+  }
+  if (name == "test") {
+    Json* at = Resolve(doc, *path, path->size());
+    return op.contains("value") && at && Equal(*at, op["value"]);
+  }
+  auto from = op.contains("from") ? Pointer(op["from"]) : std::nullopt;
+  if (!from) return false;
+  Json v;
+  if (name == "move") return Remove(doc, *from, &v) && Add(doc, *path, v);
+  if (name == "copy") {
+    Json* at = Resolve(doc, *from, from->size());
+    return at && Add(doc, *path, *at);
+  }
+  return false;
+}
+
+Opt JsonPatch(const Args& a) {
+  auto ops = Elements(a[1]);
+  if (!ops) return std::nullopt;
+  Json doc = a[0];
+  for (const Json& op : *ops) {
+    if (!ApplyOp(doc, op)) return std::nullopt;
+  }
+  return doc;
+}
+
+// ---- graph / objects ----
+Opt GraphReachable(const Args& a) {
+  auto start = Elements(a[1]);
+  if (!a[0].is_object() || !start) return std::nullopt;
+  std::vector<Json> todo(start->begin(), start->end());
+  Json visited = EmptySetValue();
+  while (!todo.empty()) {
+    Json n = std::move(todo.back());
+    todo.pop_back();
+    if (SetContains(visited, n)) continue;
+    const Json* edges = Index(a[0], n);
+    if (!edges) continue;  // only nodes of the graph are reachable
+    visited = SetOp('|', visited, MakeSet(std::vector<Json>{n}));
+    if (auto next = Elements(*edges)) todo.insert(todo.end(), next->begin(), next->end());
+  }
+  return visited;
+}
+
+Opt ObjectFilter(const Args& a) {
+  if (!a[0].is_object()) return std::nullopt;
+  std::vector<Json> keys;
+  if (auto ks = Elements(a[1])) {
+    keys.assign(ks->begin(), ks->end());
+  } else if (a[1].is_object()) {
+    for (auto it = a[1].begin(); it != a[1].end(); ++it) keys.push_back(KeyValue(it.key()));
+  } else {
+    return std::nullopt;
+  }
+  Json out = Json::object();
+  for (const Json& k : keys) {
+    if (const Json* v = Index(a[0], k)) out[KeyOf(k)] = *v;
+  }
+  return out;
+}
+
+Opt Base64IsValid(const Args& a) {
+  const std::string* s = Str(a[0]);
+  return Json(s && base::Base64DecodeAny(*s).has_value());
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, Builtin>>& MoreBuiltins() {
+  static const auto* t = new std::vector<std::pair<std::string, Builtin>>{
+      {"floor", {1, Round<Floor>}},
+      {"ceil", {1, Round<Ceil>}},
+      {"round", {1, Round<RoundHalfAway>}},
+      {"product", {1, Product}},
+      {"units.parse", {1, UnitsParse}},
+      {"units.parse_bytes", {1, UnitsParseBytes}},
+      {"time.parse_rfc3339_ns", {1, ParseRfc3339}},
+      {"time.date", {1, Date}},
+      {"time.clock", {1, Clock}},
+      {"time.weekday", {1, Weekday}},
+      {"time.add_date", {4, AddDate}},
+      {"time.parse_duration_ns", {1, ParseDuration}},
+      {"crypto.sha256", {1, Sha256Hex}},
+      {"crypto.hmac.sha256", {2, HmacHex<crypto::HashAlg::kSha256>}},
+      {"crypto.hmac.sha512", {2, HmacHex<crypto::HashAlg::kSha512>}},
+      {"crypto.hmac.equal", {2, HmacEqual}},
+      {"net.cidr_contains", {2, CidrContains}},
+      {"net.cidr_is_valid", {1, CidrIsValid}},
+      {"regex.is_valid", {1, RegexIsValid}},
+      {"regex.split", {2, RegexSplit}},
+      {"regex.find_n", {3, RegexFind<false>}},
+      {"regex.find_all_string_submatch_n", {3, RegexFind<true>}},
+      {"json.patch", {2, JsonPatch}},
+      {"graph.reachable", {2, GraphReachable}},
+      {"object.filter", {2, ObjectFilter}},
+      {"base64.is_valid", {1, Base64IsValid}},
+  };
+  return *t;
+}
+
+}  // namespace cocoon::policy::rego

@@ -1,0 +1,146 @@
+// Builtins as OPA's builtin reference defines them: output-argument calls, object.get paths,
+// sprintf (Go fmt verbs), strings by code point, and the families policies meet (trim_*,
+// format_int, rounding, product, time.*, crypto, units, net, regex, semver, json.patch,
+// graph.reachable).
+#include <gtest/gtest.h>
+
+#include "policy/rego/table_test_util.h"
+
+namespace cocoon::policy {
+namespace {
+
+using regotest::RunRegoTable;
+
+TEST(RegoBuiltins, OutputArguments) {
+  RunRegoTable({
+      {"count(xs, n) binds n", "x := n if count([1, 2], n)", "{}", "2"},
+      {"split with output", "x := parts if split(\"a.b\", \".\", parts)", "{}", R"(["a","b"])"},
+      {"output arg already bound compares", "x if count([1, 2], 2)", "{}", "true"},
+      {"output arg mismatch is false", "x if count([1, 2], 3)", "{}", "undefined"},
+      {"user function with output", "f(a) := a + 1\nx := y if f(1, y)", "{}", "2"},
+  });
+}
+
+TEST(RegoBuiltins, ObjectGet) {
+  RunRegoTable({
+      {"key", "x := object.get({\"a\": 1}, \"a\", 0)", "{}", "1"},
+      {"missing key gives default", "x := object.get({\"a\": 1}, \"b\", 0)", "{}", "0"},
+      {"path array", "x := object.get({\"a\": {\"b\": [5, 6]}}, [\"a\", \"b\", 1], 0)", "{}", "6"},
+      {"path array missing", "x := object.get({\"a\": {}}, [\"a\", \"b\"], \"d\")", "{}", "\"d\""},
+      {"empty path is the object", "x := object.get({\"a\": 1}, [], 0)", "{}", R"({"a":1})"},
+      {"number key", "x := object.get({1: \"n\"}, 1, 0)", "{}", "\"n\""},
+  });
+}
+
+TEST(RegoBuiltins, Sprintf) {
+  RunRegoTable({
+      {"verbs", "x := sprintf(\"%s %d %v %v\", [\"a\", 3, [1, \"b\"], {\"k\": {1}}])", "{}",
+       R"("a 3 [1, \"b\"] {\"k\": {1}}")"},
+      {"widths", "x := sprintf(\"[%5d|%-4s|%05d|%+d|%.2f|%8.3f]\", [42, \"ab\", 7, 3, 1.5, 2.25])",
+       "{}", R"("[   42|ab  |00007|+3|1.50|   2.250]")"},
+      {"hex", "x := sprintf(\"%x %X %x %#x\", [255, 255, \"hi\", 16])", "{}",
+       R"("ff FF 6869 0x10")"},
+      {"float %v is shortest", "x := sprintf(\"%v %v\", [1.5, 0.1])", "{}", R"("1.5 0.1")"},
+      {"mismatch", "x := sprintf(\"%d %s\", [\"a\", 1])", "{}", R"j("%!d(string=a) %!s(int=1)")j"},
+      {"missing and extra", "x := [sprintf(\"%s %s\", [\"a\"]), sprintf(\"%s\", [\"a\", 2])]", "{}",
+       R"j(["a %!s(MISSING)","a%!(EXTRA int=2)"])j"},
+      {"big unsigned", "x := sprintf(\"%d %x\", [18446744073709551615, 18446744073709551615])",
+       "{}", R"("18446744073709551615 ffffffffffffffff")"},
+      {"set and empty set", "x := sprintf(\"%v %v\", [{2, 1}, set()])", "{}",
+       R"j("{1, 2} set()")j"},
+      {"percent", "x := sprintf(\"100%%\", [])", "{}", R"("100%")"},
+  });
+}
+
+TEST(RegoBuiltins, StringsByCodePoint) {
+  RunRegoTable({
+      {"count", "x := count(\"h\u00e9llo\")", "{}", "5"},
+      {"indexof", "x := indexof(\"\u00e9a\u00e9b\", \"b\")", "{}", "3"},
+      {"indexof_n", "x := indexof_n(\"\u00e9a\u00e9a\", \"a\")", "{}", "[1,3]"},
+      {"substring", "x := substring(\"\u00e9abc\", 1, 2)", "{}", R"("ab")"},
+      {"substring negative length is to the end", "x := substring(\"abcdef\", 2, -1)", "{}",
+       R"("cdef")"},
+      {"substring past the end", "x := substring(\"abc\", 5, 1)", "{}", R"("")"},
+      {"split on empty", "x := split(\"\u00e9a\", \"\")", "{}", "[\"\u00e9\",\"a\"]"},
+      {"reverse", "x := strings.reverse(\"\u00e9ab\")", "{}", "\"ba\u00e9\""},
+      {"trim family",
+       "x := [trim_prefix(\"sha256:ab\", \"sha256:\"), trim_suffix(\"a.rego\", \".rego\"),\n"
+       "trim_left(\"xxa\", \"x\"), trim_right(\"axx\", \"x\"), trim(\"\u00e9a\u00e9\", "
+       "\"\u00e9\"),\n"
+       "trim_space(\" a \\t\")]",
+       "{}", R"(["ab","a","a","a","a","a"])"},
+      {"prefix matchers",
+       "x := [strings.any_prefix_match(\"abc\", [\"x\", \"a\"]), "
+       "strings.any_suffix_match([\"abc\"], \"d\")]",
+       "{}", "[true,false]"},
+  });
+}
+
+TEST(RegoBuiltins, Numbers) {
+  RunRegoTable({
+      {"format_int", "x := [format_int(255, 16), format_int(-8, 2), format_int(9.9, 10)]", "{}",
+       R"(["ff","-1000","9"])"},
+      {"rounding", "x := [floor(1.5), ceil(1.2), round(2.5), round(-2.5), floor(-1.5), round(3)]",
+       "{}", "[1,2,3,-3,-2,3]"},
+      {"product", "x := [product([2, 3]), product({4}), product([])]", "{}", "[6,4,1]"},
+      {"units",
+       "x := [units.parse(\"10K\"), units.parse(\"1Ki\"), units.parse(\"500m\"),\n"
+       "units.parse_bytes(\"2KB\"), units.parse_bytes(\"1MiB\"), units.parse_bytes(\"7\")]",
+       "{}", "[10000,1024,0.5,2000,1048576,7]"},
+  });
+}
+
+TEST(RegoBuiltins, TimeCryptoNet) {
+  RunRegoTable({
+      {"parse_rfc3339_ns", "x := time.parse_rfc3339_ns(\"2024-02-29T12:00:00.5+01:00\")", "{}",
+       "1709204400500000000"},
+      {"date, clock, weekday",
+       "t := 1709204400500000000\nx := [time.date(t), time.clock(t), time.weekday(t)]", "{}",
+       R"([[2024,2,29],[11,0,0],"Thursday"])"},
+      {"add_date normalises", "x := time.date(time.add_date(1709204400000000000, 1, 0, 0))", "{}",
+       "[2025,3,1]"},
+      {"parse_duration_ns", "x := time.parse_duration_ns(\"1h2m0.5s\")", "{}", "3720500000000"},
+      {"sha256", "x := crypto.sha256(\"abc\")", "{}",
+       R"("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")"},
+      {"hmac", "x := crypto.hmac.sha256(\"what do ya want for nothing?\", \"Jefe\")", "{}",
+       R"("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")"},
+      {"hmac.equal", "x := [crypto.hmac.equal(\"ab\", \"ab\"), crypto.hmac.equal(\"ab\", \"a\")]",
+       "{}", "[true,false]"},
+      {"cidr_contains",
+       "x := [net.cidr_contains(\"10.0.0.0/8\", \"10.1.2.3\"),\n"
+       "net.cidr_contains(\"10.0.0.0/8\", \"11.0.0.1\"),\n"
+       "net.cidr_contains(\"10.0.0.0/8\", \"10.1.0.0/16\"),\n"
+       "net.cidr_contains(\"fd00::/8\", \"fd12::1\")]",
+       "{}", "[true,false,true,true]"},
+  });
+}
+
+TEST(RegoBuiltins, RegexJsonGraph) {
+  RunRegoTable({
+      {"regex family",
+       "x := [regex.is_valid(\"(\"), regex.split(\",+\", \"a,,b\"), regex.find_n(\"[0-9]\", "
+       "\"a1b2c3\", 2),\nregex.find_all_string_submatch_n(\"(a)(b)?\", \"ab a\", -1)]",
+       "{}", R"([false,["a","b"],["1","2"],[["ab","a","b"],["a","a",""]]])"},
+      {"semver", "x := [semver.compare(\"1.10.0\", \"1.9.0\"), semver.is_valid(\"1.2\")]", "{}",
+       "[1,false]"},
+      {"json.patch",
+       "x := json.patch({\"a\": {\"b\": 1}, \"l\": [1]}, [\n"
+       "{\"op\": \"add\", \"path\": \"/a/c\", \"value\": 2},\n"
+       "{\"op\": \"remove\", \"path\": \"/a/b\"},\n"
+       "{\"op\": \"add\", \"path\": \"/l/-\", \"value\": 3},\n"
+       "{\"op\": \"replace\", \"path\": \"/l/0\", \"value\": 0},\n"
+       "{\"op\": \"copy\", \"from\": \"/a\", \"path\": \"/d\"}])",
+       "{}", R"({"a":{"c":2},"d":{"c":2},"l":[0,3]})"},
+      {"json.patch failed test is undefined",
+       "x := json.patch({\"a\": 1}, [{\"op\": \"test\", \"path\": \"/a\", \"value\": 2}])", "{}",
+       "undefined"},
+      {"graph.reachable",
+       "g := {\"a\": [\"b\"], \"b\": {\"c\"}, \"c\": [], \"d\": [\"a\"]}\n"
+       "x := graph.reachable(g, [\"a\"])",
+       "{}", R"(["a","b","c"])"},
+      {"object.filter", "x := object.filter({\"a\": 1, \"b\": 2}, {\"a\"})", "{}", R"({"a":1})"},
+  });
+}
+
+}  // namespace
+}  // namespace cocoon::policy

@@ -1,0 +1,77 @@
+// Rule heads as OPA defines them (policy reference, "Rules"): in v1 syntax `p[x] if …` is a
+// single-value object rule; ref heads build nested objects; `contains` builds sets (also under
+// a ref); `default` functions; object keys keep their type.
+#include <gtest/gtest.h>
+
+#include "policy/rego/table_test_util.h"
+
+namespace cocoon::policy {
+namespace {
+
+using regotest::RegoCase;
+using regotest::RunRegoTable;
+
+TEST(RegoRuleHeads, V1AndV0) {
+  RunRegoTable({
+      {"v1: p[k] if is an object rule", "x[k] if some k in input.a", R"({"a":["b","a"]})",
+       R"({"a":true,"b":true})"},
+      {"v1: p[k] := v", "x[k] := v if some k, v in input.o", R"({"o":{"a":1}})", R"({"a":1})"},
+      {"v1: contains is a set rule", "x contains k if some k in input.a", R"({"a":["b","a"]})",
+       R"(["a","b"])"},
+      {"v1: p[k] in a module without imports is v1", "x[k] if some k in input.a", R"({"a":["b"]})",
+       R"({"b":true})"},
+  });
+  // v0 (future.keywords import, or bodies without `if`): p[x] is a set rule.
+  RunRegoTable({{"v0: p[k] if is a set rule", "x[k] if { some k in input.a }", R"({"a":["b","a"]})",
+                 R"(["a","b"])"}},
+               "package p\nimport future.keywords.if\nimport future.keywords.in\n");
+  RunRegoTable({{"v0: p[k] { } is a set rule", "x[k] { k := input.a[_] }", R"({"a":["b","a"]})",
+                 R"(["a","b"])"}},
+               "package p\n");
+}
+
+TEST(RegoRuleHeads, RefHeads) {
+  RunRegoTable({
+      {"constant ref head", "x.a.b := 1", "{}", R"({"a":{"b":1}})"},
+      {"several ref heads merge", "x.a.b := 1\nx.a.c := 2\nx.d := 3", "{}",
+       R"({"a":{"b":1,"c":2},"d":3})"},
+      {"ref head without value is true", "x.a if input.ok", R"({"ok":true})", R"({"a":true})"},
+      {"ref head undefined body leaves no key", "x.a if input.ok\nx.b := 2", R"({"ok":false})",
+       R"({"b":2})"},
+      {"var in the middle", "x[k].n := v if some k, v in input.o", R"({"o":{"a":1,"b":2}})",
+       R"({"a":{"n":1},"b":{"n":2}})"},
+      {"contains under a ref", "x.q contains v if some v in input.a", R"({"a":[2,1,2]})",
+       R"({"q":[1,2]})"},
+      {"contains under a var key", "x[k] contains v if some k, v in input.o",
+       R"({"o":{"a":1,"b":2}})", R"({"a":[1],"b":[2]})"},
+      {"ref head read through data", "r.s.t := 4\nx := data.p.r.s.t", "{}", "4"},
+      {"ref head read locally", "r.s.t := 4\nx := r.s", "{}", R"({"t":4})"},
+      {"else on a ref head", "x.a := 1 if input.v == 1\nelse := 2", R"({"v":5})", R"({"a":2})"},
+      {"number keys in a ref head", "x[n] := true if some n in [1, 2]", "{}",
+       R"({"1":true,"2":true})"},
+      {"number keys stay numbers when read", "o[n] := true if some n in [1, 2]\nx := o[1]", "{}",
+       "true"},
+  });
+}
+
+TEST(RegoRuleHeads, DefaultFunctions) {
+  RunRegoTable({
+      {"default function when no definition applies",
+       "default f(_) := \"none\"\nf(v) := \"big\" if v > 10\nx := [f(1), f(11)]", "{}",
+       R"(["none","big"])"},
+      {"default function of two args",
+       "default g(_, _) := 0\ng(a, b) := a + b if a > 0\n"
+       "x := [g(0, 1), g(1, 1)]",
+       "{}", "[0,2]"},
+  });
+}
+
+TEST(RegoRuleHeads, Conflicts) {
+  regotest::ExpectRegoError("same ref, two values", "package p\nx.a := 1\nx.a := 2",
+                            "t.rego:3:1: eval_conflict_error");
+  regotest::ExpectRegoError("default on a ref head", "package p\ndefault x.a := 1", "t.rego:2:1:");
+  regotest::ExpectRegoError("contains with a value", "package p\nx contains 1 := 2", "t.rego:2:");
+}
+
+}  // namespace
+}  // namespace cocoon::policy
