@@ -222,7 +222,9 @@ TEST_F(ImageCli, ProviderKeyStoredInKbs) {
               "provider:attestation-agent:kbs:///default/key/rogue", "--kbs", kbs.url(),
               "--admin-key", dir_.File("rogue.key"), Src(), Docker("kp:rogue")});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("storing the KEK in the KBS"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("checking the KBS for a key at kbs:///default/key/rogue"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("refused the admin token"), std::string::npos) << r.err;
   EXPECT_EQ(Cocoon({"inspect", "--raw", "--tls-verify=false", Docker("kp:rogue")}).exit_code, 1);
 }
 
@@ -249,6 +251,66 @@ TEST_F(ImageCli, KeypathKekNeedsNoKbsOrKeyOutput) {
               Src(), "oci:" + dir_.File("short") + ":v1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("must hold exactly 32 bytes"), std::string::npos) << r.err;
+}
+
+// No silent loss: a key the KBS holds is kept unless --replace-key, and a new key is stored
+// only once the push succeeded. The failing push is the one a newcomer meets: TLS to a
+// plain-HTTP registry, whose error says how to allow plain HTTP.
+TEST_F(ImageCli, KbsHeldKeyIsNeverReplacedSilently) {
+  Kbs kbs(dir_);
+  ASSERT_TRUE(kbs.up());
+  const std::string kid = "kbs:///default/image-key/keep";
+  auto encrypt = [&](const std::string& dst, std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        "encrypt",     "--encryption-key", "provider:attestation-agent:" + kid, "--kbs", kbs.url(),
+        "--admin-key", kbs.admin_key()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), {Src(), Docker(dst)});
+    return Cocoon(args);
+  };
+  auto stored_key = [&] {
+    auto r = harness::Run(
+        {harness::BinaryPath("cocoon"), "kbs", "get-resource", kid, "--url", kbs.url()});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  auto first = encrypt("keep:v1", {"--dest-tls-verify=false"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("KEK stored in the KBS as " + kid), std::string::npos) << first.out;
+  const std::string old_key = stored_key();
+  ASSERT_EQ(old_key.size(), 32u);
+
+  // Without --replace-key: refused before anything is pushed, naming the key id and the flag.
+  auto again = encrypt("keep:v2", {"--dest-tls-verify=false"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("FailedPrecondition: the KBS already holds a key at " + kid),
+            std::string::npos)
+      << again.err;
+  EXPECT_NE(again.err.find("--replace-key"), std::string::npos) << again.err;
+  EXPECT_EQ(Cocoon({"inspect", "--raw", "--tls-verify=false", Docker("keep:v2")}).exit_code, 1);
+  EXPECT_EQ(stored_key(), old_key);
+
+  // With --replace-key but a push that fails: the old key stays.
+  auto failed = encrypt("keep:v3", {"--replace-key"});  // TLS to the plain-HTTP registry
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_NE(failed.err.find("--tls-verify=false"), std::string::npos) << failed.err;
+  EXPECT_EQ(failed.out.find("replaced"), std::string::npos) << failed.out;
+  EXPECT_EQ(stored_key(), old_key);
+
+  // With --replace-key and a push that succeeds: replaced, and it says so.
+  auto replaced = encrypt("keep:v4", {"--dest-tls-verify=false", "--replace-key"});
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_NE(replaced.out.find("replaced the key the KBS held at " + kid + " (--replace-key)"),
+            std::string::npos)
+      << replaced.out;
+  const std::string new_key = stored_key();
+  EXPECT_EQ(new_key.size(), 32u);
+  EXPECT_NE(new_key, old_key);
+  auto pull =
+      Cocoon({"pull", "--insecure-policy", "--tls-verify=false", "--store", dir_.File("store"),
+              "--kbs", kbs.url(), "--unpack", dir_.File("bundle"), Docker("keep:v4")});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("bundle/rootfs/hello.txt")));
 }
 
 TEST_F(ImageCli, BadInputsNameTheProblem) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <regex>
 
 #include "base/json.h"
 #include "crypto/keys.h"
@@ -150,7 +151,8 @@ TEST(KbsIntegration, HttpsRoundTripWithCustomCa) {
   auto untrusted = harness::Run(
       {BinaryPath("cocoon"), "kbs", "get-resource", "kbs:///default/key/tls", "--url", kbs.url()});
   EXPECT_NE(untrusted.exit_code, 0);
-  EXPECT_NE(untrusted.err.find("Unavailable"), std::string::npos) << untrusted.err;
+  EXPECT_NE(untrusted.err.find("FailedPrecondition"), std::string::npos) << untrusted.err;
+  EXPECT_NE(untrusted.err.find("certificate did not verify"), std::string::npos) << untrusted.err;
 }
 
 TEST(KbsIntegration, UnknownResourceAndDenyingPolicyAreClearErrors) {
@@ -304,7 +306,9 @@ TEST(KbsIntegration, NegativesOverTheWireKeepTheServerUp) {
   EXPECT_NE(traversal.err.find("illegal ResourceDesc format."), std::string::npos) << traversal.err;
   auto missing = kbs.Cocoon({"get-resource", "kbs:///default/key/404"});
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_NE(missing.err.find("resource default/key/404 not found"), std::string::npos)
+  EXPECT_NE(missing.err.find("NotFound: resource: server answered 404: resource "
+                             "default/key/404 not found"),
+            std::string::npos)
       << missing.err;
   auto health = http.Get(kbs.url() + "/healthz");
   ASSERT_TRUE(health);
@@ -312,6 +316,54 @@ TEST(KbsIntegration, NegativesOverTheWireKeepTheServerUp) {
   auto metrics = http.Get(kbs.url() + "/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("kbs_http_requests_total"), std::string::npos);
+}
+
+// Errors in the category of their cause, as the CLI prints them: a policy that does not compile
+// is a 400 naming line:column (the active policy stays), a denial is PermissionDenied (403).
+TEST(KbsIntegration, PolicyErrorsAndDenialsHaveTheirOwnCategory) {
+  KbsFixture kbs;
+  ASSERT_EQ(kbs.Cocoon({"set-resource", "default/key/1", "--value", "v"}, true).exit_code, 0);
+  kbs.dir().Write("bad.rego", "package policy\ndefault allow := false\nallow if {\n");
+  auto bad = kbs.Cocoon({"set-policy", "--file", kbs.dir().File("bad.rego")}, true);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("InvalidArgument: resource-policy: server answered 400: resource-policy:"),
+            std::string::npos)
+      << bad.err;
+  EXPECT_TRUE(std::regex_search(bad.err, std::regex(R"(resource-policy:[34]:\d+:)"))) << bad.err;
+  EXPECT_EQ(bad.err.find("Unauthenticated"), std::string::npos) << bad.err;
+  auto still = kbs.Cocoon({"get-resource", "kbs:///default/key/1"});
+  EXPECT_EQ(still.exit_code, 0) << still.err;
+
+  kbs.dir().Write("deny.rego", "package policy\ndefault allow := false\n");
+  ASSERT_EQ(kbs.Cocoon({"set-policy", "--file", kbs.dir().File("deny.rego")}, true).exit_code, 0);
+  auto denied = kbs.Cocoon({"get-resource", "kbs:///default/key/1"});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("PermissionDenied: resource: server answered 403: Access denied by "
+                            "policy"),
+            std::string::npos)
+      << denied.err;
+}
+
+// No retry can fix an untrusted certificate or a name that does not resolve: the guest's KBS
+// client (here through `cocoon kbs attest`) reports them at once, saying what is wrong.
+TEST(KbsIntegration, CertificateAndDnsFailuresAreReportedAtOnce) {
+  KbsFixture kbs({.https = true});
+  auto attest = [](const std::string& url) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = harness::Run({BinaryPath("cocoon"), "kbs", "attest", "--url", url});
+    return std::make_pair(r, std::chrono::steady_clock::now() - start);
+  };
+  auto [untrusted, took] = attest(kbs.url());  // no --cacert
+  EXPECT_EQ(untrusted.exit_code, 1);
+  EXPECT_NE(untrusted.err.find("FailedPrecondition"), std::string::npos) << untrusted.err;
+  EXPECT_NE(untrusted.err.find("certificate did not verify"), std::string::npos) << untrusted.err;
+  EXPECT_LT(took, std::chrono::seconds(2));  // 5 attempts would take 7.5 s
+  auto [unresolved, took2] = attest("http://cocoon-no-such-host.invalid:8080");
+  EXPECT_EQ(unresolved.exit_code, 1);
+  EXPECT_NE(unresolved.err.find("does not resolve"), std::string::npos) << unresolved.err;
+  EXPECT_LT(took2, std::chrono::seconds(2));
+  auto trusted = kbs.Cocoon({"attest"});
+  EXPECT_EQ(trusted.exit_code, 0) << trusted.err;
 }
 
 TEST(KbsIntegration, AcknowledgedWriteSurvivesKill9) {

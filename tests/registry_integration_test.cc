@@ -124,6 +124,25 @@ class RegistryTest : public ::testing::Test {
   TempDir dir_;
 };
 
+// HTTPS to a plain-HTTP registry: reported at once (no retry can help) with how to allow it.
+TEST_F(RegistryTest, PlainHttpRegistryErrorSaysHowToAllowIt) {
+  Registry reg(dir_);
+  RegistryOptions o = Insecure();
+  o.tls_verify = true;
+  o.retry_delay = std::chrono::milliseconds(2000);
+  auto src = OpenImageSource("docker://" + reg.host() + "/coco/plain:v1", o);
+  ASSERT_TRUE(src.has_value()) << src.error().ToString();
+  auto start = std::chrono::steady_clock::now();
+  auto img = ResolveImage(**src, kAmd64);
+  ASSERT_FALSE(img.has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+  EXPECT_EQ(img.error().code(), Code::kFailedPrecondition) << img.error().ToString();
+  EXPECT_NE(
+      img.error().message().find("serves plain HTTP; to use it anyway pass --tls-verify=false"),
+      std::string::npos)
+      << img.error().message();
+}
+
 TEST_F(RegistryTest, PullsWhatSkopeoPushed) {
   Registry reg(dir_);
   const std::string ref = "docker://" + reg.host() + "/coco/plain:v1";

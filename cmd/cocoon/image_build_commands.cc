@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "base/file.h"
 #include "cmd/cocoon/commands.h"
@@ -76,6 +77,7 @@ Result<RegistriesConfig> LoadRegistriesD(const std::string& dir) {
 struct EncryptFlags {
   std::vector<std::string> keys;
   std::string kbs_url, admin_key, kbs_cacert, key_output, platform, src, dst;
+  bool replace_key = false;
   RegistryFlags src_reg, dst_reg;
 };
 
@@ -102,26 +104,85 @@ Status WriteKeyFile(const std::string& path, const crypto::SecretBytes& kek) {
   return Ok();
 }
 
-Status StoreKek(const EncryptFlags& f, const std::string& kid, const crypto::SecretBytes& kek) {
-  if (!f.kbs_url.empty()) {
-    kbs::AdminClientOptions o;
-    o.url = f.kbs_url;
-    o.ca_file = f.kbs_cacert;
-    if (!f.admin_key.empty()) {
-      ASSIGN_OR_RETURN(std::string pem, base::ReadFile(f.admin_key, "admin key"));
-      ASSIGN_OR_RETURN(o.key, crypto::PrivateKey::FromPem(pem));
-    }
-    ASSIGN_OR_RETURN(std::string path, KbsResourcePath(kid));
-    auto st = kbs::AdminClient(std::move(o)).SetResource(path, kek.span());
-    if (!st) return std::unexpected(st.error().WithContext("storing the KEK in the KBS"));
-    std::cout << "KEK stored in the KBS as " << kid << "\n";
-    return Ok();
+Result<kbs::AdminClient> KbsAdmin(const EncryptFlags& f) {
+  kbs::AdminClientOptions o;
+  o.url = f.kbs_url;
+  o.ca_file = f.kbs_cacert;
+  if (!f.admin_key.empty()) {
+    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(f.admin_key, "admin key"));
+    ASSIGN_OR_RETURN(o.key, crypto::PrivateKey::FromPem(pem));
   }
-  TRY(WriteKeyFile(f.key_output, kek));
-  std::cout << "KEK for " << kid << " written to " << f.key_output << "\n";
+  return kbs::AdminClient(std::move(o));
+}
+
+// Before anything is pushed: a key the KBS already holds at `kid` is never replaced silently
+// (images encrypted with it would no longer decrypt). Returns whether one is there.
+Result<bool> CheckKbsKey(kbs::AdminClient& admin, const EncryptFlags& f, const std::string& kid) {
+  ASSIGN_OR_RETURN(std::string path, KbsResourcePath(kid));
+  auto exists = admin.ResourceExists(path);
+  if (!exists && exists.error().code() == Code::kUnimplemented && f.replace_key) return true;
+  if (!exists) {
+    std::string hint = exists.error().code() == Code::kUnimplemented
+                           ? "; pass --replace-key to store the key regardless"
+                           : "";
+    return std::unexpected(
+        Error(exists.error().code(),
+              "checking the KBS for a key at " + kid + ": " + exists.error().message() + hint));
+  }
+  if (*exists && !f.replace_key) {
+    return FailedPrecondition(
+        "the KBS already holds a key at " + kid +
+        " (images encrypted earlier need it): pass --replace-key to replace it (those images "
+        "will no longer decrypt), or choose another key id");
+  }
+  return *exists;
+}
+
+// After the push: stores the KEK (create-only unless --replace-key) and says what it did.
+Status StoreKbsKey(kbs::AdminClient& admin, const EncryptFlags& f, const std::string& kid,
+                   const crypto::SecretBytes& kek, bool existed) {
+  ASSIGN_OR_RETURN(std::string path, KbsResourcePath(kid));
+  auto st =
+      f.replace_key ? admin.SetResource(path, kek.span()) : admin.CreateResource(path, kek.span());
+  if (!st && st.error().code() == Code::kFailedPrecondition) {
+    return FailedPrecondition("another key was stored at " + kid +
+                              " while the image was pushed; it was kept, and the image just "
+                              "pushed cannot be decrypted: encrypt again with --replace-key or "
+                              "another key id");
+  }
+  if (!st) {
+    return std::unexpected(st.error().WithContext(
+        "the image was pushed, but storing its key at " + kid +
+        " failed, so it cannot be decrypted; fix the KBS and encrypt again"));
+  }
+  if (existed) {
+    std::cout << "replaced the key the KBS held at " << kid
+              << " (--replace-key): images encrypted with the old key no longer decrypt\n";
+  } else {
+    std::cout << "KEK stored in the KBS as " << kid << "\n";
+  }
   return Ok();
 }
 
+Status CheckEncryptFlags(const EncryptFlags& f, size_t kek_count) {
+  if (kek_count > 0 && f.kbs_url.empty() && f.key_output.empty()) {
+    return InvalidArgument("a provider key needs --kbs URL (store the KEK) or --key-output FILE");
+  }
+  if (kek_count > 1 && f.kbs_url.empty()) {
+    return InvalidArgument("--key-output holds one KEK; use --kbs with several provider keys");
+  }
+  if (f.replace_key && f.kbs_url.empty()) {
+    return InvalidArgument("--replace-key applies to keys stored in a KBS (--kbs URL)");
+  }
+  if (kek_count > 0 && f.kbs_url.empty() && ::access(f.key_output.c_str(), F_OK) == 0) {
+    return FailedPrecondition("--key-output " + f.key_output +
+                              " exists; it is never overwritten: choose a new file");
+  }
+  return Ok();
+}
+
+// Keys are stored only once the encrypted image is pushed: a failed push leaves the KBS (and
+// --key-output) as they were.
 Status RunEncrypt(const EncryptFlags& f) {
   std::vector<Recipient> recipients;
   std::vector<std::pair<std::string, crypto::SecretBytes>> keks;
@@ -143,21 +204,35 @@ Status RunEncrypt(const EncryptFlags& f) {
         "provider:attestation-agent:keyid=kbs:///…::keypath=FILE)");
   }
   if (f.kbs_url.empty() && f.key_output.empty()) keks.clear();  // all from keypath= files
-  if (keks.size() > 1 && f.kbs_url.empty()) {
-    return InvalidArgument("--key-output holds one KEK; use --kbs with several provider keys");
-  }
+  TRY(CheckEncryptFlags(f, keks.size()));
   ASSIGN_OR_RETURN(auto src, OpenImageSource(f.src, f.src_reg.Options()));
   ASSIGN_OR_RETURN(auto dst, OpenImageDestination(f.dst, f.dst_reg.Options()));
   CopyOptions copy{.transform = MakeEncryptTransform(std::move(recipients)),
                    .check = CheckEncryptable};
   ASSIGN_OR_RETURN(copy.platform, PlatformOf(f.platform));
-  // Refuse unencryptable images before a KEK is stored anywhere.
   ASSIGN_OR_RETURN(ResolvedImage image, ResolveImage(*src, copy.platform));
   TRY(CheckEncryptable(image.manifest));
-  for (const auto& [kid, kek] : keks) TRY(StoreKek(f, kid, kek));
+  std::optional<kbs::AdminClient> admin;
+  std::vector<bool> existed;
+  if (!keks.empty() && !f.kbs_url.empty()) {
+    ASSIGN_OR_RETURN(admin, KbsAdmin(f));
+    for (const auto& [kid, kek] : keks) {
+      ASSIGN_OR_RETURN(bool there, CheckKbsKey(*admin, f, kid));
+      existed.push_back(there);
+    }
+  }
   ASSIGN_OR_RETURN(CopyResult result, CopyImage(*src, *dst, copy));
   std::cout << "encrypted " << result.manifest.layers.size() << " layer(s): " << dst->Name() << "@"
             << result.manifest_digest.String() << "\n";
+  for (size_t i = 0; i < keks.size(); ++i) {
+    const auto& [kid, kek] = keks[i];
+    if (admin) {
+      TRY(StoreKbsKey(*admin, f, kid, kek, existed[i]));
+      continue;
+    }
+    TRY(WriteKeyFile(f.key_output, kek));
+    std::cout << "KEK for " << kid << " written to " << f.key_output << "\n";
+  }
   return Ok();
 }
 
@@ -171,6 +246,9 @@ void AddEncrypt(CLI::App* image, int* exit_code) {
   c->add_option("--admin-key", f->admin_key, "KBS admin private key (PEM, Ed25519 or P-256)");
   c->add_option("--kbs-cacert", f->kbs_cacert, "PEM CA certificate for an HTTPS KBS");
   c->add_option("--key-output", f->key_output, "write the KEK here (0600) instead of the KBS");
+  c->add_flag("--replace-key", f->replace_key,
+              "replace a key the KBS already holds at the key id (images encrypted with it will "
+              "no longer decrypt); without it an existing key is an error");
   c->add_option("--platform", f->platform, "OS/ARCH[/VARIANT] to pick from an index");
   AddRegistryFlags(c, &f->src_reg, "src-");
   c->add_flag("--dest-tls-verify", f->dst_reg.tls_verify,

@@ -80,6 +80,39 @@ KbsClient::KbsClient(KbsClientOptions o, std::unique_ptr<tee::Attester> a, crypt
       tee_key_(std::move(key)),
       http_(std::move(http)) {}
 
+// Transient failures (refused, reset, timed out, 5xx, 429) are retried, backing off from
+// retry_delay; anything else (a name that does not resolve, an untrusted certificate, plain HTTP
+// answering TLS, 4xx) is returned at once. After the last attempt: Unavailable naming the URL,
+// the attempts and the time taken, with the last cause.
+Result<net::ClientResponse> KbsClient::SendWithRetries(std::string_view method,
+                                                       const std::string& url,
+                                                       const net::Headers& h,
+                                                       std::string_view body) {
+  auto delay = options_.retry_delay;
+  auto started = std::chrono::steady_clock::now();
+  const int attempts = std::max(1, options_.connect_attempts);
+  for (int attempt = 1;; ++attempt) {
+    auto r = http_.Send(method, url, h, body);
+    if (!net::IsTransient(r)) return r;
+    if (attempt == attempts) {
+      auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count() /
+                  1000.0;
+      char took[32];
+      std::snprintf(took, sizeof took, "%.1f", secs);
+      std::string why =
+          r ? net::ErrorFromReply(r->status, r->body, url).message() : r.error().message();
+      std::string what =
+          r ? " kept failing (HTTP " + std::to_string(r->status) + ")" : " unreachable";
+      return Unavailable("KBS " + options_.url + what + " after " + std::to_string(attempt) +
+                         " attempts in " + took + " s: " + why);
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(8000));
+  }
+}
+
 Result<std::string> KbsClient::Attest() {
   OrderedJson request = OrderedJson::object();
   request["version"] = kVersion;
@@ -88,24 +121,7 @@ Result<std::string> KbsClient::Attest() {
   net::Headers h;
   h.Set("content-type", "application/json");
   // The first contact: a KBS that is still starting (or down) gets a few bounded retries.
-  Result<net::ClientResponse> auth_or = Unavailable("not tried");
-  auto delay = options_.retry_delay;
-  auto started = std::chrono::steady_clock::now();
-  for (int attempt = 1; attempt <= std::max(1, options_.connect_attempts); ++attempt) {
-    auth_or = http_.Post(options_.url + "/kbs/v0/auth", base::DumpJson(request), h);
-    if (auth_or || auth_or.error().code() != Code::kUnavailable) break;
-    if (attempt == options_.connect_attempts) {
-      auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started).count() / 1000.0;
-      char took[32];
-      std::snprintf(took, sizeof took, "%.1f", secs);
-      return Unavailable("KBS " + options_.url + " unreachable after " +
-                         std::to_string(attempt) + " attempts in " + took +
-                         " s: " + auth_or.error().message());
-    }
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::milliseconds(8000));
-  }
+  auto auth_or = SendWithRetries("POST", options_.url + "/kbs/v0/auth", h, base::DumpJson(request));
   if (!auth_or) return std::unexpected(auth_or.error());
   auto& auth = *auth_or;
   if (auth.status != 200)
@@ -144,8 +160,8 @@ Result<std::string> KbsClient::Attest() {
   auto dot2 = dot1 == std::string::npos ? dot1 : token_.find('.', dot1 + 1);
   if (dot2 != std::string::npos) {
     if (auto payload = base::Base64UrlDecode(token_.substr(dot1 + 1, dot2 - dot1 - 1))) {
-      auto claims = base::ParseJson(std::string_view(
-          reinterpret_cast<const char*>(payload->data()), payload->size()));
+      auto claims = base::ParseJson(
+          std::string_view(reinterpret_cast<const char*>(payload->data()), payload->size()));
       if (claims && claims->is_object() && (*claims)["exp"].is_number_integer()) {
         token_exp_ = (*claims)["exp"].get<int64_t>();
       }
@@ -158,7 +174,8 @@ bool KbsClient::TokenExpired() const {
   if (token_.empty()) return true;
   if (token_exp_ == 0) return false;
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   return now >= token_exp_;
 }
 
@@ -168,7 +185,7 @@ Result<crypto::SecretBytes> KbsClient::FetchOnce(const ResourceUri& uri, std::st
   if (!uri.query.empty()) url += "?" + uri.query;
   net::Headers h;
   if (!bearer.empty()) h.Set("authorization", "Bearer " + std::string(bearer));
-  ASSIGN_OR_RETURN(auto resp, http_.Get(url, h));
+  ASSIGN_OR_RETURN(auto resp, SendWithRetries("GET", url, h, ""));
   *status = resp.status;
   if (resp.status != 200)
     return std::unexpected(net::ErrorFromReply(resp.status, resp.body, "resource"));

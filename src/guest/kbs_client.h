@@ -37,8 +37,9 @@ struct KbsClientOptions {
   TeeKeyType key_type = TeeKeyType::kEcP256;
   std::optional<attestation::InitData> init_data;
   int max_resource_attempts = 3;
-  // Transport failures reaching the KBS are retried this often, backing off from retry_delay
-  // (doubling); then Unavailable names the URL and the attempts.
+  // Transient failures reaching the KBS (connection refused/reset, timeouts, 5xx, 429) are
+  // tried this often, backing off from retry_delay (doubling); then Unavailable names the URL
+  // and the attempts. Other failures (DNS, certificates, plain HTTP, 4xx) are not retried.
   int connect_attempts = 5;
   std::chrono::milliseconds retry_delay{500};
   // A fixed TEE key (test vectors, or a key provisioned elsewhere); default: fresh per client.
@@ -51,10 +52,12 @@ class KbsClient {
                                                    std::unique_ptr<tee::Attester> attester);
 
   // Runs the RCAR handshake (auth + attest) and returns the attestation token.
-  // Unauthenticated with the KBS's detail if the KBS refuses; Unavailable on transport errors.
+  // Unauthenticated with the KBS's detail if the KBS refuses; Unavailable after retrying
+  // transient failures; FailedPrecondition at once for DNS, certificate or plain-HTTP failures.
   Result<std::string> Attest();
   // Fetches and decrypts a resource (attesting first if needed, re-attesting on 401).
-  // NotFound on 404; Unauthenticated with the KBS's detail on repeated 401.
+  // NotFound on 404, PermissionDenied on 403 (policy denial); Unauthenticated with the KBS's
+  // detail on repeated 401.
   Result<crypto::SecretBytes> GetResource(std::string_view uri);
   // Same with an explicit Bearer token instead of the session cookie.
   Result<crypto::SecretBytes> GetResourceWithToken(std::string_view uri, std::string_view token);
@@ -68,6 +71,8 @@ class KbsClient {
  private:
   KbsClient(KbsClientOptions o, std::unique_ptr<tee::Attester> a, crypto::PrivateKey key,
             net::HttpClient http);
+  Result<net::ClientResponse> SendWithRetries(std::string_view method, const std::string& url,
+                                              const net::Headers& h, std::string_view body);
   Result<crypto::SecretBytes> FetchOnce(const ResourceUri& uri, std::string_view bearer,
                                         int* status);
 

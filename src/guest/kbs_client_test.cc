@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 
 #include "net/http_server.h"
 #include "tee/sample/sample.h"
@@ -125,6 +127,85 @@ TEST(KbsClient, UnreachableKbsIsUnavailable) {
   auto r = (*client)->Attest();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), Code::kUnavailable);
+}
+
+// Only transient failures are retried: a DNS failure or TLS spoken to a plain-HTTP KBS comes
+// back at once (with a 1 s backoff, a retry would show in the time taken).
+KbsClientOptions SlowRetries(std::string url) {
+  KbsClientOptions o;
+  o.url = std::move(url);
+  o.connect_attempts = 5;
+  o.retry_delay = std::chrono::milliseconds(1000);
+  return o;
+}
+
+TEST(KbsClient, UnresolvableKbsHostIsReportedAtOnce) {
+  auto client = KbsClient::Create(SlowRetries("http://cocoon-no-such-host.invalid:8080"),
+                                  tee::sample::NewAttester());
+  ASSERT_TRUE(client);
+  auto start = std::chrono::steady_clock::now();
+  auto r = (*client)->Attest();
+  ASSERT_FALSE(r);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+  EXPECT_EQ(r.error().code(), Code::kFailedPrecondition) << r.error().ToString();
+  EXPECT_NE(r.error().message().find("does not resolve"), std::string::npos) << r.error().message();
+}
+
+TEST(KbsClient, HttpsToPlainHttpKbsIsReportedAtOnce) {
+  ReplayServer srv(Vector());
+  std::string url = srv.url();
+  url.replace(0, 4, "https");
+  auto client = KbsClient::Create(SlowRetries(url), tee::sample::NewAttester());
+  ASSERT_TRUE(client);
+  auto start = std::chrono::steady_clock::now();
+  auto r = (*client)->Attest();
+  ASSERT_FALSE(r);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+  EXPECT_EQ(r.error().code(), Code::kFailedPrecondition) << r.error().ToString();
+  EXPECT_NE(r.error().message().find("plain HTTP"), std::string::npos) << r.error().message();
+}
+
+// A KBS that answers `status` to every request; counts them.
+struct StatusServer {
+  explicit StatusServer(int status) {
+    server = std::make_unique<net::HttpServer>(
+        net::HttpServerOptions{}, [this, status](const net::HttpRequest&) {
+          ++requests;
+          return net::HttpResponse::Json(status, R"({"type":"x","detail":"busy"})");
+        });
+    EXPECT_TRUE(server->Start());
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
+  std::atomic<int> requests{0};
+  std::unique_ptr<net::HttpServer> server;
+};
+
+TEST(KbsClient, ServerErrorsAreRetriedClientErrorsAreNot) {
+  for (int status : {503, 429}) {
+    StatusServer busy(status);
+    KbsClientOptions o;
+    o.url = busy.url();
+    o.connect_attempts = 3;
+    o.retry_delay = std::chrono::milliseconds(10);
+    auto r = (*KbsClient::Create(std::move(o), tee::sample::NewAttester()))->Attest();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(busy.requests.load(), 3) << status;
+    EXPECT_EQ(r.error().code(), Code::kUnavailable);
+    EXPECT_NE(r.error().message().find("kept failing (HTTP " + std::to_string(status) +
+                                       ") after 3 attempts"),
+              std::string::npos)
+        << r.error().message();
+  }
+  StatusServer refusing(400);
+  KbsClientOptions o;
+  o.url = refusing.url();
+  o.connect_attempts = 3;
+  o.retry_delay = std::chrono::milliseconds(10);
+  auto r = (*KbsClient::Create(std::move(o), tee::sample::NewAttester()))->Attest();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(refusing.requests.load(), 1);
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.error().message().find("busy"), std::string::npos) << r.error().message();
 }
 
 }  // namespace

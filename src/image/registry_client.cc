@@ -66,10 +66,16 @@ std::string PercentEncode(std::string_view s) {
   return out;
 }
 
-bool IsRetryable(const Result<net::ClientResponse>& r) {
-  if (!r)
-    return r.error().code() == Code::kUnavailable || r.error().code() == Code::kDeadlineExceeded;
-  return r->status >= 500 || r->status == 429;
+bool IsRetryable(const Result<net::ClientResponse>& r) { return net::IsTransient(r); }
+
+Error WithPlainHttpHint(const Error& e, std::string_view host) {
+  if (!net::IsPlainHttpAnswer(e)) return e;
+  return Error(e.code(), e.message() + ": registry " + std::string(host) +
+                             " serves plain HTTP; to use it anyway pass --tls-verify=false "
+                             "(--src-tls-verify=false / --dest-tls-verify=false for image "
+                             "encrypt), or set insecure = true in its "
+                             "[[image.registry_config.registry]] entry of the initdata (cocoon "
+                             "run --initdata)");
 }
 
 std::string BareMediaType(std::string_view ct) {
@@ -157,7 +163,8 @@ Result<net::ClientResponse> RegistryClient::FollowRedirects(net::HttpClient& htt
     if (send_auth) headers.Set("Authorization", auth);
     auto r = call.hooks != nullptr ? http.Stream(method, url, headers, *call.hooks)
                                    : http.Send(method, url, headers, call.body);
-    if (!r || !IsRedirect(r->status)) return r;
+    if (!r) return std::unexpected(internal::WithPlainHttpHint(r.error(), ref_.domain));
+    if (!IsRedirect(r->status)) return r;
     auto location = r->headers.Get("location");
     if (!location) return r;
     ASSIGN_OR_RETURN(url, internal::ResolveLocation(url, *location));

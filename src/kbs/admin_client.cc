@@ -54,8 +54,10 @@ Result<net::Headers> AdminClient::AuthHeaders() {
 }
 
 Result<std::string> AdminClient::CallForBody(std::string_view method, std::string_view route,
-                                             std::string_view body, std::string_view content_type) {
+                                             std::string_view body, std::string_view content_type,
+                                             const net::Headers& extra) {
   ASSIGN_OR_RETURN(net::Headers h, AuthHeaders());
+  for (const auto& [name, value] : extra.all()) h.Set(name, value);
   if (!content_type.empty()) h.Set("content-type", std::string(content_type));
   std::string url = options_.url + "/kbs/v0/" + std::string(route);
   ASSIGN_OR_RETURN(auto resp, http_.Send(method, url, h, body));
@@ -65,13 +67,42 @@ Result<std::string> AdminClient::CallForBody(std::string_view method, std::strin
 }
 
 Status AdminClient::Call(std::string_view method, std::string_view route, std::string_view body,
-                         std::string_view content_type) {
-  TRY(CallForBody(method, route, body, content_type));
+                         std::string_view content_type, const net::Headers& extra) {
+  TRY(CallForBody(method, route, body, content_type, extra));
   return Ok();
 }
 
 Status AdminClient::SetResource(std::string_view path, ByteSpan value) {
   return Call("POST", "resource/" + std::string(path), AsString(value), "application/octet-stream");
+}
+
+Status AdminClient::CreateResource(std::string_view path, ByteSpan value) {
+  net::Headers h;
+  h.Set("if-none-match", "*");
+  return Call("POST", "resource/" + std::string(path), AsString(value), "application/octet-stream",
+              h);
+}
+
+Result<bool> AdminClient::ResourceExists(std::string_view path) {
+  ASSIGN_OR_RETURN(net::Headers h, AuthHeaders());
+  const std::string what = "HEAD resource/" + std::string(path);
+  ASSIGN_OR_RETURN(auto resp,
+                   http_.Send("HEAD", options_.url + "/kbs/v0/resource/" + std::string(path), h));
+  auto state = resp.headers.Get(kResourceStateHeader);
+  if (state == "present" && resp.status == 200) return true;
+  if (state == "absent" && resp.status == 404) return false;
+  // A HEAD reply has no body to quote. 401/403: the admin key's problem; 400: a bad path.
+  if (resp.status == 401 || resp.status == 403) {
+    return std::unexpected(net::ErrorFromReply(
+        resp.status, "the KBS refused the admin token (check the admin key and its role)", what));
+  }
+  if (resp.status == 400) {
+    return std::unexpected(net::ErrorFromReply(resp.status, "illegal resource path", what));
+  }
+  return Unimplemented("KBS " + options_.url + " cannot tell whether a value is stored at " +
+                       std::string(path) + " (" + what + " answered " +
+                       std::to_string(resp.status) + " without a " +
+                       std::string(kResourceStateHeader) + " header: not a cocoon KBS?)");
 }
 
 Status AdminClient::DeleteResource(std::string_view path) {

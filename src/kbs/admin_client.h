@@ -31,6 +31,12 @@ class AdminClient {
 
   // Each returns the KBS's error detail (Unauthenticated, NotFound, …) on a non-200 reply.
   Status SetResource(std::string_view path, ByteSpan value);  // path: repo/type/tag
+  // Stores only if nothing is stored at `path` ("If-None-Match: *"): FailedPrecondition if a
+  // value exists (cocoon extension; a Trustee KBS ignores the header and overwrites).
+  Status CreateResource(std::string_view path, ByteSpan value);
+  // Whether a value is stored at `path` (admin HEAD, cocoon extension). Unimplemented when the
+  // KBS cannot tell (a Trustee KBS answers the HEAD with an error that is not 404).
+  Result<bool> ResourceExists(std::string_view path);
   Status DeleteResource(std::string_view path);
   Status SetResourcePolicy(std::string_view rego_text);
   Status SetAttestationPolicy(std::string_view policy_id, std::string_view rego_text);
@@ -48,9 +54,10 @@ class AdminClient {
  private:
   Result<net::Headers> AuthHeaders();
   Status Call(std::string_view method, std::string_view route, std::string_view body,
-              std::string_view content_type);
+              std::string_view content_type, const net::Headers& extra = {});
   Result<std::string> CallForBody(std::string_view method, std::string_view route,
-                                  std::string_view body, std::string_view content_type);
+                                  std::string_view body, std::string_view content_type,
+                                  const net::Headers& extra = {});
   AdminClientOptions options_;
   net::HttpClient http_;
 };

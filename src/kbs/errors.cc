@@ -39,20 +39,69 @@ std::string_view KbsErrorName(KbsError e) {
   return "Unknown";
 }
 
-int KbsErrorStatus(KbsError e) {
-  return e == KbsError::kInvalidRequestPath || e == KbsError::kPluginNotFound ? 404 : 401;
+namespace {
+
+int StatusOfCause(Code cause) {
+  switch (cause) {
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kFailedPrecondition:
+      return 409;
+    case Code::kResourceExhausted:
+      return 413;
+    case Code::kUnimplemented:
+      return 501;
+    case Code::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
 }
 
-net::HttpResponse ErrorResponse(KbsError e, std::string_view detail) {
+net::HttpResponse Respond(KbsError e, std::string_view detail, Code cause) {
   OrderedJson body = OrderedJson::object();
   body["type"] =
       "https://github.com/confidential-containers/kbs/errors/" + std::string(KbsErrorName(e));
   body["detail"] = std::string(detail);
-  return net::HttpResponse::Json(KbsErrorStatus(e), base::DumpJson(body));
+  return net::HttpResponse::Json(KbsErrorStatus(e, cause), base::DumpJson(body));
+}
+
+}  // namespace
+
+int KbsErrorStatus(KbsError e, Code cause) {
+  switch (e) {
+    case KbsError::kInvalidRequestPath:
+    case KbsError::kPluginNotFound:
+      return 404;
+    case KbsError::kAttestationError:
+    case KbsError::kJweError:
+    case KbsError::kTokenNotFound:
+    case KbsError::kTokenVerifierError:
+      return 401;
+    case KbsError::kPolicyDeny:
+      return 403;
+    case KbsError::kParsePolicyError:
+      return 400;
+    case KbsError::kAdminAuthAccess:
+    case KbsError::kAdminAuthInitialization:
+      return cause == Code::kPermissionDenied ? 403 : 401;
+    default:
+      return StatusOfCause(cause);
+  }
+}
+
+net::HttpResponse ErrorResponse(KbsError e, std::string_view detail) {
+  return Respond(e, detail, Code::kInternal);
 }
 
 net::HttpResponse ErrorResponse(KbsError e, const Error& error) {
-  return ErrorResponse(e, error.message());
+  return Respond(e, error.message(), error.code());
 }
 
 }  // namespace cocoon::kbs

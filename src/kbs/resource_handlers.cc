@@ -39,7 +39,10 @@ net::HttpResponse KbsService::GetResource(const net::HttpRequest& req,
   Json data = {{"plugin", "resource"}, {"resource-path", segments}, {"query", query}};
   auto policy = resource_policy();
   auto allow = policy->Query("data.policy.allow", *claims, data);
-  if (!allow) return ErrorResponse(KbsError::kPolicyEngineError, allow.error());
+  if (!allow) {  // the KBS's own policy failed to evaluate: a server fault, not the client's
+    return ErrorResponse(KbsError::kPolicyEngineError,
+                         Error(Code::kInternal, allow.error().message()));
+  }
   if (!allow->is_boolean() || !allow->get<bool>()) {
     return ErrorResponse(KbsError::kPolicyDeny, "Access denied by policy");
   }
@@ -59,6 +62,8 @@ net::HttpResponse KbsService::GetResource(const net::HttpRequest& req,
   return net::HttpResponse::Json(200, base::DumpJson(*jwe));
 }
 
+// Admin POST (store; with "If-None-Match: *" only when absent, 409 otherwise), DELETE, and
+// HEAD (cocoon extension: 200 if a value is stored, 404 if not; the value is never sent).
 net::HttpResponse KbsService::WriteResource(const net::HttpRequest& req,
                                             const std::vector<std::string>& path) {
   if (auto st = admin_->Authorize(req, clock_()); !st) {
@@ -66,8 +71,21 @@ net::HttpResponse KbsService::WriteResource(const net::HttpRequest& req,
   }
   auto desc = ParseResourceDesc(path);
   if (!desc) return ErrorResponse(KbsError::kPluginInternalError, desc.error());
-  Status st = req.method == "DELETE" ? resources_->Delete(*desc)
-                                     : resources_->Write(*desc, AsBytes(req.body));
+  if (req.method == "HEAD") {
+    auto value = resources_->Read(*desc);
+    auto resp = value ? net::HttpResponse::Text(200, "")
+                      : ErrorResponse(KbsError::kPluginInternalError, value.error());
+    // Tells a client this KBS answered the question (any other server's 404 would not).
+    if (resp.status == 200 || resp.status == 404) {
+      resp.headers.Set(std::string(kResourceStateHeader),
+                       resp.status == 200 ? "present" : "absent");
+    }
+    return resp;
+  }
+  bool create_only = req.headers.Get("if-none-match").value_or("") == "*";
+  Status st = req.method == "DELETE"
+                  ? resources_->Delete(*desc)
+                  : resources_->Write(*desc, AsBytes(req.body), /*overwrite=*/!create_only);
   if (!st) return ErrorResponse(KbsError::kPluginInternalError, st.error());
   return net::HttpResponse::Text(200, "", "text/xml");
 }

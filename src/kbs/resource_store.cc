@@ -34,8 +34,12 @@ Result<Bytes> KvResourceStore::Read(const ResourceDesc& d) {
   return std::move(*v);
 }
 
-Status KvResourceStore::Write(const ResourceDesc& d, ByteSpan value) {
-  return kv_->Set(kNamespace, d.Key(), value);
+Status KvResourceStore::Write(const ResourceDesc& d, ByteSpan value, bool overwrite) {
+  auto st = kv_->Set(kNamespace, d.Key(), value, overwrite);
+  if (!st && st.error().code() == Code::kFailedPrecondition && !overwrite) {
+    return FailedPrecondition("resource " + d.Key() + " already exists");
+  }
+  return st;
 }
 
 Status KvResourceStore::Delete(const ResourceDesc& d) {

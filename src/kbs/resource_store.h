@@ -27,7 +27,8 @@ class ResourceStore {
   virtual ~ResourceStore() = default;
   // NotFound if absent.
   virtual Result<Bytes> Read(const ResourceDesc& d) = 0;
-  virtual Status Write(const ResourceDesc& d, ByteSpan value) = 0;
+  // With overwrite=false a stored value is kept: FailedPrecondition "resource R already exists".
+  virtual Status Write(const ResourceDesc& d, ByteSpan value, bool overwrite = true) = 0;
   // NotFound if absent.
   virtual Status Delete(const ResourceDesc& d) = 0;
 };
@@ -36,7 +37,7 @@ class KvResourceStore : public ResourceStore {
  public:
   explicit KvResourceStore(KvStore* kv) : kv_(kv) {}
   Result<Bytes> Read(const ResourceDesc& d) override;
-  Status Write(const ResourceDesc& d, ByteSpan value) override;
+  Status Write(const ResourceDesc& d, ByteSpan value, bool overwrite = true) override;
   Status Delete(const ResourceDesc& d) override;
 
  private:

@@ -241,7 +241,7 @@ net::HttpResponse KbsService::Route(const net::HttpRequest& req, std::string* la
   if (plugin == "resource") {
     *label = "resource";
     if (m == "GET") return GetResource(req, rest);
-    if (m == "POST" || m == "DELETE") return WriteResource(req, rest);
+    if (m == "POST" || m == "DELETE" || m == "HEAD") return WriteResource(req, rest);
   }
   bool admin_route = (plugin == "attestation-policy" && m == "POST") ||
                      (plugin == "resource-policy" && (m == "POST" || m == "GET")) ||

@@ -265,26 +265,60 @@ TEST_F(KbsServiceTest, DefaultPolicyDeniesSampleTee) {
   auto kbs = Make("default");
   std::string cookie = AttestWithVector(*kbs);
   kbs->Handle(Req("POST", "/kbs/v0/resource/default/key/1", "s"));
-  ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)), 401,
+  ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)), 403,
                  "PolicyDeny", "Access denied by policy");
 }
 
 TEST_F(KbsServiceTest, UnknownResourceAndPathTraversal) {
   auto kbs = Make();
   std::string cookie = AttestWithVector(*kbs);
-  ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/missing", "", cookie)), 401,
+  ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/missing", "", cookie)), 404,
                  "PluginInternalError", "resource default/key/missing not found");
   for (const char* p : {"/kbs/v0/resource/../../etc/passwd", "/kbs/v0/resource/default/../key",
                         "/kbs/v0/resource/default/key/.hidden", "/kbs/v0/resource/a//b",
                         "/kbs/v0/resource/default/key"}) {
-    ExpectKbsError(kbs->Handle(Req("GET", p, "", cookie)), 401, "PluginInternalError",
+    ExpectKbsError(kbs->Handle(Req("GET", p, "", cookie)), 400, "PluginInternalError",
                    "illegal ResourceDesc format.");
-    ExpectKbsError(kbs->Handle(Req("POST", p, "x")), 401, "PluginInternalError",
+    ExpectKbsError(kbs->Handle(Req("POST", p, "x")), 400, "PluginInternalError",
                    "illegal ResourceDesc format.");
   }
   ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/nosuchplugin/x", "", cookie)), 404,
                  "PluginNotFound", "Plugin nosuchplugin not found");
   ExpectKbsError(kbs->Handle(Req("GET", "/other")), 404, "InvalidRequestPath", "");
+}
+
+// Admin HEAD says whether a resource is stored without sending it; "If-None-Match: *" stores
+// only when absent (409, value kept), which `cocoon image encrypt` relies on.
+TEST_F(KbsServiceTest, AdminHeadAndCreateOnlyWrite) {
+  auto kbs = Make();
+  std::string cookie = AttestWithVector(*kbs);
+  const std::string path = "/kbs/v0/resource/default/key/1";
+  ExpectKbsError(kbs->Handle(Req("HEAD", path)), 404, "PluginInternalError",
+                 "resource default/key/1 not found");
+  auto create = Req("POST", path, "first");
+  create.headers.Set("if-none-match", "*");
+  EXPECT_EQ(kbs->Handle(create).status, 200);
+  auto head = kbs->Handle(Req("HEAD", path));
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(head.headers.Get("cocoon-resource-state"), "present");
+  EXPECT_EQ(kbs->Handle(Req("HEAD", "/kbs/v0/resource/default/key/2"))
+                .headers.Get("cocoon-resource-state"),
+            "absent");
+  create.body = "second";
+  ExpectKbsError(kbs->Handle(create), 409, "PluginInternalError",
+                 "resource default/key/1 already exists");
+  ASSERT_EQ(kbs->Handle(Req("GET", path, "", cookie)).status, 200);  // still "first" (JWE)
+  EXPECT_EQ(kbs->Handle(Req("POST", path, "third")).status, 200);    // plain POST replaces
+  ExpectKbsError(kbs->Handle(Req("HEAD", "/kbs/v0/resource/default/../key")), 400,
+                 "PluginInternalError", "illegal ResourceDesc format.");
+}
+
+// Admin calls refused by the ACL are 403; a missing or bad token 401.
+TEST_F(KbsServiceTest, AdminRefusalsSayWhetherAuthenticated) {
+  auto kbs = Make("allow_all", "DenyAll");
+  ExpectKbsError(kbs->Handle(Req("POST", "/kbs/v0/resource/default/key/1", "v")), 403,
+                 "AdminAuthInitialization", "");
 }
 
 // Rego uploads run on cocoon's interpreter: Trustee's own policies, and the old policy stays
@@ -297,7 +331,7 @@ TEST_F(KbsServiceTest, RegoResourcePolicyUploadReplacesTheBuiltin) {
     return kbs->Handle(Req("POST", "/kbs/v0/resource-policy",
                            Json{{"policy", base::Base64UrlEncode(text)}}.dump()));
   };
-  ExpectKbsError(upload("package policy\nallow if {"), 401, "PolicyEngineError",
+  ExpectKbsError(upload("package policy\nallow if {"), 400, "PolicyEngineError",
                  "resource-policy:2:");
   EXPECT_EQ(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)).status, 200);
   // Trustee's default.rego denies the sample TEE.
@@ -305,7 +339,7 @@ TEST_F(KbsServiceTest, RegoResourcePolicyUploadReplacesTheBuiltin) {
   std::stringstream ss;
   ss << f.rdbuf();
   ASSERT_EQ(upload(ss.str()).status, 200);
-  ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)), 401,
+  ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)), 403,
                  "PolicyDeny", "Access denied by policy");
   // A policy keyed on the resource path.
   ASSERT_EQ(upload("package policy\nimport rego.v1\ndefault allow := false\n"
@@ -388,14 +422,14 @@ TEST_F(KbsServiceTest, PolicyUploadCompilesBeforeItReplacesAndPersists) {
                            Json{{"policy", base::Base64UrlEncode(text)}}.dump()));
   };
   // A malformed policy is refused with its position; the old one stays active.
-  ExpectKbsError(upload("package policy {"), 401, "PolicyEngineError", "policy.rego:1:1");
+  ExpectKbsError(upload("package policy {"), 400, "PolicyEngineError", "policy.rego:1:1");
   EXPECT_EQ(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)).status, 200);
   // A good one replaces it at once.
   EXPECT_EQ(upload("deny_all").status, 200);
-  ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)), 401,
+  ExpectKbsError(kbs->Handle(Req("GET", "/kbs/v0/resource/default/key/1", "", cookie)), 403,
                  "PolicyDeny", "Access denied by policy");
   // Padded base64 is refused as Trustee refuses it.
-  ExpectKbsError(kbs->Handle(Req("POST", "/kbs/v0/resource-policy", R"({"policy":"YWJj=="})")), 401,
+  ExpectKbsError(kbs->Handle(Req("POST", "/kbs/v0/resource-policy", R"({"policy":"YWJj=="})")), 400,
                  "ParsePolicyError", "base64url");
 }
 
@@ -407,10 +441,10 @@ TEST_F(KbsServiceTest, AttestationPolicyUploadIsCheckedAndStored) {
   };
   ExpectKbsError(
       post({{"policy_id", "default_cpu"}, {"policy", base::Base64UrlEncode(std::string("x"))}}),
-      401, "PolicyEngineError", "policy.rego:1:1");
+      400, "PolicyEngineError", "policy.rego:1:1");
   ExpectKbsError(
       post({{"policy_id", "bad id"}, {"policy", base::Base64UrlEncode(std::string("allow_all"))}}),
-      401, "ParsePolicyError", "");
+      400, "ParsePolicyError", "");
   EXPECT_EQ(post({{"type", "rego"},
                   {"policy_id", "custom"},
                   {"policy", base::Base64UrlEncode(std::string("allow_all"))}})

@@ -151,8 +151,11 @@ Error ErrorFromReply(int status, std::string_view body, std::string_view what) {
     detail = (*j)["detail"].get<std::string>();
   }
   Code code = status == 404                    ? Code::kNotFound
-              : status == 401 || status == 403 ? Code::kUnauthenticated
-              : status == 413                  ? Code::kResourceExhausted
+              : status == 401                  ? Code::kUnauthenticated
+              : status == 403                  ? Code::kPermissionDenied
+              : status == 409 || status == 412 ? Code::kFailedPrecondition
+              : status == 413 || status == 429 ? Code::kResourceExhausted
+              : status == 501                  ? Code::kUnimplemented
               : status >= 500                  ? Code::kUnavailable
                                                : Code::kInvalidArgument;
   return Error(code,

@@ -53,8 +53,9 @@ std::map<std::string, std::string> ParseQuery(std::string_view query);
 // Percent-decodes; returns nullopt on malformed escapes.
 std::optional<std::string> PercentDecode(std::string_view s);
 
-// An Error for a non-2xx reply: the code follows the status (404 → NotFound, 401/403 →
-// Unauthenticated, 413 → ResourceExhausted, 5xx → Unavailable, else InvalidArgument) and the
+// An Error for a non-2xx reply: the code follows the status (401 → Unauthenticated, 403 →
+// PermissionDenied, 404 → NotFound, 409/412 → FailedPrecondition, 413/429 → ResourceExhausted,
+// 501 → Unimplemented, other 5xx → Unavailable, else InvalidArgument) and the
 // message carries `what`, the status and the body's RFC 7807 "detail" (or the body's start).
 Error ErrorFromReply(int status, std::string_view body, std::string_view what);
 

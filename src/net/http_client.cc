@@ -23,6 +23,45 @@ std::string_view TrimLine(std::string_view s) {
   return s;
 }
 
+// TLS answered by a plain-HTTP server: OpenSSL's "wrong version number" (or "packet length too
+// long" / "record layer failure" in other versions) inside a handshake failure.
+bool PlainHttpAnswer(CURLcode rc, std::string_view detail) {
+  return rc == CURLE_SSL_CONNECT_ERROR &&
+         (detail.find("wrong version number") != std::string_view::npos ||
+          detail.find("packet length too long") != std::string_view::npos ||
+          detail.find("record layer failure") != std::string_view::npos);
+}
+
+bool CertificateFailure(CURLcode rc) {
+  return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+         rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_ISSUER_ERROR ||
+         rc == CURLE_SSL_CRL_BADFILE || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+         rc == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
+// Failures no retry can fix (a name that does not resolve, a certificate that does not verify,
+// TLS spoken to a plain-HTTP port) are FailedPrecondition; timeouts DeadlineExceeded; the rest
+// (refused, reset, …) Unavailable.
+Code ClassifyTransportFailure(CURLcode rc, std::string_view detail) {
+  if (rc == CURLE_OPERATION_TIMEDOUT) return Code::kDeadlineExceeded;
+  if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
+      rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL || CertificateFailure(rc) ||
+      PlainHttpAnswer(rc, detail)) {
+    return Code::kFailedPrecondition;
+  }
+  return Code::kUnavailable;
+}
+
+std::string_view TransportHint(CURLcode rc, std::string_view detail) {
+  if (rc == CURLE_COULDNT_RESOLVE_HOST) return " (the host name does not resolve: check the URL)";
+  if (CertificateFailure(rc)) {
+    return " (the server's TLS certificate did not verify: trust the CA that issued it, or fix "
+           "the certificate)";
+  }
+  if (PlainHttpAnswer(rc, detail)) return kPlainHttpMarker;
+  return "";
+}
+
 // Frees a curl_slist on scope exit.
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
@@ -120,9 +159,9 @@ Error HttpClient::Impl::TransportError(CURLcode rc, std::string_view method,
         Code::kResourceExhausted,
         what + "response body exceeds " + std::to_string(options.max_response_bytes) + " bytes");
   }
-  what += error_buf[0] != '\0' ? error_buf : curl_easy_strerror(rc);
-  Code code = rc == CURLE_OPERATION_TIMEDOUT ? Code::kDeadlineExceeded : Code::kUnavailable;
-  return Error(code, std::move(what));
+  std::string detail = error_buf[0] != '\0' ? error_buf : curl_easy_strerror(rc);
+  Code code = ClassifyTransportFailure(rc, detail);
+  return Error(code, what + detail + std::string(TransportHint(rc, detail)));
 }
 
 size_t HttpClient::Impl::OnBody(char* data, size_t size, size_t n, void* user) {
@@ -241,6 +280,18 @@ Result<ClientResponse> HttpClient::Impl::Perform(std::string_view method, std::s
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   response.status = static_cast<int>(status);
   return std::move(response);
+}
+
+bool IsTransient(const Result<ClientResponse>& r) {
+  if (!r) {
+    return r.error().code() == Code::kUnavailable || r.error().code() == Code::kDeadlineExceeded;
+  }
+  return r->status >= 500 || r->status == 429;
+}
+
+bool IsPlainHttpAnswer(const Error& e) {
+  return e.code() == Code::kFailedPrecondition &&
+         e.message().find(kPlainHttpMarker) != std::string::npos;
 }
 
 void HttpClient::ClearCookies() {

@@ -53,8 +53,10 @@ class HttpClient {
   HttpClient(HttpClient&&) noexcept;
   HttpClient& operator=(HttpClient&&) noexcept;
 
-  // Any HTTP status is a successful Result; transport failures are Unavailable
-  // (DeadlineExceeded on timeout, ResourceExhausted if the body exceeds the limit).
+  // Any HTTP status is a successful Result; transport failures are Unavailable (refused, reset),
+  // DeadlineExceeded on timeout, ResourceExhausted if the body exceeds the limit, and
+  // FailedPrecondition when no retry can help (host name does not resolve, certificate does not
+  // verify, plain HTTP answered a TLS handshake), each with a hint in the message.
   Result<ClientResponse> Send(std::string_view method, std::string_view url,
                               const Headers& headers = {}, std::string_view body = {});
   Result<ClientResponse> Get(std::string_view url, const Headers& headers = {}) {
@@ -76,5 +78,16 @@ class HttpClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// True for failures a retry may fix: transport errors that are Unavailable (refused, reset) or
+// DeadlineExceeded (timed out), and replies 5xx or 429. A host name that does not resolve, a
+// certificate that does not verify, TLS to a plain-HTTP port (all FailedPrecondition) and other
+// 4xx are not transient: report them at once.
+bool IsTransient(const Result<ClientResponse>& r);
+
+// Appended to the message of the FailedPrecondition an HTTPS request to a plain-HTTP server gets.
+inline constexpr std::string_view kPlainHttpMarker = " (the server speaks plain HTTP, not TLS)";
+// True if `e` is that error: callers add how to allow plain HTTP in their own terms.
+bool IsPlainHttpAnswer(const Error& e);
 
 }  // namespace cocoon::net

@@ -126,7 +126,59 @@ TEST(HttpClientTest, OtherSchemesAreRejected) {
   HttpClient client;
   auto res = client.Get("file:///etc/passwd");
   ASSERT_FALSE(res.has_value());
-  EXPECT_EQ(res.error().code(), Code::kUnavailable);
+  EXPECT_EQ(res.error().code(), Code::kFailedPrecondition);
+  EXPECT_FALSE(IsTransient(res));
+}
+
+// No retry can fix these: each is FailedPrecondition (not transient) with a hint in the message.
+TEST(HttpClientTest, UnresolvableHostIsNotTransient) {
+  HttpClient client;
+  auto res = client.Get("http://cocoon-no-such-host.invalid:8080/");  // RFC 6761: never resolves
+  ASSERT_FALSE(res.has_value());
+  EXPECT_EQ(res.error().code(), Code::kFailedPrecondition) << res.error().ToString();
+  EXPECT_FALSE(IsTransient(res));
+  EXPECT_NE(res.error().message().find("does not resolve"), std::string::npos)
+      << res.error().message();
+}
+
+TEST(HttpClientTest, TlsToPlainHttpPortIsNotTransientAndSaysSo) {
+  auto server = StartServer(Quiet());
+  HttpClient client;
+  auto res = client.Get(Url(*server, "/", /*tls=*/true));
+  ASSERT_FALSE(res.has_value());
+  EXPECT_EQ(res.error().code(), Code::kFailedPrecondition) << res.error().ToString();
+  EXPECT_TRUE(IsPlainHttpAnswer(res.error())) << res.error().message();
+  EXPECT_FALSE(IsTransient(res));
+}
+
+TEST(HttpClientTest, UntrustedCertificateIsNotTransient) {
+  testing::TempDir dir;
+  ASSERT_TRUE(testing::MakeSelfSignedCert(dir.path().string()));
+  HttpServerOptions o = Quiet();
+  o.tls_cert_file = dir.File("cert.pem");
+  o.tls_key_file = dir.File("key.pem");
+  auto server = StartServer(o);
+  HttpClient client;
+  auto res = client.Get(Url(*server, "/", /*tls=*/true));
+  ASSERT_FALSE(res.has_value());
+  EXPECT_EQ(res.error().code(), Code::kFailedPrecondition) << res.error().ToString();
+  EXPECT_NE(res.error().message().find("certificate did not verify"), std::string::npos)
+      << res.error().message();
+  EXPECT_FALSE(IsTransient(res));
+  EXPECT_FALSE(IsPlainHttpAnswer(res.error()));
+}
+
+TEST(HttpClientTest, TransientMeansRefusedTimeoutFiveHundredsAnd429) {
+  EXPECT_TRUE(IsTransient(Result<ClientResponse>(Unavailable("refused"))));
+  EXPECT_TRUE(IsTransient(Result<ClientResponse>(DeadlineExceeded("timeout"))));
+  EXPECT_FALSE(IsTransient(Result<ClientResponse>(FailedPrecondition("dns"))));
+  for (int status : {500, 502, 503, 504, 429}) {
+    EXPECT_TRUE(IsTransient(ClientResponse{.status = status, .headers = {}, .body = ""})) << status;
+  }
+  for (int status : {200, 400, 401, 403, 404, 409}) {
+    EXPECT_FALSE(IsTransient(ClientResponse{.status = status, .headers = {}, .body = ""}))
+        << status;
+  }
 }
 
 TEST(HttpClientTest, MovedFromClientFailsCleanly) {

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 namespace cocoon::net {
 namespace {
 
@@ -105,6 +108,23 @@ TEST(ParseQueryTest, LastValueWinsAndMalformedPairsAreDropped) {
   EXPECT_EQ(q["a"], "2");
   EXPECT_EQ(q["k="], "v&");
   EXPECT_TRUE(ParseQuery("").empty());
+}
+
+// The code of a non-2xx reply follows its status; the RFC 7807 detail is quoted.
+TEST(ErrorFromReplyTest, CodeFollowsStatusAndDetailIsQuoted) {
+  const std::vector<std::pair<int, Code>> cases = {
+      {400, Code::kInvalidArgument},    {401, Code::kUnauthenticated},
+      {403, Code::kPermissionDenied},   {404, Code::kNotFound},
+      {409, Code::kFailedPrecondition}, {412, Code::kFailedPrecondition},
+      {413, Code::kResourceExhausted},  {429, Code::kResourceExhausted},
+      {501, Code::kUnimplemented},      {503, Code::kUnavailable},
+  };
+  for (auto [status, code] : cases) {
+    EXPECT_EQ(ErrorFromReply(status, "", "x").code(), code) << status;
+  }
+  Error e = ErrorFromReply(400, R"({"type":"t","detail":"policy:2:5: unexpected token"})",
+                           "resource-policy");
+  EXPECT_EQ(e.message(), "resource-policy: server answered 400: policy:2:5: unexpected token");
 }
 
 }  // namespace

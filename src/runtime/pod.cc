@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "runtime/agent_client.h"
+#include "runtime/console_lines.h"
 
 namespace cocoon::runtime {
 namespace {
@@ -34,12 +35,10 @@ class ConsoleTail {
     thread_.join();
   }
 
-  std::string Last(size_t n) {
+  // The last lines that matter for a failure report (runtime/console_lines.h).
+  std::string ForFailure(size_t n) {
     std::lock_guard lock(mu_);
-    std::string out;
-    size_t skip = lines_.size() > n ? lines_.size() - n : 0;
-    for (size_t i = skip; i < lines_.size(); ++i) out += "  | " + lines_[i] + "\n";
-    return out;
+    return FailureConsoleTail(lines_, n);
   }
 
  private:
@@ -65,8 +64,10 @@ class ConsoleTail {
         continue;
       }
       if (last_round) break;
-      if (stop_) last_round = true;  // one more read drains what the VM wrote last
-      else std::this_thread::sleep_for(milliseconds(20));
+      if (stop_)
+        last_round = true;  // one more read drains what the VM wrote last
+      else
+        std::this_thread::sleep_for(milliseconds(20));
     }
     if (!partial.empty()) Line(partial);
     if (fd >= 0) ::close(fd);
@@ -130,12 +131,11 @@ Result<int> RunPod(Hypervisor& hypervisor, const PodSpec& spec, const PodCallbac
   auto fail = [&](const Error& e, std::string_view stage) -> Result<int> {
     std::string msg = std::string(stage) + ": " + e.message();
     if (auto status = vm->Wait(milliseconds(200)); status) {
-      msg = std::string(stage) + ": the pod VM exited (status " + std::to_string(*status) +
-            ")";
+      msg = std::string(stage) + ": the pod VM exited (status " + std::to_string(*status) + ")";
     }
     (void)vm->Stop(milliseconds(2000));
     console.Stop();
-    std::string tail = console.Last(15);
+    std::string tail = console.ForFailure(15);
     if (!tail.empty()) msg += "\nlast console lines:\n" + tail;
     t.torn_down = since();
     return std::unexpected(Error(e.code(), msg));
@@ -170,8 +170,8 @@ Result<int> RunPod(Hypervisor& hypervisor, const PodSpec& spec, const PodCallbac
   std::optional<Error> stream_error;
   auto pump = [&](bool err) {
     while (true) {
-      auto chunk = err ? agent.ReadStderr(spec.container_id, "")
-                       : agent.ReadStdout(spec.container_id, "");
+      auto chunk =
+          err ? agent.ReadStderr(spec.container_id, "") : agent.ReadStdout(spec.container_id, "");
       std::lock_guard lock(out_mu);
       if (!chunk) {
         if (!stream_error) stream_error = chunk.error();

@@ -28,8 +28,10 @@ std::string Origin(std::string_view url);
 // origin). InvalidArgument for other forms or non-HTTP schemes.
 Result<std::string> ResolveLocation(std::string_view base, std::string_view location);
 std::string PercentEncode(std::string_view s);
-// Transport errors, 5xx and 429 are worth another attempt.
+// Transient transport errors, 5xx and 429 are worth another attempt (net::IsTransient).
 bool IsRetryable(const Result<net::ClientResponse>& r);
+// `e` with how to allow a plain-HTTP registry appended, if `e` is TLS answered in plain HTTP.
+Error WithPlainHttpHint(const Error& e, std::string_view host);
 // "type/subtype" without parameters, lower-case.
 std::string BareMediaType(std::string_view content_type);
 
