@@ -3,6 +3,7 @@
 // ttrpc, running containers from a busybox OCI layout built here. Needs runc and busybox-static.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -62,6 +63,10 @@ class AgentTest : public ::testing::Test {
                                      "--work-dir",
                                      dir_.File("work")};
     if (extra.empty()) extra.push_back("--insecure-accept-anything");
+    // The sample attester (allow-all default policy) unless a test names another.
+    if (std::find(extra.begin(), extra.end(), "--attester") == extra.end()) {
+      extra.insert(extra.end(), {"--attester", "sample"});
+    }
     argv.insert(argv.end(), extra.begin(), extra.end());
     if (!policy.empty()) {
       dir_.Write("policy.rego", policy);
@@ -171,6 +176,35 @@ TEST_F(AgentTest, PolicyDeniesExecButAllowsTheRest) {
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 0);
   EXPECT_TRUE(client_->RemoveContainer("c3"));
+}
+
+// In a hardware TEE with no agent policy the built-in default applies: the container runs and
+// its own output is readable, but the host cannot exec into it.
+TEST_F(AgentTest, TeeDefaultPolicyRefusesExec) {
+  StartAgent("", {"--insecure-accept-anything", "--attester", "snp"});
+  CreateAndStart("c5", "read x; echo got $x");
+  ::grpc::ExecProcessRequest exec;
+  exec.set_container_id("c5");
+  exec.set_exec_id("e1");
+  exec.mutable_process()->add_args("/bin/cat");
+  exec.mutable_process()->add_args("/etc/passwd");
+  auto denied = client_->ExecProcess(exec);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code(), Code::kPermissionDenied);
+  EXPECT_NE(denied.error().message().find("ExecProcessRequest is blocked by policy"),
+            std::string::npos);
+  auto exec_out = client_->ReadStdout("c5", "e1");
+  ASSERT_FALSE(exec_out);
+  EXPECT_EQ(exec_out.error().code(), Code::kPermissionDenied);
+  std::string output;
+  std::thread reader([&] { output = ReadAll("c5", ""); });
+  EXPECT_TRUE(client_->WriteStdin("c5", "", "hi\n"));
+  EXPECT_TRUE(client_->CloseStdin("c5", ""));
+  reader.join();
+  EXPECT_EQ(output, "got hi\n");
+  EXPECT_NE(harness::ReadFile(agent_->stderr_path()).find("agent policy: the TEE default (TEE snp)"),
+            std::string::npos);
+  EXPECT_TRUE(client_->RemoveContainer("c5"));
 }
 
 TEST_F(AgentTest, UnknownMethodAndBadRequestsKeepTheAgentUp) {

@@ -217,7 +217,10 @@ int Run(Flags& f, bool pid1) {
     std::fprintf(stderr, "%.*s%.*s\n", static_cast<int>(runtime::kStepPrefix.size()),
                  runtime::kStepPrefix.data(), static_cast<int>(line.size()), line.data());
   };
-  f.config.attester_factory = [kind = ResolveAttester(f.attester), tcti = f.tpm_tcti,
+  f.config.log = [](std::string_view line) { Log(std::string(line)); };
+  // The TEE also picks the default agent policy: allow-all only for the sample attester.
+  f.config.tee = ResolveAttester(f.attester);
+  f.config.attester_factory = [kind = f.config.tee, tcti = f.tpm_tcti,
                                 initdata = f.config.init_data_toml] {
     return MakeAttester(kind, tcti, initdata);
   };
@@ -265,12 +268,16 @@ int main(int argc, char** argv) {
   app.add_option("--runtime-arg", f.config.runtime.global_args, "global runtime flag; repeatable");
   app.add_option("--runtime-root", f.config.runtime.root, "runtime state directory (--root)");
   app.add_option("--work-dir", f.config.work_dir, "bundles directory")->capture_default_str();
-  app.add_option("--policy", f.policy_file, "agent policy (Rego, package agent_policy)");
+  app.add_option("--policy", f.policy_file,
+                 "agent policy (Rego, package agent_policy); default: initdata's policy.rego, else "
+                 "exec and copy-in refused in a TEE, allow-all with the sample attester");
   app.add_option("--image-policy", f.image_policy_file, "containers-policy.json for pulls");
   app.add_flag("--insecure-accept-anything", f.config.insecure_accept_anything,
                "pull without signature checks when no image policy is configured");
-  app.add_option("--kbs", f.config.kbs_url, "KBS URL for image keys (initdata's wins)");
-  app.add_option("--kbs-cacert", f.config.kbs_cacert, "PEM CA certificate for an HTTPS KBS");
+  app.add_option("--kbs", f.config.kbs_url,
+                 "KBS URL for image keys (refused if the initdata names another)");
+  app.add_option("--kbs-cacert", f.config.kbs_cacert,
+                 "PEM CA certificate for an HTTPS KBS (initdata's kbc.kbs_cert replaces it)");
   app.add_option("--initdata", f.initdata_file, "initdata TOML (PID 1 reads the initdata disk)");
   app.add_option("--tls-verify", f.config.registry.tls_verify,
                  "verify registry TLS; false also allows plain HTTP")

@@ -20,6 +20,7 @@
 #include "base/json.h"
 #include "cmd/cocoon/commands.h"
 #include "crypto/keys.h"
+#include "guest/initdata_config.h"
 #include "image/reference.h"
 #include "image/sample_image.h"
 #include "runtime/guest_image.h"
@@ -161,6 +162,22 @@ void ServicesFromInitData(const std::string& toml,
     }
     if (digits > 0 && port > 0 && port <= 65535) AddService(services, static_cast<uint16_t>(port));
   }
+}
+
+// The agent policy the pod gets, as `cocoon run` states it: the --agent-policy file, the
+// initdata's policy.rego, or the agent's default for the guest's TEE (guest/agent_policy.h).
+std::string AgentPolicyStep(const RunFlags& f, runtime::Tee tee, const std::string& initdata) {
+  if (!f.agent_policy.empty()) return "agent policy: " + f.agent_policy + " (--agent-policy)";
+  if (!f.initdata.empty()) {
+    auto c = guest::ParseInitDataConfig(initdata);
+    if (c && !c->agent_policy.empty()) return "agent policy: policy.rego of " + f.initdata;
+  }
+  if (tee == runtime::Tee::kNone && !f.vtpm) {
+    return "agent policy: the agent's default without a TEE: allow-all (development mode: the "
+           "host may exec into the container)";
+  }
+  return "agent policy: the agent's TEE default: exec, copying files in and reading an exec's "
+         "output are refused (--agent-policy FILE to change it)";
 }
 
 // "[1/4] …" for the four confidential steps, indented lines for the rest.
@@ -306,6 +323,8 @@ int RunCommandMain(const RunFlags& f) {
     if (!initdata) return fail(initdata.error());
     spec.initdata = *initdata;
   }
+
+  if (!f.quiet) PrintStep(AgentPolicyStep(f, spec.tee, spec.initdata));
 
   Result<runtime::GuestBootFiles> guest =
       f.guest.empty() ? runtime::EnsureGuestImage(AgentBinary(), runtime::DefaultGuestCacheDir())
@@ -455,6 +474,8 @@ insecure_http = true
 
 [attestation_service]
 type = "coco_as_builtin"
+# The demo's pod has no TEE: it attests with the sample TEE, whose evidence proves nothing.
+insecure_sample_tee = true
 
 [admin]
 authorization_mode = "AuthenticatedAuthorization"
@@ -615,7 +636,9 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
                   "containers-policy.json the guest enforces (signature verification)");
   run->add_flag("--insecure-policy", f->insecure_policy,
                 "accept unsigned images (insecureAcceptAnything)");
-  run->add_option("--agent-policy", f->agent_policy, "agent policy (Rego, package agent_policy)");
+  run->add_option("--agent-policy", f->agent_policy,
+                  "agent policy (Rego, package agent_policy); default: the agent's (in a TEE, "
+                  "exec and copying files in are refused; without one, allow-all)");
   run->add_option("--initdata", f->initdata,
                   "initdata TOML used as given (instead of the one built from the flags)");
   run->add_option("--guest", f->guest,

@@ -33,6 +33,42 @@ default WaitProcessRequest := true
 default WriteStreamRequest := true
 )";
 
+const char kTeeDefaultAgentPolicy[] = R"(package agent_policy
+
+# cocoon's default in a hardware TEE: the host runs and stops the pod, but cannot look inside it.
+default AddARPNeighborsRequest := true
+default CloseStdinRequest := true
+default CreateContainerRequest := true
+default CreateSandboxRequest := true
+default DestroySandboxRequest := true
+default GetOOMEventRequest := true
+default GuestDetailsRequest := true
+default OnlineCPUMemRequest := true
+default PullImageRequest := true
+default RemoveContainerRequest := true
+default SignalProcessRequest := true
+default StartContainerRequest := true
+default StatsContainerRequest := true
+default TtyWinResizeRequest := true
+default UpdateInterfaceRequest := true
+default UpdateRoutesRequest := true
+default WaitProcessRequest := true
+default WriteStreamRequest := true
+
+# Refused: running a command in the workload, copying files into it, replacing this policy.
+default ExecProcessRequest := false
+default CopyFileRequest := false
+default SetPolicyRequest := false
+
+# The container's own output (exec_id "") may be read; an exec'd process's may not.
+default ReadStreamRequest := false
+ReadStreamRequest if input.exec_id == ""
+)";
+
+const char* DefaultAgentPolicy(std::string_view tee) {
+  return tee == "sample" ? kAllowAllAgentPolicy : kTeeDefaultAgentPolicy;
+}
+
 Result<std::unique_ptr<AgentPolicy>> AgentPolicy::Compile(std::string_view rego) {
   ASSIGN_OR_RETURN(auto compiled, policy::NewRegoEngine()->Compile("agent-policy.rego", rego));
   return std::unique_ptr<AgentPolicy>(new AgentPolicy(std::move(compiled)));

@@ -16,8 +16,15 @@
 
 namespace cocoon::guest {
 
-// kata's allow-all.rego in spirit: every rule true. The default when no policy is configured.
+// kata's allow-all.rego in spirit: every rule true. The default when no policy is configured
+// and there is no hardware TEE (the sample attester: a development mode).
 extern const char kAllowAllAgentPolicy[];
+// The default in a hardware TEE (SNP, TDX, a vTPM pod) when no policy is configured: the calls
+// that expose the workload's data are refused (ExecProcess, CopyFile, SetPolicy, and ReadStream
+// of an exec'd process); the rest of the pod lifecycle is allowed.
+extern const char kTeeDefaultAgentPolicy[];
+// kAllowAllAgentPolicy for "sample", kTeeDefaultAgentPolicy for every other TEE (and "").
+const char* DefaultAgentPolicy(std::string_view tee);
 
 class AgentPolicy {
  public:

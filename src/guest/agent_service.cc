@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "base/limits.h"
 #include "guest/guest_pull.h"
+#include "guest/initdata_binding.h"
 #include "guest/initdata_config.h"
 #include "guest/kbs_key_provider.h"
 
@@ -53,6 +54,31 @@ std::string MemoryReport() {
          ", files " + v["RssFile"] + ")";
 }
 
+// The agent policy in force and a line saying where it came from.
+std::pair<std::string, std::string> ChoosePolicy(const AgentConfig& c, const InitDataConfig& init) {
+  if (!c.agent_policy.empty()) return {c.agent_policy, "agent policy: from the agent's --policy"};
+  if (!init.agent_policy.empty()) return {init.agent_policy, "agent policy: initdata policy.rego"};
+  std::string rego = DefaultAgentPolicy(c.tee);
+  if (rego == kAllowAllAgentPolicy) {
+    return {rego, "agent policy: allow-all default (TEE " + c.tee +
+                      ", a development mode: the host may exec into the container)"};
+  }
+  return {rego, "agent policy: the TEE default (TEE " + c.tee +
+                    "): exec, copying files in and reading an exec's output are refused"};
+}
+
+// Whether the agent may act on its initdata: the digest matches the evidence, and the agent's
+// own --kbs flag does not contradict it.
+Status CheckTrust(const AgentConfig& c, const InitDataConfig& init) {
+  TRY(ChooseKbsUrl(init, c.kbs_url, "the agent's --kbs flag"));
+  if (c.init_data_toml.empty()) return Ok();
+  std::unique_ptr<tee::Attester> attester = c.attester_factory();
+  if (!attester) return Internal("initdata check: no attester");
+  ASSIGN_OR_RETURN(std::string matched, CheckInitDataWithAttester(*attester, c.init_data_toml));
+  if (c.progress) c.progress(matched);
+  return Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AgentService>> AgentService::Create(AgentConfig config) {
@@ -60,9 +86,8 @@ Result<std::unique_ptr<AgentService>> AgentService::Create(AgentConfig config) {
   if (!config.init_data_toml.empty()) {
     ASSIGN_OR_RETURN(init, ParseInitDataConfig(config.init_data_toml));
   }
-  std::string rego = !config.agent_policy.empty() ? config.agent_policy
-                     : !init.agent_policy.empty() ? init.agent_policy
-                                                  : std::string(kAllowAllAgentPolicy);
+  if (!config.attester_factory) return InvalidArgument("agent config has no attester");
+  auto [rego, source] = ChoosePolicy(config, init);
   auto policy = AgentPolicy::Compile(rego);
   if (!policy) return std::unexpected(policy.error().WithContext("agent policy"));
   std::optional<image::ContainersPolicy> image_policy;
@@ -73,18 +98,26 @@ Result<std::unique_ptr<AgentService>> AgentService::Create(AgentConfig config) {
     if (!p) return std::unexpected(p.error().WithContext("image signature policy"));
     image_policy = std::move(*p);
   }
-  if (!config.attester_factory) return InvalidArgument("agent config has no attester");
+  if (config.log) config.log(source);
+  Status trust = CheckTrust(config, init);
+  if (!trust) {
+    std::string line = "refusing every request: " + trust.error().message();
+    if (config.progress) config.progress(line);
+    if (config.log) config.log(line);
+  }
   return std::unique_ptr<AgentService>(new AgentService(std::move(config), std::move(*policy),
-                                                        std::move(image_policy), std::move(init)));
+                                                        std::move(image_policy), std::move(init),
+                                                        std::move(trust)));
 }
 
 AgentService::AgentService(AgentConfig config, std::unique_ptr<AgentPolicy> policy,
-                           std::optional<image::ContainersPolicy> image_policy,
-                           InitDataConfig init)
+                           std::optional<image::ContainersPolicy> image_policy, InitDataConfig init,
+                           Status trust)
     : config_(std::move(config)),
       policy_(std::move(policy)),
       image_policy_(std::move(image_policy)),
-      init_(std::move(init)) {}
+      init_(std::move(init)),
+      trust_(std::move(trust)) {}
 
 AgentService::~AgentService() { Shutdown(); }
 
@@ -100,6 +133,7 @@ void AgentService::Shutdown() {
 Result<google::protobuf::Empty> AgentService::CreateSandbox(const ::grpc::CreateSandboxRequest& r) {
   std::lock_guard lock(mu_);
   if (sandbox_) return FailedPrecondition("sandbox already created");
+  TRY(ChooseKbsUrl(init_, r.kbs_url(), "CreateSandbox"));
   if (!r.hostname().empty() && config_.init_daemon) {
     (void)::sethostname(r.hostname().data(), r.hostname().size());
   }
@@ -141,6 +175,7 @@ Result<std::shared_ptr<image::KeyProvider>> AgentService::GetKeyProvider() {
   KbsClientOptions o;
   o.url = url;
   o.ca_file = config_.kbs_cacert;
+  o.ca_pem = init_.kbs_cert;  // the measured certificate, and only it
   if (!config_.init_data_toml.empty()) {
     o.init_data = attestation::InitData{"toml", config_.init_data_toml};
   }

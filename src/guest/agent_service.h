@@ -31,16 +31,23 @@ inline constexpr char kHealthServiceName[] = "grpc.Health";
 struct AgentConfig {
   OciRuntime runtime;
   std::string work_dir = "/run/cocoon";  // bundles in <work_dir>/containers/<id>
-  // Agent policy (Rego, package agent_policy). Empty: initdata's policy.rego, else allow all.
+  // Agent policy (Rego, package agent_policy). Empty: initdata's policy.rego, else the default
+  // for `tee` (DefaultAgentPolicy: allow-all only for the sample TEE).
   std::string agent_policy;
   // containers-policy.json text. Empty: initdata's cdh.toml [image] image_security_policy; if
   // neither, pulls fail unless insecure_accept_anything.
   std::string image_policy_json;
   bool insecure_accept_anything = false;
-  // KBS for image keys: initdata's cdh.toml [kbc] url wins, then CreateSandbox.kbs_url, then this.
+  // KBS for image keys: initdata's cdh.toml [kbc] url, then CreateSandbox.kbs_url, then this.
+  // A URL from the host or this flag that differs from the initdata's is refused.
   std::string kbs_url;
-  std::string kbs_cacert;
-  std::string init_data_toml;  // the initdata document, if any
+  std::string kbs_cacert;  // ignored when the initdata gives kbc.kbs_cert
+  // The initdata document, if any. Before acting on it the agent checks its digest against the
+  // init-data field of the attester's evidence (guest/initdata_binding.h); on a mismatch every
+  // request is refused with that error.
+  std::string init_data_toml;
+  // The TEE the guest runs in ("snp", "tdx", "tpm", "sample"): picks the default agent policy.
+  std::string tee;
   image::RegistryOptions registry;
   // Makes the attester for the KBS client (the sample attester where no TEE exists).
   std::function<std::unique_ptr<tee::Attester>()> attester_factory;
@@ -49,8 +56,9 @@ struct AgentConfig {
   // verified, container created); cocoon-agent prints them on the console with
   // runtime::kStepPrefix for the host to show.
   std::function<void(std::string_view)> progress;
+  // Hears the agent's own notes (which agent policy is in force); cocoon-agent logs them.
+  std::function<void(std::string_view)> log;
 };
-
 
 class AgentService {
  public:
@@ -80,7 +88,8 @@ class AgentService {
   Result<google::protobuf::Empty> CloseStdin(const ::grpc::CloseStdinRequest& r);
 
   AgentService(AgentConfig config, std::unique_ptr<AgentPolicy> policy,
-               std::optional<image::ContainersPolicy> image_policy, InitDataConfig init);
+               std::optional<image::ContainersPolicy> image_policy, InitDataConfig init,
+               Status trust);
   Result<std::shared_ptr<Container>> Find(const std::string& id);
   Result<std::shared_ptr<ContainerProcess>> FindProcess(const std::string& cid,
                                                         const std::string& exec_id);
@@ -91,6 +100,9 @@ class AgentService {
   std::unique_ptr<AgentPolicy> policy_;
   std::optional<image::ContainersPolicy> image_policy_;
   InitDataConfig init_;
+  // Ok, or why the initdata cannot be trusted (digest mismatch, conflicting KBS URL): then every
+  // request fails with it.
+  Status trust_;
   std::mutex mu_;
   bool sandbox_ = false;
   std::string sandbox_kbs_;

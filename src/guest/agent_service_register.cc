@@ -8,6 +8,7 @@ void AgentService::RegisterWith(net::ttrpc::Server& server) {
                  const char* method, Result<Resp> (AgentService::*fn)(const Req&)) {
     server.RegisterTyped<Req, Resp>(kAgentServiceName, method,
                                     [this, fn](const Req& request) -> Result<Resp> {
+                                      TRY(trust_);  // an untrusted initdata stops the sandbox
                                       TRY(policy_->Check(request));
                                       return (this->*fn)(request);
                                     });

@@ -68,6 +68,7 @@ Result<std::unique_ptr<KbsClient>> KbsClient::Create(KbsClientOptions o,
   }
   net::HttpClientOptions ho;
   ho.ca_file = o.ca_file;
+  ho.ca_pem = o.ca_pem;
   ho.timeout = std::chrono::milliseconds(60000);
   return std::unique_ptr<KbsClient>(
       new KbsClient(std::move(o), std::move(attester), std::move(key), net::HttpClient(ho)));

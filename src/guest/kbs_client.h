@@ -34,6 +34,8 @@ Result<TeeKeyType> ParseTeeKeyType(std::string_view name);
 struct KbsClientOptions {
   std::string url;      // e.g. http://127.0.0.1:8080 (trailing '/' trimmed)
   std::string ca_file;  // extra root CA for HTTPS
+  // The only certificate(s) trusted for HTTPS (initdata's kbc.kbs_cert); wins over ca_file.
+  std::string ca_pem;
   TeeKeyType key_type = TeeKeyType::kEcP256;
   std::optional<attestation::InitData> init_data;
   int max_resource_attempts = 3;

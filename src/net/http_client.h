@@ -19,6 +19,9 @@ namespace cocoon::net {
 
 struct HttpClientOptions {
   std::string ca_file;  // PEM bundle to trust instead of the system store
+  // PEM certificates to trust, and nothing else (no system store, no ca_file); wins over
+  // ca_file. A certificate here is a trust anchor even if it is the server's own leaf.
+  std::string ca_pem;
   bool insecure_skip_verify = false;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds timeout{30000};  // whole request

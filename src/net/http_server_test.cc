@@ -13,6 +13,7 @@
 #include <future>
 #include <thread>
 
+#include "base/file.h"
 #include "net/http_client.h"
 #include "net/internal/testing.h"
 
@@ -407,6 +408,30 @@ TEST(HttpServerTest, HttpsWithCaFileSucceedsWithoutItFails) {
   auto skipped = insecure.Get(Url(*server, "/tls", /*tls=*/true));
   ASSERT_TRUE(skipped.has_value()) << skipped.error().ToString();
   EXPECT_EQ(skipped->status, 200);
+}
+
+// ca_pem (initdata's kbc.kbs_cert) is the only trust anchor: the server's own self-signed
+// certificate is accepted, any other certificate is refused, even with a ca_file that would pass.
+TEST(HttpServerTest, CaPemTrustsExactlyThatCertificate) {
+  testing::TempDir dir, other;
+  ASSERT_TRUE(testing::MakeSelfSignedCert(dir.path().string()));
+  ASSERT_TRUE(testing::MakeSelfSignedCert(other.path().string()));
+  HttpServerOptions o = Quiet();
+  o.tls_cert_file = dir.File("cert.pem");
+  o.tls_key_file = dir.File("key.pem");
+  auto server = StartServer(o);
+  HttpClientOptions exact;
+  exact.ca_pem = base::ReadFile(dir.File("cert.pem"), "cert").value_or("");
+  auto res = HttpClient(exact).Get(Url(*server, "/tls", /*tls=*/true));
+  ASSERT_TRUE(res.has_value()) << res.error().ToString();
+  EXPECT_EQ(res->status, 200);
+  HttpClientOptions wrong;
+  wrong.ca_pem = base::ReadFile(other.File("cert.pem"), "cert").value_or("");
+  wrong.ca_file = dir.File("cert.pem");  // ignored: ca_pem wins
+  auto refused = HttpClient(wrong).Get(Url(*server, "/tls", /*tls=*/true));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Code::kUnavailable);
+  EXPECT_NE(refused.error().message().find("SSL"), std::string::npos) << refused.error().message();
 }
 
 }  // namespace
