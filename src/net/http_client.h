@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "net/http.h"
@@ -19,6 +20,10 @@ namespace cocoon::net {
 
 struct HttpClientOptions {
   std::string ca_file;  // PEM bundle to trust instead of the system store
+  std::string ca_pem;   // the same, in memory (wins over ca_file)
+  // "HOST:PORT:CONNECT-HOST:CONNECT-PORT" (curl's CONNECT_TO): requests for HOST:PORT connect
+  // to the other address, while TLS still sends and verifies HOST (a forwarded registry).
+  std::vector<std::string> connect_to;
   bool insecure_skip_verify = false;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds timeout{30000};  // whole request
