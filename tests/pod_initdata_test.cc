@@ -75,5 +75,37 @@ TEST(RegistryRemap, RewritesOnlyAtComponentBoundaries) {
   EXPECT_EQ(d.transport_ref, "docker://10.0.2.100:5000@sha256:00");
 }
 
+// A registry beyond this host: the guest keeps its name (TLS verifies it), connects to the
+// forward and trusts the CA bundle from the initdata.
+TEST(PodInitData, ForwardedRegistryRoundTrips) {
+  runtime::PodInitData in;
+  in.registries.push_back({"reg.example:5000", "reg.example:5000", false, "10.0.2.100:5000",
+                           "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"});
+  auto toml = runtime::MakePodInitData(in);
+  ASSERT_TRUE(toml) << toml.error().ToString();
+  auto cfg = guest::ParseInitDataConfig(*toml);
+  ASSERT_TRUE(cfg) << cfg.error().ToString();
+  ASSERT_EQ(cfg->registries.size(), 1u);
+  EXPECT_EQ(cfg->registries[0].connect_to, "10.0.2.100:5000");
+  EXPECT_EQ(cfg->registries[0].ca_certs, in.registries[0].ca_certs);
+
+  auto where = guest::RemapReference("docker://reg.example:5000/team/app:v1", cfg->registries);
+  EXPECT_EQ(where.transport_ref, "docker://reg.example:5000/team/app:v1");
+  image::RegistryOptions base;
+  base.authfile = "/run/auth.json";
+  image::RegistryOptions o = guest::OptionsFor(where, base);
+  EXPECT_TRUE(o.tls_verify);
+  EXPECT_EQ(o.ca_pem, in.registries[0].ca_certs);
+  EXPECT_EQ(o.connect_to, std::vector<std::string>{"reg.example::10.0.2.100:5000"});
+  EXPECT_EQ(o.authfile, "/run/auth.json");
+  where.insecure = true;
+  EXPECT_FALSE(guest::OptionsFor(where, base).tls_verify);
+  // A registry without a remap is fetched as it is.
+  auto plain =
+      guest::OptionsFor(guest::RemapReference("docker://quay.io/a/b", cfg->registries), base);
+  EXPECT_TRUE(plain.connect_to.empty());
+  EXPECT_TRUE(plain.ca_pem.empty());
+}
+
 }  // namespace
 }  // namespace cocoon

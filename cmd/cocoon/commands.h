@@ -29,4 +29,7 @@ void AddEvidenceCommands(CLI::App& app, int* exit_code);
 // `cocoon run [flags] IMAGE [CMD…]` and `cocoon demo`.
 void AddRunCommands(CLI::App& app, int* exit_code);
 
+// `cocoon doctor [--json]`: what this host can run and what to install (runtime/doctor.h).
+void AddDoctorCommand(CLI::App& app, int* exit_code);
+
 }  // namespace cocoon::cli

@@ -29,6 +29,7 @@
 #include "runtime/internal/owned_process.h"
 #include "runtime/pod.h"
 #include "runtime/pod_initdata.h"
+#include "runtime/pod_registry.h"
 #include "runtime/qemu.h"
 
 namespace cocoon::cli {
@@ -52,6 +53,10 @@ struct RunFlags {
   uint32_t vcpus = 1;
   bool quiet = false;
   std::string timings;  // write the stage timings (JSON) here
+  // The image's registry (runtime/pod_registry.h), skopeo's flags.
+  bool tls_verify = true;
+  std::vector<std::string> insecure_registries;
+  std::string cert_dir, authfile;
   std::vector<std::string> image_and_args;
 };
 
@@ -114,9 +119,9 @@ Result<std::string> GuestUrl(const std::string& url,
          std::to_string(*port) + path;
 }
 
-// Pod initdata from the flags; loopback registries in `image` are remapped to the forwarded
-// address (the image keeps its name for the signature policy).
-Result<std::string> BuildInitData(const RunFlags& f, const image::Reference& ref,
+// Pod initdata from the flags; the image's registry as PlanRegistryAccess set it up (the image
+// keeps its name for the signature policy).
+Result<std::string> BuildInitData(const RunFlags& f, const runtime::PodRegistryRemap& registry,
                                   runtime::Tee tee,
                                   std::vector<runtime::ForwardedService>& services) {
   runtime::PodInitData in;
@@ -136,16 +141,27 @@ Result<std::string> BuildInitData(const RunFlags& f, const image::Reference& ref
   if (!f.agent_policy.empty()) {
     ASSIGN_OR_RETURN(in.agent_policy, base::ReadFile(f.agent_policy, "--agent-policy"));
   }
-  auto [host, port] = SplitHostPort(ref.domain);
-  if (IsLoopbackHost(host)) {
-    if (!port) return InvalidArgument("image " + ref.String() + ": a local registry needs a port");
-    AddService(services, *port);
-    in.registries.push_back({ref.domain,
-                             std::string(runtime::kGuestServiceAddress) + ":" +
-                                 std::to_string(*port),
-                             /*insecure=*/true});
-  }
+  in.registries.push_back(registry);
   return runtime::MakePodInitData(in);
+}
+
+// The forward, remap and credentials for the image's registry; says so when TLS is off for a
+// registry beyond this host.
+Result<runtime::RegistryAccess> RegistryFor(const RunFlags& f, const image::Reference& ref,
+                                            std::vector<runtime::ForwardedService>& services) {
+  runtime::RegistryAccessOptions o;
+  o.tls_verify = f.tls_verify;
+  o.insecure_registries = f.insecure_registries;
+  o.cert_dir = f.cert_dir;
+  o.authfile = f.authfile;
+  ASSIGN_OR_RETURN(runtime::RegistryAccess access, runtime::PlanRegistryAccess(ref, o, services));
+  if (access.insecure && !access.remap.connect_to.empty()) {
+    std::fprintf(stderr,
+                 "cocoon run: WARNING: registry %s without TLS verification (plain HTTP "
+                 "allowed), as asked by --tls-verify=false / --insecure-registry\n",
+                 ref.domain.c_str());
+  }
+  return access;
 }
 
 // Forwards for the loopback services a user-supplied initdata names (10.0.2.100:PORT).
@@ -311,15 +327,16 @@ int RunCommandMain(const RunFlags& f) {
   spec.firmware = f.firmware;
   spec.memory_mib = f.memory_mib;
   spec.vcpus = f.vcpus;
+  auto registry = RegistryFor(f, *ref, spec.services);
+  if (!registry) return fail(registry.error());
+  spec.registry_auth = registry->auth_json;
   if (!f.initdata.empty()) {
     auto text = base::ReadFile(f.initdata, "--initdata");
     if (!text) return fail(text.error());
     spec.initdata = *text;
     ServicesFromInitData(spec.initdata, spec.services);
-    auto [host, port] = SplitHostPort(ref->domain);
-    if (IsLoopbackHost(host) && port) AddService(spec.services, *port);
   } else {
-    auto initdata = BuildInitData(f, *ref, spec.tee, spec.services);
+    auto initdata = BuildInitData(f, registry->remap, spec.tee, spec.services);
     if (!initdata) return fail(initdata.error());
     spec.initdata = *initdata;
   }
@@ -656,6 +673,18 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
                   "OVMF for SEV-SNP (AMDSEV.fd) or TDX (OVMF.inteltdx.fd)");
   run->add_option("--memory", f->memory_mib, "guest memory in MiB")->capture_default_str();
   run->add_option("--vcpus", f->vcpus, "guest vCPUs")->capture_default_str();
+  run->add_option("--tls-verify", f->tls_verify,
+                  "verify the registry's TLS certificate (--tls-verify=false: also plain HTTP; "
+                  "loopback registries are always plain HTTP)")
+      ->capture_default_str();
+  run->add_option("--insecure-registry", f->insecure_registries,
+                  "HOST[:PORT] reached without TLS verification or over plain HTTP (repeatable)");
+  run->add_option("--cert-dir", f->cert_dir,
+                  "trust the *.crt in DIR for the registry (default: certs.d/HOST:PORT under "
+                  "/etc/containers, /etc/docker, ~/.config/containers; the system CAs always)");
+  run->add_option("--authfile", f->authfile,
+                  "containers auth.json with registry credentials (default: skopeo's search "
+                  "path); the guest gets the image's entry over the agent channel");
   run->add_flag("--quiet", f->quiet, "do not print the steps");
   run->add_option("--timings", f->timings, "write the stage timings as JSON to this file");
   run->prefix_command();  // IMAGE and everything after it are the image and its command

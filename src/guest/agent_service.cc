@@ -141,6 +141,7 @@ Result<google::protobuf::Empty> AgentService::CreateSandbox(const ::grpc::Create
   std::filesystem::create_directories(config_.work_dir + "/containers", ec);
   if (ec) return Internal("cannot create " + config_.work_dir + "/containers: " + ec.message());
   sandbox_kbs_ = r.kbs_url();
+  sandbox_auth_ = r.registry_auth();
   sandbox_ = true;
   if (config_.progress) config_.progress("agent memory at sandbox start: " + MemoryReport());
   return google::protobuf::Empty();
@@ -151,6 +152,7 @@ Result<google::protobuf::Empty> AgentService::DestroySandbox(const ::grpc::Destr
   if (config_.progress) config_.progress("agent memory: " + MemoryReport());
   std::lock_guard lock(mu_);
   sandbox_ = false;
+  sandbox_auth_.clear();
   key_provider_.reset();
   return google::protobuf::Empty();
 }
@@ -217,6 +219,10 @@ Result<google::protobuf::Empty> AgentService::CreateContainer(
   pc.policy = image_policy_ ? &*image_policy_ : nullptr;
   pc.registry = config_.registry;
   pc.registries = init_.registries;
+  {
+    std::lock_guard lock(mu_);
+    pc.auth_json = sandbox_auth_;
+  }
   auto kp = GetKeyProvider();
   if (!kp) {
     release();

@@ -106,6 +106,7 @@ class AgentService {
   std::mutex mu_;
   bool sandbox_ = false;
   std::string sandbox_kbs_;
+  std::string sandbox_auth_;  // registry auth.json from CreateSandbox (kept in memory only)
   std::shared_ptr<image::KeyProvider> key_provider_;
   std::map<std::string, std::shared_ptr<Container>> containers_;
 };

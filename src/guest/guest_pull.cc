@@ -52,6 +52,19 @@ Status ApplyOverrides(const std::string& bundle_dir, const ::grpc::Spec& oci) {
   return image::WriteBundle(bundle_dir, config);
 }
 
+// Credentials for `ref` (by its own name) from the host's auth.json; the agent's own otherwise.
+Result<std::optional<image::Credentials>> CredentialsFor(const std::string& ref,
+                                                         const GuestPullConfig& config) {
+  if (config.auth_json.empty() || !ref.starts_with("docker://")) {
+    return config.registry.credentials;
+  }
+  ASSIGN_OR_RETURN(image::Reference r, image::ParseReference(ref.substr(9)));
+  auto creds = image::CredentialsFromAuthJson(config.auth_json, r);
+  if (!creds)
+    return std::unexpected(creds.error().WithContext("registry credentials from the host"));
+  return *creds ? *creds : config.registry.credentials;
+}
+
 }  // namespace
 
 RemappedRef RemapReference(const std::string& transport_ref,
@@ -66,9 +79,26 @@ RemappedRef RemapReference(const std::string& transport_ref,
       char next = name[r.prefix.size()];
       if (next != '/' && next != ':' && next != '@') continue;
     }
-    return {"docker://" + r.location + name.substr(r.prefix.size()), r.insecure};
+    return {"docker://" + r.location + name.substr(r.prefix.size()), r.insecure, r.connect_to,
+            r.ca_certs};
   }
   return {transport_ref, false};
+}
+
+image::RegistryOptions OptionsFor(const RemappedRef& where, image::RegistryOptions options) {
+  if (where.insecure) options.tls_verify = false;
+  if (!where.ca_certs.empty()) options.ca_pem = where.ca_certs;
+  if (where.connect_to.empty() || !where.transport_ref.starts_with("docker://")) return options;
+  auto ref = image::ParseReference(where.transport_ref.substr(9));
+  if (!ref) return options;  // the pull reports the bad reference
+  std::string host = ref->ApiHost();
+  if (auto colon = host.rfind(':'); colon != std::string::npos && host.back() != ']') {
+    host.resize(colon);
+  }
+  // Any port of the registry's host (https, or http when insecure): realms on other hosts are
+  // not forwarded and stay unreachable from the pod VM.
+  options.connect_to.push_back(host + "::" + where.connect_to);
+  return options;
 }
 
 std::string ImageTransportRef(const std::string& image) {
@@ -83,16 +113,15 @@ Result<image::PullResult> PullContainerImage(const std::string& image,
   // The image keeps its name for the policy; bytes come from the remapped location.
   RemappedRef fetch = RemapReference(ref, config.registries);
   image::RegistryOptions registry = config.registry;
-  if (fetch.insecure) registry.tls_verify = false;
-  ASSIGN_OR_RETURN(auto source, image::OpenImageSource(fetch.transport_ref, registry));
+  ASSIGN_OR_RETURN(registry.credentials, CredentialsFor(ref, config));
+  ASSIGN_OR_RETURN(auto source,
+                   image::OpenImageSource(fetch.transport_ref, OptionsFor(fetch, registry)));
   auto cosign = [registry, registries = config.registries](
                     const image::ImageIdentity& id,
                     const image::Digest& d) -> Result<std::vector<image::CosignSignature>> {
     RemappedRef where = RemapReference("docker://" + id.repository, registries);
     ASSIGN_OR_RETURN(image::Reference r, image::ParseReference(where.transport_ref.substr(9)));
-    image::RegistryOptions o = registry;
-    if (where.insecure) o.tls_verify = false;
-    ASSIGN_OR_RETURN(auto client, image::RegistryClient::Create(r, o));
+    ASSIGN_OR_RETURN(auto client, image::RegistryClient::Create(r, OptionsFor(where, registry)));
     return image::FetchCosignSignatures(*client, d);
   };
   image::LookasideSignatureProvider signatures(image::RegistriesConfig(), cosign);

@@ -23,6 +23,7 @@ struct GuestPullConfig {
   std::shared_ptr<image::KeyProvider> key_provider;  // null: encrypted layers fail
   image::RegistryOptions registry;
   std::vector<RegistryRemap> registries;  // first matching prefix wins
+  std::string auth_json;  // containers auth.json text from the host (CreateSandbox); may be empty
   std::function<void(std::string_view)> progress;  // pull progress lines
 };
 
@@ -31,9 +32,16 @@ struct GuestPullConfig {
 struct RemappedRef {
   std::string transport_ref;
   bool insecure = false;
+  std::string connect_to{};  // the remap's forward ("ip:port"), else empty
+  std::string ca_certs{};    // the remap's CA bundle (PEM), else empty
 };
 RemappedRef RemapReference(const std::string& transport_ref,
                            const std::vector<RegistryRemap>& registries);
+
+// Registry options for fetching from `where`: unverified TLS / plain HTTP when insecure, and for
+// a forwarded registry its connections routed to connect_to (curl CONNECT_TO for the registry's
+// own host name, so TLS still verifies that name) with its CA bundle.
+image::RegistryOptions OptionsFor(const RemappedRef& where, image::RegistryOptions options);
 
 // "docker://REF" and "oci:DIR[:TAG]" are used as they are; a bare reference means docker://.
 std::string ImageTransportRef(const std::string& image);

@@ -75,6 +75,8 @@ Result<InitDataConfig> ParseInitDataConfig(std::string_view toml) {
       if (m.prefix.empty())
         return InvalidArgument("initdata registry entry has no prefix or location");
       if (m.location.empty()) m.location = m.prefix;
+      ASSIGN_OR_RETURN(m.connect_to, OptionalString(r, "/connect_to"));
+      ASSIGN_OR_RETURN(m.ca_certs, OptionalString(r, "/ca_certs"));
       if (const Json* ins = base::FindPointer(r, "/insecure"); ins && !ins->is_null()) {
         if (!ins->is_boolean())
           return InvalidArgument("initdata registry insecure is not a boolean");

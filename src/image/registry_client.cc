@@ -105,6 +105,8 @@ Result<std::unique_ptr<RegistryClient>> RegistryClient::Create(const Reference& 
 std::unique_ptr<net::HttpClient> RegistryClient::NewHttp(bool blob) const {
   net::HttpClientOptions o;
   o.ca_file = options_.ca_file;
+  o.ca_pem = options_.ca_pem;
+  o.connect_to = options_.connect_to;
   o.insecure_skip_verify = !options_.tls_verify;
   o.connect_timeout = options_.connect_timeout;
   o.timeout = blob ? options_.blob_timeout : options_.request_timeout;

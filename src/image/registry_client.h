@@ -36,6 +36,10 @@ struct RegistryOptions {
   // connection fails, like skopeo. Credentials then may go to an http:// token realm.
   bool tls_verify = true;
   std::string ca_file;  // PEM bundle to trust instead of the system store
+  std::string ca_pem;   // the same, in memory (wins over ca_file)
+  // net::HttpClientOptions::connect_to: reach the registry through a forwarded address while
+  // TLS verifies its real name (the pod VM's registries).
+  std::vector<std::string> connect_to;
   int retries = limits::kRegistryRetries;
   std::chrono::milliseconds retry_delay{250};  // first backoff; doubles each retry, ≤ 8 s
   std::chrono::milliseconds connect_timeout{10'000};

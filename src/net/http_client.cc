@@ -91,6 +91,7 @@ struct HttpClient::Impl {
                                  const Headers& headers, std::string_view body);
 
   HttpClientOptions options;
+  Slist connect_to;  // must outlive the handle's use of it
   CURL* curl = nullptr;
   char error_buf[CURL_ERROR_SIZE] = {};
   ClientResponse response;  // filled by the callbacks during Send
@@ -121,6 +122,13 @@ void HttpClient::Impl::Configure() {
   } else if (!options.ca_file.empty()) {
     curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
   }
+  for (const std::string& entry : options.connect_to) {
+    if (curl_slist* grown = curl_slist_append(connect_to.get(), entry.c_str())) {
+      (void)connect_to.release();
+      connect_to.reset(grown);
+    }
+  }
+  if (connect_to) curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to.get());
   if (options.insecure_skip_verify) {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "net/http.h"
@@ -22,6 +23,9 @@ struct HttpClientOptions {
   // PEM certificates to trust, and nothing else (no system store, no ca_file); wins over
   // ca_file. A certificate here is a trust anchor even if it is the server's own leaf.
   std::string ca_pem;
+  // "HOST:PORT:CONNECT-HOST:CONNECT-PORT" (curl's CONNECT_TO): requests for HOST:PORT connect
+  // to the other address, while TLS still sends and verifies HOST (a forwarded registry).
+  std::vector<std::string> connect_to;
   bool insecure_skip_verify = false;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds timeout{30000};  // whole request

@@ -101,6 +101,9 @@ struct GuestBootFiles {
 // The guest image in `dir` when it has one (manifest.json, initramfs and a kernel).
 Result<GuestBootFiles> FindGuestImage(const std::string& dir);
 
+// Where EnsureGuestImage keeps the image for `agent` (below). Errors: those of reading the agent.
+Result<std::string> GuestImageDir(const std::string& agent, const std::string& cache_root);
+
 // The default pod VM image for `agent`: <cache_root>/<first 16 hex digits of the SHA-256 of
 // the agent and the image recipe>, built on first use from the packages in DefaultDebCacheDir() with the agent
 // stripped of debug info (so a rebuilt agent gets its own image). NotFound naming scripts/setup

@@ -43,12 +43,15 @@ Result<GuestBootFiles> FindGuestImage(const std::string& dir) {
   return f;
 }
 
-Result<GuestBootFiles> EnsureGuestImage(const std::string& agent, const std::string& cache_root) {
+Result<std::string> GuestImageDir(const std::string& agent, const std::string& cache_root) {
   ASSIGN_OR_RETURN(std::string bytes, base::ReadFile(agent, "cocoon-agent", size_t{1} << 30));
   // The recipe names what else goes in beside the agent; a change to it makes a new image.
   bytes += "\n" + std::string(kGuestRecipe);
-  std::string id = base::HexEncode(crypto::Sha256(AsBytes(bytes))).substr(0, 16);
-  std::string dir = cache_root + "/" + id;
+  return cache_root + "/" + base::HexEncode(crypto::Sha256(AsBytes(bytes))).substr(0, 16);
+}
+
+Result<GuestBootFiles> EnsureGuestImage(const std::string& agent, const std::string& cache_root) {
+  ASSIGN_OR_RETURN(std::string dir, GuestImageDir(agent, cache_root));
   if (auto found = FindGuestImage(dir)) return found;
 
   GuestImageSpec spec;

@@ -45,25 +45,68 @@ bool HasFlag(const std::string& flags, std::string_view flag) {
   return false;
 }
 
-std::string ProbeKvm(const std::string& cpuinfo, bool* usable) {
-  *usable = false;
-  int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-  if (fd < 0) return std::string("/dev/kvm: ") + std::strerror(errno);
+// `path` (absolute) under `root`.
+std::string Under(const std::string& root, std::string_view path) {
+  if (root.empty() || root == "/") return std::string(path);
+  return root + std::string(path);
+}
+
+// KVM_GET_API_VERSION of the device at `path`, or -1.
+int KvmApiVersion(const std::string& path, int* open_errno) {
+  int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    *open_errno = errno;
+    return -1;
+  }
   int version = ioctl(fd, KVM_GET_API_VERSION, 0);
   close(fd);
-  if (version != KVM_API_VERSION) {
-    return "/dev/kvm: KVM_GET_API_VERSION returned " + std::to_string(version) + ", expected " +
-           std::to_string(KVM_API_VERSION);
-  }
-  if (std::filesystem::exists("/sys/module/kvm_pvm")) {
-    return "/dev/kvm is PVM (module kvm_pvm loaded): a stock guest kernel does not boot under it";
-  }
-  std::string flags = CpuInfoField(cpuinfo, "flags");
-  const char* hw = HasFlag(flags, "vmx") ? "vmx" : HasFlag(flags, "svm") ? "svm" : nullptr;
-  if (hw == nullptr) return "/dev/kvm present but the CPU has no vmx/svm flag";
-  *usable = true;
-  return std::string("/dev/kvm: KVM API 12, ") + hw;
+  return version;
 }
+
+}  // namespace
+
+KvmProbe ProbeKvm(const KvmProbeInputs& in) {
+  KvmProbe p;
+  std::error_code ec;
+  std::string dev = Under(in.root, "/dev/kvm");
+  p.present = std::filesystem::exists(dev, ec);
+  int version = -1;
+  if (!p.present) {
+    p.open_errno = ENOENT;
+  } else if (!in.api_version) {
+    version = KvmApiVersion(dev, &p.open_errno);
+  } else if (access(dev.c_str(), R_OK | W_OK) != 0) {
+    p.open_errno = errno;
+  } else {
+    version = *in.api_version;
+  }
+  if (p.open_errno != 0) {
+    p.reason = std::string("/dev/kvm: ") + std::strerror(p.open_errno);
+    return p;
+  }
+  if (version != KVM_API_VERSION) {
+    p.reason = "/dev/kvm: KVM_GET_API_VERSION returned " + std::to_string(version) + ", expected " +
+               std::to_string(KVM_API_VERSION);
+    return p;
+  }
+  if (std::filesystem::exists(Under(in.root, "/sys/module/kvm_pvm"), ec)) {
+    p.pvm = true;
+    p.reason =
+        "/dev/kvm is PVM (module kvm_pvm loaded): a stock guest kernel does not boot under it";
+    return p;
+  }
+  std::string flags = CpuInfoField(ReadText(Under(in.root, "/proc/cpuinfo")), "flags");
+  const char* hw = HasFlag(flags, "vmx") ? "vmx" : HasFlag(flags, "svm") ? "svm" : nullptr;
+  if (hw == nullptr) {
+    p.reason = "/dev/kvm present but the CPU has no vmx/svm flag";
+    return p;
+  }
+  p.usable = true;
+  p.reason = std::string("/dev/kvm: KVM API 12, ") + hw;
+  return p;
+}
+
+namespace {
 
 // "<number> MHz" after `marker` in `text` (last occurrence), in kHz; 0 if absent.
 uint32_t MhzAfter(const std::string& text, std::string_view marker) {
@@ -112,7 +155,9 @@ std::string FindInPath(std::string_view name) {
 HostCaps DetectHostCaps() {
   HostCaps caps;
   std::string cpuinfo = ReadText("/proc/cpuinfo");
-  caps.kvm_reason = ProbeKvm(cpuinfo, &caps.kvm_usable);
+  KvmProbe kvm = ProbeKvm({});
+  caps.kvm_usable = kvm.usable;
+  caps.kvm_reason = kvm.reason;
   caps.tsc_khz = HostTscKhz(cpuinfo);
   caps.sev_cbitpos = SevCbitPos();
   caps.qemu_binary = FindInPath("qemu-system-x86_64");

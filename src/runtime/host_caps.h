@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -17,6 +18,26 @@ struct HostCaps {
   uint32_t sev_cbitpos = 51;  // CPUID 0x8000001F EBX[5:0] on AMD hosts; 51 otherwise
   std::string qemu_binary;    // absolute path of qemu-system-x86_64; empty: not installed
 };
+
+// What ProbeKvm reads: files under `root` (the real "/" or a test's directory standing for it).
+struct KvmProbeInputs {
+  std::string root = "/";
+  // KVM_GET_API_VERSION's answer; unset: ask <root>/dev/kvm (a test's fake device is a plain file).
+  std::optional<int> api_version{};
+};
+
+struct KvmProbe {
+  bool usable = false;
+  bool present = false;  // /dev/kvm exists
+  bool pvm = false;      // module kvm_pvm is loaded
+  int open_errno = 0;    // why /dev/kvm did not open read-write (EACCES: not in group kvm)
+  std::string reason;    // the same in words, for logs and errors
+};
+
+// Whether KVM can boot a stock guest kernel: /dev/kvm opens read-write, reports API version 12,
+// is not PVM (module kvm_pvm: a stock kernel does not boot under it) and the CPU has hardware
+// virtualisation (vmx or svm in /proc/cpuinfo). Never fails.
+KvmProbe ProbeKvm(const KvmProbeInputs& in);
 
 // Probes the host. KVM counts as usable only if /dev/kvm opens read-write, reports API
 // version 12, is not PVM (module kvm_pvm: a stock kernel does not boot under it) and the CPU

@@ -38,10 +38,13 @@ std::string_view AccelName(Accel accel);
 std::string_view TeeName(Tee tee);
 std::string_view MachineName(Machine machine);
 
-// A host loopback service the guest reaches at kGuestServiceAddress:guest_port.
+// A service the guest reaches at kGuestServiceAddress:guest_port: on this host's loopback, or
+// (a registry the user names) at host:host_port, connected to from this host. Each guest
+// connection gets its own socat; the guest reaches nothing else.
 struct ForwardedService {
   uint16_t guest_port = 0;
   uint16_t host_port = 0;
+  std::string host = "127.0.0.1";  // a DNS name or IPv4 address: [A-Za-z0-9.-], not "-…"
 };
 
 struct VmConfig {

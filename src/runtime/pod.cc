@@ -153,7 +153,9 @@ Result<int> RunPod(Hypervisor& hypervisor, const PodSpec& spec, const PodCallbac
   t.agent_ready = since();
   step("agent ready");
 
-  if (auto st = agent.CreateSandbox({}); !st) return fail(st.error(), "CreateSandbox");
+  ::grpc::CreateSandboxRequest sandbox;
+  sandbox.set_registry_auth(spec.registry_auth);
+  if (auto st = agent.CreateSandbox(sandbox); !st) return fail(st.error(), "CreateSandbox");
   auto request = AgentClient::GuestPullRequest(spec.container_id, spec.image, spec.args);
   if (auto st = agent.CreateContainer(request); !st) {
     return fail(st.error(), "CreateContainer " + spec.image);

@@ -26,6 +26,9 @@ struct PodSpec {
   std::string initrd;
   std::string initdata;  // TOML (bound to the evidence; carries the KBS URL and image policy)
   std::string image;     // as the guest names it (its registry remaps come from initdata)
+  // containers auth.json for the guest's pull (only the image's registry entries): sent in
+  // CreateSandbox over the agent channel, never in initdata or an argv. Empty: anonymous.
+  std::string registry_auth;
   std::vector<std::string> args;  // overrides the image's command when not empty
   std::vector<ForwardedService> services;
   uint32_t memory_mib = 1024;  // the guest's root moves into a tmpfs

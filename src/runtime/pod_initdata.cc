@@ -56,8 +56,10 @@ Result<std::string> MakePodInitData(const PodInitData& in) {
   if (!in.registries.empty()) {
     toml::array regs;
     for (const auto& r : in.registries) {
-      regs.push_back(toml::table{
-          {"prefix", r.prefix}, {"location", r.location}, {"insecure", r.insecure}});
+      toml::table t{{"prefix", r.prefix}, {"location", r.location}, {"insecure", r.insecure}};
+      if (!r.connect_to.empty()) t.insert("connect_to", r.connect_to);
+      if (!r.ca_certs.empty()) t.insert("ca_certs", r.ca_certs);
+      regs.push_back(std::move(t));
     }
     image.insert("registry_config", toml::table{{"registry", std::move(regs)}});
   }

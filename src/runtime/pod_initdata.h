@@ -15,6 +15,10 @@ struct PodRegistryRemap {
   std::string prefix;    // the name the user gives ("127.0.0.1:5000")
   std::string location;  // where the guest fetches it ("10.0.2.100:5000")
   bool insecure = false;
+  // cocoon's keys for a forwarded registry (guest/initdata_config.h): where the guest connects
+  // ("10.0.2.100:PORT") while TLS verifies the location's name against `ca_certs` (PEM).
+  std::string connect_to{};
+  std::string ca_certs{};
 };
 
 struct PodInitData {

@@ -37,6 +37,14 @@ Status CheckConfig(const VmConfig& c, const HostCaps& caps) {
     if (s.guest_port == 0 || s.host_port == 0) {
       return InvalidArgument("VmConfig: forwarded service with port 0");
     }
+    // QEMU runs the guestfwd command through /bin/sh: only plain host names get in.
+    bool plain = !s.host.empty() && s.host.size() <= 253 && s.host[0] != '-' &&
+                 s.host.find_first_not_of(
+                     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789.-") == std::string::npos;
+    if (!plain)
+      return InvalidArgument("VmConfig: forwarded host '" + s.host +
+                             "' is not a DNS name or IPv4 address");
   }
   if (c.tee != Tee::kNone && c.firmware.empty()) {
     return InvalidArgument(std::string(TeeName(c.tee)) + " needs firmware (OVMF) in -bios");
@@ -115,8 +123,8 @@ void AddDevices(const VmConfig& c, Machine machine, const RunPaths& paths,
   std::string netdev = "user,id=n0,restrict=on";
   for (const auto& s : c.services) {
     netdev += ",guestfwd=tcp:" + std::string(kGuestServiceAddress) + ":" +
-              std::to_string(s.guest_port) +
-              "-cmd:socat - TCP:127.0.0.1:" + std::to_string(s.host_port);
+              std::to_string(s.guest_port) + "-cmd:socat - TCP:" + s.host + ":" +
+              std::to_string(s.host_port);
   }
   out->insert(
       out->end(),

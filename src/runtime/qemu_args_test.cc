@@ -124,14 +124,15 @@ TEST(QemuArgs, AccelOverrideAndQ35) {
 
 TEST(QemuArgs, GuestfwdPerServiceAndInitDataFwCfg) {
   VmConfig c = Plain();
-  c.services = {{8080, 41000}, {5000, 41001}};
+  c.services = {{8080, 41000}, {5000, 41001}, {20001, 5000, "registry.example"}};
   c.initdata = kInitData256;
   auto argv = QemuArgs(c, Caps(false));
   ASSERT_TRUE(argv) << argv.error().ToString();
   std::string netdev =
       "user,id=n0,restrict=on,"
       "guestfwd=tcp:10.0.2.100:8080-cmd:socat - TCP:127.0.0.1:41000,"
-      "guestfwd=tcp:10.0.2.100:5000-cmd:socat - TCP:127.0.0.1:41001";
+      "guestfwd=tcp:10.0.2.100:5000-cmd:socat - TCP:127.0.0.1:41001,"
+      "guestfwd=tcp:10.0.2.100:20001-cmd:socat - TCP:registry.example:5000";
   Argv expected =
       Concat({{"/usr/bin/qemu-system-x86_64", "-name", "cocoon", "-machine", "microvm,accel=tcg",
                "-m", "256", "-smp", "1", "-nographic", "-nodefaults", "-no-user-config",
@@ -285,6 +286,13 @@ TEST(QemuArgs, Errors) {
   VmConfig bad = Plain();
   bad.services = {{0, 80}};
   EXPECT_EQ(QemuArgs(bad, Caps(false)).error().code(), Code::kInvalidArgument);
+  for (const char* host : {"a;reboot", "-x", "", "h,guestfwd=x", "[::1]", "a b"}) {
+    bad.services = {{20001, 443, host}};
+    auto args = QemuArgs(bad, Caps(false));
+    ASSERT_FALSE(args) << host;
+    EXPECT_EQ(args.error().message(), "VmConfig: forwarded host '" + std::string(host) +
+                                          "' is not a DNS name or IPv4 address");
+  }
   bad = Plain();
   bad.kernel.clear();
   EXPECT_EQ(QemuArgs(bad, Caps(false)).error().code(), Code::kInvalidArgument);
