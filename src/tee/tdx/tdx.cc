@@ -59,8 +59,7 @@ Result<std::unique_ptr<Verifier>> NewVerifier(VerifierOptions options) {
 Result<Json> VerifyOffline(const OfflineVerifyOptions& o) {
   VerifierOptions vo;
   if (o.root_path) {
-    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(*o.root_path, "--root", 1 << 20));
-    ASSIGN_OR_RETURN(vo.roots, crypto::Certificate::ParsePemBundle(pem));
+    ASSIGN_OR_RETURN(vo.roots, crypto::LoadCertificates(*o.root_path, "--root"));
   }
   if (o.collateral_dir) vo.collateral = NewDirectorySource(*o.collateral_dir);
   ASSIGN_OR_RETURN(auto verifier, QuoteVerifier::Create(std::move(vo)));

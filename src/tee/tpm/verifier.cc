@@ -461,10 +461,7 @@ Result<Json> VerifyOffline(const OfflineVerifyOptions& o) {
     vo.trusted_aks.push_back(std::move(*ak));
   }
   if (o.root_path) {
-    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(*o.root_path, "--root", 1 << 20));
-    auto roots = crypto::Certificate::ParsePemBundle(pem);
-    if (!roots) return InvalidArgument("--root " + *o.root_path + ": " + roots.error().message());
-    vo.ak_roots = std::move(*roots);
+    ASSIGN_OR_RETURN(vo.ak_roots, crypto::LoadCertificates(*o.root_path, "--root"));
   }
   if (vo.trusted_aks.empty() && vo.ak_roots.empty()) {
     return Unauthenticated(
