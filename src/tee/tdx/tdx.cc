@@ -52,6 +52,7 @@ class TdxVerifier : public Verifier {
 }  // namespace
 
 Result<std::unique_ptr<Verifier>> NewVerifier(VerifierOptions options) {
+  if (!options.collateral) return FailedPrecondition(kNoCollateral);
   ASSIGN_OR_RETURN(auto v, QuoteVerifier::Create(std::move(options)));
   return std::unique_ptr<Verifier>(new TdxVerifier(std::move(v)));
 }

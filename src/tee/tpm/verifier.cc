@@ -77,7 +77,12 @@ Result<std::string> CheckAkTrust(const Evidence& ev, const crypto::PublicKey& ak
       return Unauthenticated("TPM: the AK is not a restricted signing key");
     }
   }
-  if (o.trusted_aks.empty() && o.ak_roots.empty()) return std::string("none");
+  // Any key can sign a quote: without an anchor the quote proves nothing, so it is refused
+  // (Trustee passes it to the policy with the AK as a claim; cocoon does not).
+  if (o.trusted_aks.empty() && o.ak_roots.empty()) {
+    return Unauthenticated(std::string(kNoAkAnchor) + "; the evidence's ak_public has SHA-256 " +
+                           Fingerprint(ev.ak_spki));
+  }
   for (const crypto::PublicKey& k : o.trusted_aks) {
     if (k.Equals(ak)) return std::string("key");
   }

@@ -68,11 +68,18 @@ TEST(TpmVerifier, TrusteeVectorFailsTheCurrentNonceRule) {
   EXPECT_NE(r.error().message().find("TPM: nonce mismatch: quote extraData a04182b5"),
             std::string::npos)
       << r.error().message();
-  // Without report data (and without configured AKs, as in Trustee) the evidence verifies.
-  auto ok = NewVerifier()->Evaluate({&ev, {}, std::nullopt});
+  // Without report data but with the AK trusted, the evidence verifies.
+  auto ok = NewVerifier(TrustKey(VectorAk()))->Evaluate({&ev, {}, std::nullopt});
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_EQ((*ok)[0].tee, "tpm");
-  EXPECT_EQ((*ok)[0].claims["ak_trust"], "none");
+  EXPECT_EQ((*ok)[0].claims["ak_trust"], "key");
+  // Without configured AKs (Trustee's default) any key could have signed it: refused.
+  auto untrusted = NewVerifier()->Evaluate({&ev, {}, std::nullopt});
+  ASSERT_FALSE(untrusted);
+  EXPECT_EQ(untrusted.error().code(), Code::kUnauthenticated);
+  EXPECT_NE(untrusted.error().message().find("trusted_ak_keys or trusted_ak_roots"),
+            std::string::npos)
+      << untrusted.error().message();
 }
 
 TEST(TpmVerifier, EveryFlippedQuoteByteIsRejected) {
