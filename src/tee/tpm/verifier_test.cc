@@ -62,7 +62,7 @@ TEST(TpmVerifier, TrusteeVectorVerifiesWithItsAkAndNonce) {
 TEST(TpmVerifier, TrusteeVectorFailsTheCurrentNonceRule) {
   Json ev = VectorJson();
   Bytes sha384 = *base::HexDecode(std::string(kVectorExtraData).substr(0, 96));
-  auto r = NewVerifier()->Evaluate({&ev, sha384, std::nullopt});
+  auto r = NewVerifier(TrustKey(VectorAk()))->Evaluate({&ev, sha384, std::nullopt});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), Code::kUnauthenticated);
   EXPECT_NE(r.error().message().find("TPM: nonce mismatch: quote extraData a04182b5"),
@@ -200,7 +200,7 @@ TEST(TpmVerifier, InitDataBindsPcr8) {
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   Evidence ev = internal::MakeEvidence(*key, kAlgEcdsa, kAlgSha256, Bytes(32, 1), pcrs);
   Json j = EvidenceToJson(ev);
-  auto v = NewVerifier();
+  auto v = NewVerifier(TrustKey(key->public_key()));
   auto ok = v->Evaluate({&j, {}, init_digest});
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_EQ((*ok)[0].claims["init_data"], base::HexEncode(pcrs[8]));
