@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
       << "access_log = false\nlog_level = \"warn\"\n[http_server]\nsockets = [\"127.0.0.1:" << port
       << "\"]\ninsecure_http = true\nworker_count = " << workers
       << "\n[attestation_service]\ntype = \"coco_as_builtin\"\n"
+      // The load generator attests with the sample TEE (no hardware here); it proves nothing,
+      // so the KBS accepts it only when told to.
+      << "insecure_sample_tee = true\n"
       << "[admin]\nauthorization_mode = \"InsecureAllowAll\"\n"
       << "[storage_backend]\nstorage_type = \"Memory\"\n"
       << "[policy_engine]\nbuiltin = \"allow_all\"\n";

@@ -108,7 +108,9 @@ class Kbs {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::string c = "[http_server]\nsockets = [\"127.0.0.1:" + std::to_string(port_) +
                     "\"]\ninsecure_http = true\n\n[attestation_service]\ntype = "
-                    "\"coco_as_builtin\"\n\n[admin]\nauthorization_mode = "
+                    "\"coco_as_builtin\"\n"
+                    // The CLI attests with the sample TEE (no hardware in CI): on for this test.
+                    "insecure_sample_tee = true\n\n[admin]\nauthorization_mode = "
                     "\"AuthenticatedAuthorization\"\n[admin.authentication.bearer_jwt]\n"
                     "identity_providers = [ { public_key_uri = \"" +
                     dir.File("admin.pub") +

@@ -24,6 +24,9 @@ struct KbsOptions {
   std::string policy = "allow_all";
   std::string storage = "Sqlite";
   int payload_mib = 2;
+  // The CLI attests with the sample TEE, whose evidence proves nothing: these fixtures test the
+  // KBS's protocol and storage, so they turn it on (insecure_sample_tee).
+  bool sample = true;
 };
 
 // Owns a temp dir with an Ed25519 admin key pair, TLS material and a running cocoon-kbs.
@@ -91,6 +94,7 @@ class KbsFixture {
       c += "insecure_http = true\n";
     }
     c += "\n[attestation_service]\ntype = \"coco_as_builtin\"\n";
+    if (opts_.sample) c += "insecure_sample_tee = true\n";
     c += "\n[admin]\nauthorization_mode = \"AuthenticatedAuthorization\"\n";
     c += "[admin.authentication.bearer_jwt]\nidentity_providers = [ { public_key_uri = \"" +
          dir_.File("admin.pub") + "\" } ]\n";

@@ -4,6 +4,7 @@
 
 #include "base/encoding.h"
 #include "base/json.h"
+#include "tee/tdx/intel_root.h"
 #include "tests/harness.h"
 #include "testutil/testdata.h"
 
@@ -65,6 +66,24 @@ TEST(TdxCli, FailingCheckOnStderr) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("TDX: collateral tcb_info.json missing"), std::string::npos)
       << missing.err;
+}
+
+// Intel publishes its SGX root as DER (TrustedRootCA.der): --root reads it like the PEM.
+TEST(TdxCli, DerRootIsAccepted) {
+  harness::TempDir dir;
+  dir.Write("root.pem", tee::tdx::kIntelSgxRootCaPem);
+  auto conv = harness::Run({"/usr/bin/openssl", "x509", "-in", dir.File("root.pem"), "-outform",
+                            "DER", "-out", dir.File("TrustedRootCA.der")});
+  ASSERT_EQ(conv.exit_code, 0) << conv.err;
+  auto r = Verify({"--evidence", Td("tdx_quote_6.dat"), "--root", dir.File("TrustedRootCA.der"),
+                   "--time", "2026-01-15T00:00:00Z"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // A DER file that is not a certificate names the file and the form.
+  dir.Write("bad.der", std::string("\x30\x03\x02\x01", 4));
+  auto bad = Verify({"--evidence", Td("tdx_quote_6.dat"), "--root", dir.File("bad.der"), "--time",
+                     "2026-01-15T00:00:00Z"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("bad.der: neither PEM nor DER"), std::string::npos) << bad.err;
 }
 
 TEST(TdxCli, UsageErrors) {

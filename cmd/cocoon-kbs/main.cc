@@ -7,22 +7,17 @@
 #include <mutex>
 #include <thread>
 
-#include "base/file.h"
 #include "base/logging.h"
-#include "crypto/x509.h"
+#include "cmd/cocoon-kbs/verifiers.h"
 #include "kbs/config.h"
 #include "kbs/service.h"
 #include "net/http_server.h"
-#include "base/file.h"
-#include "tee/sample/sample.h"
-#include "tee/tdx/tdx.h"
-#include "tee/tpm/tpm.h"
-#include "tee/snp/verifier.h"
 
 namespace {
 
 using cocoon::Result;
 using cocoon::Status;
+using cocoon::kbs_main::TdxFlags;
 
 Result<std::pair<std::string, uint16_t>> SplitSocket(const std::string& s) {
   size_t colon = s.rfind(':');
@@ -35,64 +30,14 @@ Result<std::pair<std::string, uint16_t>> SplitSocket(const std::string& s) {
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
-// The TPM verifier's AK trust anchors from [attestation_service.verifier_config.tpm_verifier].
-Result<cocoon::tee::tpm::VerifierOptions> TpmOptions(const cocoon::kbs::KbsConfig& config) {
-  cocoon::tee::tpm::VerifierOptions o;
-  for (const auto& path : config.attestation_service.tpm_trusted_ak_keys) {
-    ASSIGN_OR_RETURN(std::string bytes, cocoon::base::ReadFile(path, "trusted_ak_keys", 1 << 20));
-    auto ak = cocoon::tee::tpm::LoadAk(cocoon::AsBytes(bytes));
-    if (!ak) return std::unexpected(ak.error().WithContext("trusted_ak_keys " + path));
-    o.trusted_aks.push_back(std::move(*ak));
-  }
-  for (const auto& path : config.attestation_service.tpm_trusted_ak_roots) {
-    ASSIGN_OR_RETURN(std::string pem, cocoon::base::ReadFile(path, "trusted_ak_roots", 1 << 20));
-    auto roots = cocoon::crypto::Certificate::ParsePemBundle(pem);
-    if (!roots) return std::unexpected(roots.error().WithContext("trusted_ak_roots " + path));
-    o.ak_roots.insert(o.ak_roots.end(), roots->begin(), roots->end());
-  }
-  return o;
-}
-
-struct TdxFlags {
-  std::string collateral;  // directory, or http(s):// PCCS/PCS base URL
-  std::string root;        // PEM replacing the built-in Intel SGX Root CA
-  bool accept_out_of_date = false;
-};
-
-// The TDX verifier: DCAP collateral from a directory or a PCCS; without one, quotes and PCK
-// chains are verified and tcb_status is "NotEvaluated".
-cocoon::Result<std::unique_ptr<cocoon::tee::Verifier>> MakeTdxVerifier(const TdxFlags& f) {
-  namespace tdx = cocoon::tee::tdx;
-  tdx::VerifierOptions o;
-  if (!f.root.empty()) {
-    ASSIGN_OR_RETURN(std::string pem, cocoon::base::ReadFile(f.root, "--tdx-root", 1 << 20));
-    ASSIGN_OR_RETURN(o.roots, cocoon::crypto::Certificate::ParsePemBundle(pem));
-  }
-  if (f.collateral.rfind("http://", 0) == 0 || f.collateral.rfind("https://", 0) == 0) {
-    o.collateral = tdx::NewPccsSource(f.collateral);
-  } else if (!f.collateral.empty()) {
-    o.collateral = tdx::NewDirectorySource(f.collateral);
-  }
-  o.accept_out_of_date = f.accept_out_of_date;
-  return tdx::NewVerifier(std::move(o));
-}
-
 int Run(const cocoon::kbs::KbsConfig& config, const TdxFlags& tdx_flags) {
   cocoon::tee::VerifierRegistry verifiers;
-  verifiers.Register("sample", cocoon::tee::sample::NewVerifier());
-  auto tdx = MakeTdxVerifier(tdx_flags);
-  if (!tdx) {
-    spdlog::error("TDX verifier: {}", tdx.error().ToString());
+  if (auto st =
+          cocoon::kbs_main::RegisterVerifiers(config.attestation_service, tdx_flags, verifiers);
+      !st) {
+    spdlog::error("attestation_service: {}", st.error().ToString());
     return 1;
   }
-  verifiers.Register("tdx", std::move(*tdx));
-  auto tpm_options = TpmOptions(config);
-  if (!tpm_options) {
-    spdlog::error("tpm_verifier: {}", tpm_options.error().ToString());
-    return 1;
-  }
-  verifiers.Register("tpm", cocoon::tee::tpm::NewVerifier(std::move(*tpm_options)));
-  verifiers.Register("snp", cocoon::tee::snp::NewVerifier());
   cocoon::kbs::KvStoreRegistry stores;
   cocoon::kbs::RegisterBuiltinKvStores(stores);
 
@@ -169,8 +114,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   TdxFlags tdx;
   app.add_option("--tdx-collateral", tdx.collateral,
-                 "TDX DCAP collateral: a directory (docs/evidence.md) or a PCCS/PCS base URL");
-  app.add_option("--tdx-root", tdx.root, "TDX: PEM replacing the built-in Intel SGX Root CA");
+                 "TDX DCAP collateral: a directory (docs/evidence.md) or a PCCS/PCS base URL "
+                 "(overrides tdx_verifier.collateral)");
+  app.add_option("--tdx-root", tdx.root,
+                 "TDX: PEM or DER replacing the built-in Intel SGX Root CA (overrides "
+                 "tdx_verifier.root)");
   app.add_flag("--tdx-accept-out-of-date", tdx.accept_out_of_date,
                "TDX: accept TCB status OutOfDate (reported in the tcb_status claim)");
   app.set_version_flag("--version", "cocoon-kbs 0.1.0");

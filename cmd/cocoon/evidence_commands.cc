@@ -100,7 +100,9 @@ void AddEvidenceCommands(CLI::App& app, int* exit_code) {
                   "SNP: PEM bundle ASK/ASVK + ARK (default: the built-in AMD roots)");
   cmd->add_option("--collateral", flags->collateral,
                   "TDX: directory with tcb_info.json, qe_identity.json, issuer chains and CRLs");
-  cmd->add_option("--root", flags->root, "TDX: replaces the built-in Intel SGX Root CA; TPM: PEM roots for the evidence's ak_cert_chain");
+  cmd->add_option("--root", flags->root,
+                  "TDX: replaces the built-in Intel SGX Root CA (PEM or DER); TPM: roots for the "
+                  "evidence's ak_cert_chain");
   cmd->add_option("--ak", flags->ak, "TPM: trusted attestation key, PEM, DER SPKI or TPMT_PUBLIC/TPM2B_PUBLIC");
   cmd->add_option("--nonce", flags->nonce, "expected nonce (hex; TPM: the quote's extraData exactly)");
   cmd->add_option("--report-data", flags->report_data, "expected report_data (hex; TPM: compared truncated/padded to 32 bytes, as Trustee does)");

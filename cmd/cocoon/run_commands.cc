@@ -491,7 +491,8 @@ insecure_http = true
 
 [attestation_service]
 type = "coco_as_builtin"
-# The demo's pod has no TEE: it attests with the sample TEE, whose evidence proves nothing.
+# The demo's pod VM has no hardware TEE: it attests with the sample TEE, whose evidence proves
+# nothing. Accepted here only because this KBS is the demo's own, on 127.0.0.1; never in production.
 insecure_sample_tee = true
 
 [admin]

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "attestation/init_data_binding.h"
 #include "base/jcs.h"
 #include "policy/defaults.h"
 
@@ -110,6 +111,7 @@ Result<std::string> AttestationService::Attest(const std::vector<EvidenceToVerif
     if (init) req.init_data_digest = init->digest;
     ASSIGN_OR_RETURN(std::vector<tee::TeeClaims> claims, verifier->Evaluate(req));
     for (const auto& tc : claims) {
+      TRY(CheckInitDataBinding(tc, req.init_data_digest));
       ASSIGN_OR_RETURN(EarSubmod sub,
                        Appraise(tc, item.runtime_data, init, per_class[tc.tee_class]++));
       submods.push_back(std::move(sub));

@@ -49,6 +49,10 @@ inline constexpr size_t kSnpCertChainMaxEntries = 8;
 inline constexpr size_t kSnpCertMaxBytes = 16 * 1024;
 inline constexpr size_t kSnpCertTableMaxBytes = 64 * 1024;
 inline constexpr size_t kSnpVcekCacheEntries = 1024;  // Trustee's VCEK cache size
+// AMD's KDS CRLs (one per product and key kind): size, and how long a fetched one is used
+// before it is fetched again (AMD's nextUpdate is days away; a revocation shows within this).
+inline constexpr size_t kSnpCrlMaxBytes = 64 * 1024;
+inline constexpr int64_t kSnpCrlRefreshSeconds = 6 * 3600;
 
 // Images (registry, ocicrypt, signatures, unpack)
 inline constexpr size_t kManifestMaxBytes = 4 * 1024 * 1024;      // containerd's manifest limit

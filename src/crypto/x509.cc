@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 
+#include "base/file.h"
 #include "crypto/internal/openssl_util.h"
 #include "crypto/internal/pkey.h"
 #include "crypto/internal/x509_handle.h"
@@ -60,6 +61,47 @@ Result<std::vector<Certificate>> Certificate::ParsePemBundle(std::string_view pe
   }
   ERR_clear_error();
   if (certs.empty()) return InvalidArgument("PEM bundle holds no certificates");
+  return certs;
+}
+
+namespace {
+
+bool LooksLikePem(ByteSpan bytes) {
+  return AsString(bytes).find("-----BEGIN") != std::string_view::npos;
+}
+
+// Concatenated DER certificates, each read with its own length.
+Result<std::vector<Certificate>> ParseDerSequence(ByteSpan der) {
+  std::vector<Certificate> certs;
+  const unsigned char* p = der.data();
+  const unsigned char* end = der.data() + der.size();
+  while (p < end) {
+    internal::X509Ptr x509(d2i_X509(nullptr, &p, static_cast<long>(end - p)));
+    if (!x509) {
+      return OpensslError(
+          Code::kInvalidArgument,
+          "neither PEM nor DER: malformed DER certificate #" + std::to_string(certs.size() + 1));
+    }
+    certs.push_back(Wrap(std::move(x509)));
+  }
+  if (certs.empty()) return InvalidArgument("empty: no PEM or DER certificate");
+  return certs;
+}
+
+}  // namespace
+
+Result<std::vector<Certificate>> Certificate::ParseAny(ByteSpan bytes) {
+  if (bytes.size() > internal::kMaxChunk) return InvalidArgument("certificate file too large");
+  if (LooksLikePem(bytes)) return ParsePemBundle(AsString(bytes));
+  return ParseDerSequence(bytes);
+}
+
+Result<std::vector<Certificate>> LoadCertificates(const std::string& path, std::string_view what) {
+  constexpr size_t kMaxCertificateFile = size_t{1} << 20;
+  auto bytes = base::ReadFile(path, what, kMaxCertificateFile);
+  if (!bytes) return std::unexpected(bytes.error());
+  auto certs = Certificate::ParseAny(AsBytes(*bytes));
+  if (!certs) return std::unexpected(certs.error().WithContext(std::string(what) + " " + path));
   return certs;
 }
 

@@ -23,6 +23,9 @@ class Certificate {
   static Result<Certificate> FromPem(std::string_view pem);
   // All certificates in a PEM bundle (InvalidArgument if none).
   static Result<std::vector<Certificate>> ParsePemBundle(std::string_view pem);
+  // Every certificate in `bytes`: a PEM bundle, or one or more concatenated DER certificates
+  // (Intel publishes its SGX root as DER). InvalidArgument naming the form that failed.
+  static Result<std::vector<Certificate>> ParseAny(ByteSpan bytes);
 
   Result<PublicKey> public_key() const;
   Result<Bytes> ToDer() const;
@@ -45,6 +48,11 @@ class Certificate {
  private:
   std::shared_ptr<internal::X509Handle> x509_;
 };
+
+// The certificates in the file at `path` (PEM or DER, see ParseAny). Errors name `what` and
+// the path: NotFound if missing, InvalidArgument if it holds no certificate. Every loader of a
+// root, trust anchor or chain file goes through here.
+Result<std::vector<Certificate>> LoadCertificates(const std::string& path, std::string_view what);
 
 struct ChainOptions {
   // Verification time; nullopt = now.

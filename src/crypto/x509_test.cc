@@ -295,5 +295,41 @@ TEST(X509CertTest, PemParsing) {
   EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
 }
 
+// --- PEM or DER (LoadCertificates, the helper every root/anchor loader uses) -------------------
+
+TEST(X509AnyFormatTest, DerRootIsReadLikeItsPem) {
+  std::string pem = ReadTestData("snp/amd-roots/milan_ask_ark_asvk.pem");
+  auto from_pem = Certificate::ParseAny(AsBytes(pem)).value();
+  ASSERT_EQ(from_pem.size(), 3u);
+  Bytes ark_der = from_pem[1].ToDer().value();
+  auto one = Certificate::ParseAny(ark_der);
+  ASSERT_TRUE(one) << one.error().ToString();
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].SubjectCommonName(), "ARK-Milan");
+  // Concatenated DER certificates are a bundle too.
+  Bytes two = from_pem[0].ToDer().value();
+  two.insert(two.end(), ark_der.begin(), ark_der.end());
+  auto both = Certificate::ParseAny(two);
+  ASSERT_TRUE(both) << both.error().ToString();
+  EXPECT_EQ((*both)[1].SubjectCommonName(), "ARK-Milan");
+}
+
+TEST(X509AnyFormatTest, GarbageAndTruncatedDerNameTheProblem) {
+  Bytes ark_der = LoadMilan().ark.ToDer().value();
+  Bytes cut(ark_der.begin(), ark_der.end() - 5);
+  auto truncated = Certificate::ParseAny(cut);
+  ASSERT_FALSE(truncated);
+  EXPECT_EQ(truncated.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(truncated.error().message().find("neither PEM nor DER"), std::string::npos)
+      << truncated.error().message();
+  auto empty = Certificate::ParseAny({});
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().code(), Code::kInvalidArgument);
+  auto missing = LoadCertificates("/nonexistent/TrustedRootCA.der", "--root");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), Code::kNotFound);
+  EXPECT_NE(missing.error().message().find("TrustedRootCA.der"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cocoon::crypto

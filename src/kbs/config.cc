@@ -128,6 +128,64 @@ Status NoteBuiltinRvps(const TomlTable& t) {
   return Ok();
 }
 
+// TEEs cocoon-kbs has a verifier for; "sample" only with insecure_sample_tee.
+constexpr std::array<std::string_view, 4> kVerifiableTees = {"snp", "tdx", "tpm", "sample"};
+
+Status ParseAllowedTees(const TomlTable& t, AttestationServiceConfig& c) {
+  TRY(t.Read("allowed_tees", c.allowed_tees));
+  TRY(t.Read("insecure_sample_tee", c.insecure_sample_tee));
+  for (const std::string& tee : c.allowed_tees) {
+    if (std::find(kVerifiableTees.begin(), kVerifiableTees.end(), tee) == kVerifiableTees.end()) {
+      return t.ErrorAt(Code::kInvalidArgument, "allowed_tees",
+                       "\"" + tee + "\" has no verifier in cocoon-kbs (known: snp, tdx, tpm)");
+    }
+    if (tee == "sample" && !c.insecure_sample_tee) {
+      return t.ErrorAt(
+          Code::kInvalidArgument, "allowed_tees",
+          "\"sample\" proves nothing; it is enabled only by insecure_sample_tee = true");
+    }
+  }
+  return Ok();
+}
+
+Status ParseTpmVerifier(const TomlTable& t, AttestationServiceConfig& c) {
+  // Trustee's tpm_verifier is an empty table; cocoon reads its AK trust anchors there.
+  t.WarnUnknown({"trusted_ak_keys", "trusted_ak_roots"});
+  TRY(t.Read("trusted_ak_keys", c.tpm_trusted_ak_keys));
+  return t.Read("trusted_ak_roots", c.tpm_trusted_ak_roots);
+}
+
+Status ParseTdxVerifier(const TomlTable& t, TdxVerifierConfig& c) {
+  t.WarnUnknown({"collateral", "root", "accept_out_of_date"});
+  TRY(t.Read("collateral", c.collateral));
+  TRY(t.Read("root", c.root));
+  return t.Read("accept_out_of_date", c.accept_out_of_date);
+}
+
+Status ParseSnpVerifier(const TomlTable& t, SnpVerifierConfig& c) {
+  t.WarnUnknown({"kds_url", "cache_dir", "crl_dir"});
+  TRY(t.Read("kds_url", c.kds_url));
+  TRY(t.Read("cache_dir", c.cache_dir));
+  TRY(t.Read("crl_dir", c.crl_dir));
+  if (!c.kds_url.empty() && !c.kds_url.starts_with("https://") &&
+      !c.kds_url.starts_with("http://")) {
+    return t.ErrorAt(Code::kInvalidArgument, "kds_url",
+                     "\"" + c.kds_url + "\" is not an http(s):// URL");
+  }
+  return Ok();
+}
+
+Status ParseVerifierConfig(const TomlTable& t, AttestationServiceConfig& c) {
+  t.WarnUnknown({"tpm_verifier", "tdx_verifier", "snp_verifier"});
+  ASSIGN_OR_RETURN(auto tpm, t.Table("tpm_verifier"));
+  if (tpm.has_value()) TRY(ParseTpmVerifier(*tpm, c));
+  ASSIGN_OR_RETURN(auto tdx, t.Table("tdx_verifier"));
+  if (tdx.has_value()) TRY(ParseTdxVerifier(*tdx, c.tdx));
+  ASSIGN_OR_RETURN(auto snp, t.Table("snp_verifier"));
+  if (snp.has_value()) TRY(ParseSnpVerifier(*snp, c.snp));
+  return Ok();
+}
+
 Status ParseAttestationService(const TomlTable& t, AttestationServiceConfig& c) {
   std::string type = c.type;
   TRY(t.Read("type", type));
@@ -142,23 +200,16 @@ Status ParseAttestationService(const TomlTable& t, AttestationServiceConfig& c) 
   }
   c.type = "coco_as_builtin";
   t.WarnUnknown({"type", "timeout", "attestation_token_broker", "rvps_config", "verifier_config",
-                 "storage_type", "work_dir"});
+                 "storage_type", "work_dir", "allowed_tees", "insecure_sample_tee"});
   t.WarnIgnored("storage_type", "the AS shares [storage_backend]");
   t.WarnIgnored("work_dir", "state is kept in [storage_backend]");
   TRY(t.ReadInt("timeout", 1, kMaxMinutes, c.timeout_min));
   ASSIGN_OR_RETURN(auto broker, t.Table("attestation_token_broker"));
   if (broker.has_value()) TRY(ParseTokenBroker(*broker, c));
   TRY(NoteBuiltinRvps(t));
+  TRY(ParseAllowedTees(t, c));
   ASSIGN_OR_RETURN(auto verifiers, t.Table("verifier_config"));
-  if (verifiers.has_value()) {
-    // Trustee's tpm_verifier is an empty table; cocoon reads its AK trust anchors there.
-    ASSIGN_OR_RETURN(auto tpm, verifiers->Table("tpm_verifier"));
-    if (tpm.has_value()) {
-      tpm->WarnUnknown({"trusted_ak_keys", "trusted_ak_roots"});
-      TRY(tpm->Read("trusted_ak_keys", c.tpm_trusted_ak_keys));
-      TRY(tpm->Read("trusted_ak_roots", c.tpm_trusted_ak_roots));
-    }
-  }
+  if (verifiers.has_value()) TRY(ParseVerifierConfig(*verifiers, c));
   return Ok();
 }
 

@@ -448,5 +448,64 @@ TEST(KbsConfigTpm, TrustedAkKeysAndRoots) {
   EXPECT_NE(bad.error().message().find("trusted_ak_keys"), std::string::npos);
 }
 
+// [attestation_service] allowed_tees / insecure_sample_tee and the tdx/snp verifier tables: the
+// shared contract of issue 11 (docs/config.md).
+TEST(KbsConfigTrust, SecureDefaults) {
+  auto c = ParseKbsConfig("[http_server]\ninsecure_http = true\n");
+  ASSERT_TRUE(c) << c.error().ToString();
+  const AttestationServiceConfig& as = c->attestation_service;
+  EXPECT_EQ(as.allowed_tees, (std::vector<std::string>{"snp", "tdx", "tpm"}));
+  EXPECT_FALSE(as.insecure_sample_tee);
+  EXPECT_EQ(as.tdx.collateral, "");
+  EXPECT_EQ(as.snp.kds_url, "https://kdsintf.amd.com");
+  EXPECT_EQ(as.snp.crl_dir, "");
+  EXPECT_FALSE(DefaultKbsConfig().attestation_service.insecure_sample_tee);
+}
+
+TEST(KbsConfigTrust, AllKeysRead) {
+  auto c = ParseKbsConfig(
+      "[http_server]\ninsecure_http = true\n"
+      "[attestation_service]\nallowed_tees = [\"tdx\", \"sample\"]\n"
+      "insecure_sample_tee = true\n"
+      "[attestation_service.verifier_config.tdx_verifier]\ncollateral = \"https://pccs:8081\"\n"
+      "root = \"TrustedRootCA.der\"\naccept_out_of_date = true\n"
+      "[attestation_service.verifier_config.snp_verifier]\nkds_url = \"http://127.0.0.1:9\"\n"
+      "cache_dir = \"/var/cache/kds\"\ncrl_dir = \"/etc/crls\"\n");
+  ASSERT_TRUE(c) << c.error().ToString();
+  const AttestationServiceConfig& as = c->attestation_service;
+  EXPECT_EQ(as.allowed_tees, (std::vector<std::string>{"tdx", "sample"}));
+  EXPECT_TRUE(as.insecure_sample_tee);
+  EXPECT_EQ(as.tdx.collateral, "https://pccs:8081");
+  EXPECT_EQ(as.tdx.root, "TrustedRootCA.der");
+  EXPECT_TRUE(as.tdx.accept_out_of_date);
+  EXPECT_EQ(as.snp.kds_url, "http://127.0.0.1:9");
+  EXPECT_EQ(as.snp.cache_dir, "/var/cache/kds");
+  EXPECT_EQ(as.snp.crl_dir, "/etc/crls");
+}
+
+TEST(KbsConfigTrust, MistakesNameTheKey) {
+  auto sample = ParseKbsConfig(
+      "[http_server]\ninsecure_http = true\n[attestation_service]\nallowed_tees = [\"sample\"]\n");
+  ASSERT_FALSE(sample);
+  EXPECT_EQ(sample.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(sample.error().message().find("insecure_sample_tee = true"), std::string::npos)
+      << sample.error().message();
+  auto unknown = ParseKbsConfig(
+      "[http_server]\ninsecure_http = true\n[attestation_service]\nallowed_tees = [\"cca\"]\n");
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message().find("\"cca\" has no verifier"), std::string::npos)
+      << unknown.error().message();
+  auto kds = ParseKbsConfig(
+      "[http_server]\ninsecure_http = true\n"
+      "[attestation_service.verifier_config.snp_verifier]\nkds_url = \"kdsintf.amd.com\"\n");
+  ASSERT_FALSE(kds);
+  EXPECT_NE(kds.error().message().find("kds_url"), std::string::npos) << kds.error().message();
+  auto type = ParseKbsConfig(
+      "[http_server]\ninsecure_http = true\n[attestation_service]\ninsecure_sample_tee = "
+      "\"yes\"\n");
+  ASSERT_FALSE(type);
+  EXPECT_NE(type.error().message().find("insecure_sample_tee"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cocoon::kbs

@@ -33,9 +33,8 @@ Result<attestation::EarIssuer> MakeIssuer(const AttestationServiceConfig& c) {
     ASSIGN_OR_RETURN(std::string pem, base::ReadFile(c.signer->key_path, "token signer key"));
     ASSIGN_OR_RETURN(o.key, crypto::PrivateKey::FromPem(pem));
     if (!c.signer->cert_path.empty()) {
-      ASSIGN_OR_RETURN(std::string chain,
-                       base::ReadFile(c.signer->cert_path, "token signer chain"));
-      ASSIGN_OR_RETURN(o.chain, crypto::Certificate::ParsePemBundle(chain));
+      ASSIGN_OR_RETURN(o.chain,
+                       crypto::LoadCertificates(c.signer->cert_path, "token signer chain"));
     }
     o.cert_url = c.signer->cert_url;
   }
@@ -47,8 +46,7 @@ Result<attestation::TokenVerifierOptions> MakeTokenTrust(const AttestationTokenC
   o.insecure_header_jwk = c.insecure_header_jwk;
   o.extra_teekey_paths = c.extra_teekey_paths;
   for (const auto& p : c.trusted_certs_paths) {
-    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(p, "trusted certificate"));
-    ASSIGN_OR_RETURN(auto certs, crypto::Certificate::ParsePemBundle(pem));
+    ASSIGN_OR_RETURN(auto certs, crypto::LoadCertificates(p, "trusted certificate"));
     for (auto& cert : certs) o.trusted_certs.push_back(std::move(cert));
   }
   for (const auto& p : c.trusted_jwk_sets) {

@@ -20,6 +20,20 @@ const Json& At(const Json& j, std::string_view key) {
 
 enum class ResourceKind { kDefault, kAllowAll, kDenyAll, kAffirming };
 
+// resource_default.rego's `contraindicated` or `debug_guest`: some submodule's appraisal is
+// contraindicated, or its evidence says the guest allows debugging.
+bool Untrustworthy(const Json& input) {
+  const Json& submods = At(input, "submods");
+  if (!submods.is_object()) return false;
+  for (const auto& [name, sub] : submods.items()) {
+    if (At(sub, "ear.status") == "contraindicated") return true;
+    const Json& ev = At(sub, "ear.veraison.annotated-evidence");
+    if (At(At(ev, "snp"), "policy_debug_allowed") == Json(true)) return true;
+    if (At(At(At(ev, "tdx"), "td_attributes"), "debug") == Json(true)) return true;
+  }
+  return false;
+}
+
 class ResourcePolicy : public Policy {
  public:
   explicit ResourcePolicy(ResourceKind k) : kind_(k) {}
@@ -39,7 +53,7 @@ class ResourcePolicy : public Policy {
             At(At(At(At(input, "submods"), "cpu0"), "ear.veraison.annotated-evidence"), "sample");
         // Rego `not x` holds when x is undefined or false.
         bool sample_present = !sample.is_null() && sample != Json(false);
-        return Json(is_resource && !sample_present);
+        return Json(is_resource && !sample_present && !Untrustworthy(input));
       }
       case ResourceKind::kAffirming: {
         const Json& submods = At(input, "submods");

@@ -36,9 +36,16 @@ TEST(BuiltinResourcePolicy, SyntheticEarTokenExpectations) {
 TEST(BuiltinResourcePolicy, DefaultAllowsNonSampleTeesForResourcePluginOnly) {
   Json snp = {{"submods",
                {{"cpu0",
-                 {{"ear.status", "contraindicated"},
+                 {{"ear.status", "warning"},
                   {"ear.veraison.annotated-evidence", {{"snp", {{"measurement", "00"}}}}}}}}}};
   EXPECT_TRUE(Allow("default", snp, ResourceData()));
+  // Unlike Trustee's default: a contraindicated appraisal, or a debuggable guest, is refused.
+  Json contraindicated = snp;
+  contraindicated["submods"]["cpu0"]["ear.status"] = "contraindicated";
+  EXPECT_FALSE(Allow("default", contraindicated, ResourceData()));
+  Json debug = snp;
+  debug["submods"]["cpu0"]["ear.veraison.annotated-evidence"]["snp"]["policy_debug_allowed"] = true;
+  EXPECT_FALSE(Allow("default", debug, ResourceData()));
   EXPECT_FALSE(Allow("default", snp, ResourceData("sample")));
   EXPECT_FALSE(Allow("allow_all", snp, ResourceData("other")));
   // Rego `not x` holds when x is false: a literal false "sample" member does not deny.

@@ -60,7 +60,20 @@ TEST(DefaultPolicies, ResourcePoliciesDecideAsTrusteeAndStandIns) {
       {{"submods",
         {{"cpu0", {{"ear.status", "affirming"}}}, {"gpu0", {{"ear.status", "affirming"}}}}}},
       {{"submods", {{"cpu0", {{"ear.veraison.annotated-evidence", {{"sample", false}}}}}}}},
+      // 8, 9: debuggable guests whose appraisal is otherwise affirming.
+      {{"submods",
+        {{"cpu0",
+          {{"ear.status", "affirming"},
+           {"ear.veraison.annotated-evidence", {{"snp", {{"policy_debug_allowed", true}}}}}}}}}},
+      {{"submods",
+        {{"cpu0",
+          {{"ear.status", "affirming"},
+           {"ear.veraison.annotated-evidence",
+            {{"tdx", {{"td_attributes", {{"debug", true}}}}}}}}}}}},
   };
+  // Deliberate differences of cocoon's default from Trustee's: it refuses a contraindicated
+  // appraisal (input 4) and a debuggable guest (8, 9) that Trustee's serves.
+  auto refused_by_cocoon_default = [](size_t i) { return i == 4 || i == 8 || i == 9; };
   std::vector<Json> datas = {
       {{"plugin", "resource"},
        {"resource-path", {"default", "key", "1"}},
@@ -86,6 +99,12 @@ TEST(DefaultPolicies, ResourcePoliciesDecideAsTrusteeAndStandIns) {
           // "ear.status" as affirming (its `!=` is undefined there); cocoon's requires it.
           EXPECT_EQ(*a, Json(false));
           EXPECT_EQ(*b, Json(true));
+          continue;
+        }
+        if (name == "default" && refused_by_cocoon_default(i)) {
+          EXPECT_EQ(*a, Json(false)) << "input " << i << " data " << j;
+          EXPECT_EQ(*b, Json(j == 0)) << "input " << i << " data " << j;
+          EXPECT_EQ(*a, *c) << name << " input " << i << " data " << j;
           continue;
         }
         EXPECT_EQ(*a, *b) << name << " input " << i << " data " << j;
@@ -220,13 +239,21 @@ TEST(DefaultPolicies, EarCpuPolicyRewardsMatchingEvidence) {
     EXPECT_EQ((*tcv)["executables"], 3) << tc.name;
     EXPECT_EQ((*tcv)["hardware"], 2) << tc.name;
   }
-  // Debug allowed on SNP: configuration falls to "unavailable"; the executables are unaffected.
+  // Debug allowed on SNP or TDX: configuration 96 ("unsupportable", so the EAR status is
+  // contraindicated; Trustee leaves it at 36); the executables are unaffected.
   auto snp = TeeCases()[2];
   snp.input["snp"]["policy_debug_allowed"] = true;
   auto tcv = (*ours)->Query("data.policy.trust_claims", snp.input, Json::object(),
                             Lookup(snp.matching_rvs));
   ASSERT_TRUE(tcv);
-  EXPECT_EQ((*tcv)["configuration"], 36);
+  EXPECT_EQ((*tcv)["configuration"], 96);
+  EXPECT_EQ((*tcv)["executables"], 3);
+  auto tdx = TeeCases()[3];
+  tdx.input["tdx"]["td_attributes"]["debug"] = true;
+  auto tdx_tcv = (*ours)->Query("data.policy.trust_claims", tdx.input, Json::object(),
+                                Lookup(tdx.matching_rvs));
+  ASSERT_TRUE(tdx_tcv);
+  EXPECT_EQ((*tdx_tcv)["configuration"], 96);
   // No reference values at all: hardware is "unrecognised" (97) for a real TEE.
   tcv = (*ours)->Query("data.policy.trust_claims", snp.input, Json::object(), Lookup({}));
   ASSERT_TRUE(tcv);

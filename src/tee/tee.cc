@@ -16,10 +16,17 @@ bool IsKnownTee(std::string_view name) {
 }
 
 void VerifierRegistry::Register(std::string tee, std::unique_ptr<Verifier> verifier) {
+  refused_.erase(tee);
   verifiers_[std::move(tee)] = std::move(verifier);
 }
 
+void VerifierRegistry::Refuse(std::string tee, std::string reason) {
+  verifiers_.erase(tee);
+  refused_[std::move(tee)] = std::move(reason);
+}
+
 Result<const Verifier*> VerifierRegistry::Get(std::string_view tee) const {
+  if (auto r = refused_.find(tee); r != refused_.end()) return PermissionDenied(r->second);
   auto it = verifiers_.find(tee);
   if (it == verifiers_.end()) {
     return NotFound("no verifier for TEE \"" + std::string(tee) + "\" is enabled in this build");

@@ -47,16 +47,23 @@ class Attester {
   virtual Result<Json> GetEvidence(ByteSpan report_data) = 0;
 };
 
-// Verifiers by TEE name. Built-ins are registered explicitly by mains/tests.
+// Verifiers by TEE name. Built-ins are registered explicitly by mains/tests. A TEE the
+// operator did not enable, or whose verifier lacks its roots of trust, is registered as refused
+// with the reason, so /auth and the attestation service both name what to configure.
 class VerifierRegistry {
  public:
   void Register(std::string tee, std::unique_ptr<Verifier> verifier);
-  // NotFound naming the TEE if no verifier is registered.
+  // Replaces any verifier for `tee`: Get answers PermissionDenied with `reason`.
+  void Refuse(std::string tee, std::string reason);
+  // The verifier; PermissionDenied with the reason for a refused TEE; NotFound naming the TEE
+  // if nothing is registered.
   Result<const Verifier*> Get(std::string_view tee) const;
+  // TEEs with a verifier (refused ones excluded).
   std::vector<std::string> Names() const;
 
  private:
   std::map<std::string, std::unique_ptr<Verifier>, std::less<>> verifiers_;
+  std::map<std::string, std::string, std::less<>> refused_;
 };
 
 }  // namespace cocoon::tee

@@ -4,11 +4,15 @@
 #   trust_claims  AR4SI trustworthiness claims (draft-ietf-rats-ar4si): name -> value
 #   extensions    EAR extensions; here ear.trustee.identifiers (key -18) from the init-data
 # The facts follow Trustee's ear_default_policy_cpu.rego: the same reference-value ids, the same
-# claim values, so appraisals agree with a Trustee AS fed the same reference values.
+# claim values, so appraisals agree with a Trustee AS fed the same reference values. One
+# difference: a guest that allows debugging (SNP policy DEBUG, TDX TD attribute DEBUG) gets
+# configuration 96, so its EAR status is "contraindicated" whatever else matches (Trustee leaves
+# it at "no configuration claim").
 #
 # AR4SI values used: 0 no assertion; 2 approved/genuine; 3 approved executables / config with no
 # known vulnerabilities; 4 executables approved at boot only; 33 unrecognised executables;
-# 36 configuration unavailable; 97 unrecognised hardware.
+# 36 configuration unavailable; 96 unsupportable configuration (a debuggable guest);
+# 97 unrecognised hardware.
 package policy
 
 import rego.v1
@@ -84,6 +88,8 @@ configuration := 2 if {
 	snp_config_matches
 } else := 3 if {
 	snp_safe_policy
+} else := 96 if {
+	snp.policy_debug_allowed == true
 }
 
 # ---- Intel TDX ----
@@ -136,6 +142,8 @@ hardware := 2 if {
 configuration := 2 if {
 	tdx.td_attributes.debug == false
 	tdx.quote.body.xfam in rv("xfam")
+} else := 96 if {
+	tdx.td_attributes.debug == true
 }
 
 # ---- Azure SEV-SNP with a vTPM ----

@@ -12,6 +12,7 @@
 #include "base/limits.h"
 #include "crypto/random.h"
 #include "net/http_client.h"
+#include "tee/snp/internal/disk_cache.h"
 
 namespace cocoon::tee::snp {
 namespace {
@@ -26,10 +27,14 @@ std::string Two(uint8_t v) {
   return buf;
 }
 
+}  // namespace
+
+namespace internal {
+
 Status WriteAtomically(const std::filesystem::path& path, ByteSpan data) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return Unavailable("VCEK cache: cannot create " + path.parent_path().string());
+  if (ec) return Unavailable("cache: cannot create " + path.parent_path().string());
   std::filesystem::path tmp = path;
   ASSIGN_OR_RETURN(Bytes salt, crypto::RandomBytes(6));
   tmp += ".tmp-" + base::HexEncode(salt);
@@ -37,17 +42,17 @@ Status WriteAtomically(const std::filesystem::path& path, ByteSpan data) {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data.data()),
               static_cast<std::streamsize>(data.size()));
-    if (!out) return Unavailable("VCEK cache: cannot write " + tmp.string());
+    if (!out) return Unavailable("cache: cannot write " + tmp.string());
   }
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::filesystem::remove(tmp, ec);
-    return Unavailable("VCEK cache: cannot rename into " + path.string());
+    return Unavailable("cache: cannot rename into " + path.string());
   }
   return Ok();
 }
 
-}  // namespace
+}  // namespace internal
 
 std::string VcekUrl(std::string_view base, Product product, ByteSpan chip_id, const Tcb& tcb) {
   std::string url(base);
@@ -112,7 +117,7 @@ Result<Bytes> KdsClient::GetVcek(Product product, ByteSpan chip_id, const Tcb& t
     return std::unexpected(net::ErrorFromReply(reply->status, reply->body, "VCEK fetch " + url));
   }
   Bytes der = ToBytes(reply->body);
-  if (!disk.empty()) TRY(WriteAtomically(disk, der));
+  if (!disk.empty()) TRY(internal::WriteAtomically(disk, der));
   return remember(std::move(der));
 }
 

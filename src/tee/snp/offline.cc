@@ -36,16 +36,10 @@ class KbsVerifier : public Verifier {
   SnpVerifier verifier_;
 };
 
-// DER, or the first PEM certificate.
+// The first certificate of a PEM or DER file, as DER.
 Result<Bytes> ReadCertificate(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, base::ReadFile(path, "--cert", limits::kSnpCertMaxBytes));
-  if (text.find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
-    ASSIGN_OR_RETURN(crypto::Certificate cert, crypto::Certificate::FromPem(text));
-    return cert.ToDer();
-  }
-  auto cert = crypto::Certificate::FromDer(AsBytes(text));
-  if (!cert) return InvalidArgument("--cert " + path + ": " + cert.error().message());
-  return ToBytes(text);
+  ASSIGN_OR_RETURN(auto certs, crypto::LoadCertificates(path, "--cert"));
+  return certs.front().ToDer();
 }
 
 }  // namespace

@@ -37,12 +37,16 @@ std::string_view BuiltinRootsPem(Product product) {
 
 Result<AmdChain> ParseChainBundle(std::string_view pem) {
   AmdChain chain;
-  ASSIGN_OR_RETURN(chain.crls, crypto::Crl::ParsePemBundle(pem));
-  if (pem.find("-----BEGIN CERTIFICATE-----") == std::string_view::npos) {
+  const bool is_pem = pem.find("-----BEGIN") != std::string_view::npos;
+  if (is_pem) {
+    ASSIGN_OR_RETURN(chain.crls, crypto::Crl::ParsePemBundle(pem));
+  }
+  if (is_pem && pem.find("-----BEGIN CERTIFICATE-----") == std::string_view::npos) {
     if (chain.crls.empty()) return InvalidArgument("chain bundle: no certificates");
     return chain;
   }
-  ASSIGN_OR_RETURN(auto certs, crypto::Certificate::ParsePemBundle(pem));
+  // PEM, or concatenated DER certificates (the same helper as every other root loader).
+  ASSIGN_OR_RETURN(auto certs, crypto::Certificate::ParseAny(AsBytes(pem)));
   for (crypto::Certificate& c : certs) {
     std::string cn = c.SubjectCommonName();
     if (cn.rfind("ARK-", 0) == 0) {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "base/error.h"
-#include "crypto/x509.h"
 #include "crypto/crl.h"
+#include "crypto/x509.h"
 #include "tee/snp/report.h"
 
 namespace cocoon::tee::snp {
@@ -26,8 +26,9 @@ Result<AmdChain> BuiltinRoots(Product product);
 // The PEM text embedded for `product` (for tests that compare with testdata).
 std::string_view BuiltinRootsPem(Product product);
 
-// Sorts a PEM bundle's certificates by role: self-signed "ARK-*" → ark, "SEV-VLEK-*" → asvk,
-// other "SEV-*" → ask; X509 CRL blocks → crls. InvalidArgument for an unknown CN or a duplicate.
+// Sorts a bundle's certificates by role: self-signed "ARK-*" → ark, "SEV-VLEK-*" → asvk,
+// other "SEV-*" → ask; X509 CRL blocks → crls. `pem` is PEM text or concatenated DER
+// certificates. InvalidArgument for an unknown CN or a duplicate.
 Result<AmdChain> ParseChainBundle(std::string_view pem);
 
 }  // namespace cocoon::tee::snp

@@ -71,7 +71,24 @@ int64_t NowUnix() {
 SnpVerifier::SnpVerifier(SnpOptions options)
     : options_(std::move(options)),
       chains_(options_.trust, options_.chain_cache_size),
-      kds_(options_.kds) {}
+      kds_(options_.kds) {
+  if (options_.revocation) crls_.emplace(*options_.revocation);
+}
+
+Result<std::optional<Bytes>> SnpVerifier::RevocationList(const Report& r, ByteSpan vek_der,
+                                                         int64_t now) const {
+  if (!crls_) return std::optional<Bytes>();
+  Product product = r.product();
+  VekKind kind = r.signing_key() == 1 ? VekKind::kVlek : VekKind::kVcek;
+  if (product == Product::kUnknown) {  // report v2: the VEK's issuer names the product
+    auto vek = crypto::Certificate::FromDer(vek_der);
+    if (!vek) return InvalidArgument("VEK certificate: " + vek.error().message());
+    product = ProductFromName(vek->IssuerCommonName());
+  }
+  auto crl = crls_->Get(product, kind, now);
+  if (!crl) return std::unexpected(crl.error().WithContext("SNP revocation check"));
+  return std::optional<Bytes>(std::move(*crl));
+}
 
 Result<Bytes> SnpVerifier::SelectVek(const SnpInput& in, const Report& r,
                                      std::string* source) const {
@@ -114,6 +131,8 @@ Result<Json> SnpVerifier::Verify(const SnpInput& in) const {
     if (c.type == "CRL") ci.crl_ders.push_back(c.data);
   }
   ci.report_product = r.product();
+  ASSIGN_OR_RETURN(auto kds_crl, RevocationList(r, ci.vek_der, in.at_unix.value_or(NowUnix())));
+  if (kds_crl) ci.crl_ders.push_back(std::move(*kds_crl));
   ASSIGN_OR_RETURN(VerifiedVek vek, chains_.Verify(ci));
   const std::string kind(VekKindName(vek.info.kind));
 

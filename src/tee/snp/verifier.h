@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "tee/offline.h"
 #include "tee/snp/chain.h"
+#include "tee/snp/crl_source.h"
 #include "tee/snp/evidence.h"
 #include "tee/snp/kds.h"
 #include "tee/tee.h"
@@ -19,8 +20,11 @@
 namespace cocoon::tee::snp {
 
 struct SnpOptions {
-  std::optional<AmdChain> trust;          // replaces the built-in roots (--chain)
-  KdsOptions kds;                         // VCEK source when the evidence carries none
+  std::optional<AmdChain> trust;  // replaces the built-in roots (--chain)
+  KdsOptions kds;                 // VCEK source when the evidence carries none
+  // Revocation from AMD's CRLs (crl_source.h), whatever the evidence carries. Unset = only the
+  // CRLs in the evidence or the trust bundle are checked (offline tools); cocoon-kbs sets it.
+  std::optional<CrlOptions> revocation;
   std::optional<uint32_t> required_vmpl;  // Trustee requires 0; offline: unchecked
   uint32_t min_version = kMinReportVersion;
   bool check_validity = true;      // certificate notBefore/notAfter
@@ -47,10 +51,13 @@ class SnpVerifier {
 
  private:
   Result<Bytes> SelectVek(const SnpInput& in, const Report& r, std::string* source) const;
+  // The CRL for the VEK's signer from `crls_`, or nothing when revocation is not configured.
+  Result<std::optional<Bytes>> RevocationList(const Report& r, ByteSpan vek_der, int64_t now) const;
 
   SnpOptions options_;
   ChainVerifier chains_;
   KdsClient kds_;
+  std::optional<CrlSource> crls_;
 };
 
 // Trustee's claims for a verified report.

@@ -52,6 +52,7 @@ class TdxVerifier : public Verifier {
 }  // namespace
 
 Result<std::unique_ptr<Verifier>> NewVerifier(VerifierOptions options) {
+  if (!options.collateral) return FailedPrecondition(kNoCollateral);
   ASSIGN_OR_RETURN(auto v, QuoteVerifier::Create(std::move(options)));
   return std::unique_ptr<Verifier>(new TdxVerifier(std::move(v)));
 }
@@ -59,8 +60,7 @@ Result<std::unique_ptr<Verifier>> NewVerifier(VerifierOptions options) {
 Result<Json> VerifyOffline(const OfflineVerifyOptions& o) {
   VerifierOptions vo;
   if (o.root_path) {
-    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(*o.root_path, "--root", 1 << 20));
-    ASSIGN_OR_RETURN(vo.roots, crypto::Certificate::ParsePemBundle(pem));
+    ASSIGN_OR_RETURN(vo.roots, crypto::LoadCertificates(*o.root_path, "--root"));
   }
   if (o.collateral_dir) vo.collateral = NewDirectorySource(*o.collateral_dir);
   ASSIGN_OR_RETURN(auto verifier, QuoteVerifier::Create(std::move(vo)));

@@ -12,8 +12,15 @@
 
 namespace cocoon::tee::tdx {
 
-// KBS/AS verifier. InvalidArgument if the options are unusable (bad root).
-Result<std::unique_ptr<Verifier>> NewVerifier(VerifierOptions options = {});
+// Why the KBS verifier needs collateral (and cocoon-kbs refuses tdx at /auth without it).
+inline constexpr char kNoCollateral[] =
+    "TDX: no collateral configured ([attestation_service.verifier_config.tdx_verifier] "
+    "collateral = a directory or a PCCS URL): without Intel's QE identity and TCB info a quote "
+    "signed by a non-Intel enclave cannot be told apart";
+
+// KBS/AS verifier. InvalidArgument if the options are unusable (bad root); FailedPrecondition
+// (kNoCollateral) without a collateral source: the KBS never passes a quote "NotEvaluated".
+Result<std::unique_ptr<Verifier>> NewVerifier(VerifierOptions options);
 
 // `cocoon verify-evidence --tee tdx`: the evidence file is the evidence JSON or a raw quote.
 // --collateral DIR evaluates the TCB; without it tcb_status is "NotEvaluated".

@@ -458,20 +458,35 @@ TEST_F(TdxCollateral, ForgedQuoteStillNeedsItsSignatures) {
   ExpectFail(Verify(), Code::kUnauthenticated, "attestation key not bound by QE report data");
 }
 
-TEST(TdxKbsVerifier, EvidenceJson) {
-  Bytes q = Vec("tdx/tdx_quote_6.dat");
-  Json ev = {{"cc_eventlog", nullptr}, {"quote", base::Base64Encode(q)}};
-  auto v = NewVerifier();
-  ASSERT_TRUE(v);
-  Quote parsed = ParseQuote(q).value();
-  Bytes rd(parsed.body.report_data.begin(), parsed.body.report_data.begin() + 48);
+TEST_F(TdxCollateral, KbsVerifierEvidenceJson) {
+  SingleLevel("UpToDate");
+  std::string cdir = dir_.File("kbs-collateral");
+  testing::WriteCollateralDir(pki_, cdir, tcb_, qe_);
+  VerifierOptions o;
+  o.roots = crypto::Certificate::ParsePemBundle(pki_.root_pem).value();
+  o.collateral = NewDirectorySource(cdir);
+  auto v = NewVerifier(std::move(o));
+  ASSERT_TRUE(v) << v.error().ToString();
+  Json ev = {{"cc_eventlog", nullptr}, {"quote", base::Base64Encode(quote_)}};
+  Quote parsed = ParseQuote(quote_).value();
+  Bytes rd(parsed.body.report_data.begin(), parsed.body.report_data.end());
   auto r = (*v)->Evaluate({&ev, rd, std::nullopt});
-  // The built-in verifier evaluates at "now"; the real PCK leaf is valid until 2032.
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ((*r)[0].tee, "tdx");
   EXPECT_EQ((*r)[0].tee_class, "cpu");
+  EXPECT_EQ((*r)[0].claims["tcb_status"], "UpToDate");
   Json bad = {{"quote", "not base64"}};
   EXPECT_EQ((*v)->Evaluate({&bad, rd, std::nullopt}).error().code(), Code::kInvalidArgument);
+}
+
+// Without collateral the QE identity cannot be checked: the KBS verifier is not built (it used
+// to pass such quotes with tcb_status "NotEvaluated").
+TEST(TdxKbsVerifier, NoCollateralIsRefused) {
+  auto v = NewVerifier(VerifierOptions{});
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code(), Code::kFailedPrecondition);
+  EXPECT_NE(v.error().message().find("tdx_verifier] collateral"), std::string::npos)
+      << v.error().message();
 }
 
 TEST(TdxOffline, RawQuoteAndEvidenceJson) {

@@ -46,13 +46,18 @@ struct Evidence {
 Result<Evidence> ParseEvidence(const Json& evidence);
 Json EvidenceToJson(const Evidence& evidence);
 
+// Why a verifier with no AK anchor refuses every quote (and cocoon-kbs refuses tpm at /auth).
+inline constexpr char kNoAkAnchor[] =
+    "TPM: AK not trusted: no AK is trusted without [attestation_service.verifier_config."
+    "tpm_verifier] trusted_ak_keys or trusted_ak_roots";
+
 struct VerifierOptions {
   // AKs trusted as they are (e.g. recorded at enrolment). Compared by public key.
   std::vector<crypto::PublicKey> trusted_aks;
   // Roots for an "ak_cert_chain" in the evidence (the leaf must certify the AK).
   std::vector<crypto::Certificate> ak_roots;
-  // With neither of the above the AK is not endorsed by the verifier, as in Trustee: the
-  // "ak_public" claim carries it to the policy (`trusted_aks` reference value).
+  // With neither of the above every quote is refused (kNoAkAnchor): a key the client made up
+  // signs as well as a TPM's. (Trustee leaves the AK to the policy.)
   std::optional<std::chrono::system_clock::time_point> at_time;  // for the AK chain; nullopt = now
 };
 

@@ -77,7 +77,12 @@ Result<std::string> CheckAkTrust(const Evidence& ev, const crypto::PublicKey& ak
       return Unauthenticated("TPM: the AK is not a restricted signing key");
     }
   }
-  if (o.trusted_aks.empty() && o.ak_roots.empty()) return std::string("none");
+  // Any key can sign a quote: without an anchor the quote proves nothing, so it is refused
+  // (Trustee passes it to the policy with the AK as a claim; cocoon does not).
+  if (o.trusted_aks.empty() && o.ak_roots.empty()) {
+    return Unauthenticated(std::string(kNoAkAnchor) + "; the evidence's ak_public has SHA-256 " +
+                           Fingerprint(ev.ak_spki));
+  }
   for (const crypto::PublicKey& k : o.trusted_aks) {
     if (k.Equals(ak)) return std::string("key");
   }
@@ -461,10 +466,7 @@ Result<Json> VerifyOffline(const OfflineVerifyOptions& o) {
     vo.trusted_aks.push_back(std::move(*ak));
   }
   if (o.root_path) {
-    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(*o.root_path, "--root", 1 << 20));
-    auto roots = crypto::Certificate::ParsePemBundle(pem);
-    if (!roots) return InvalidArgument("--root " + *o.root_path + ": " + roots.error().message());
-    vo.ak_roots = std::move(*roots);
+    ASSIGN_OR_RETURN(vo.ak_roots, crypto::LoadCertificates(*o.root_path, "--root"));
   }
   if (vo.trusted_aks.empty() && vo.ak_roots.empty()) {
     return Unauthenticated(

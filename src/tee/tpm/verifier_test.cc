@@ -62,17 +62,24 @@ TEST(TpmVerifier, TrusteeVectorVerifiesWithItsAkAndNonce) {
 TEST(TpmVerifier, TrusteeVectorFailsTheCurrentNonceRule) {
   Json ev = VectorJson();
   Bytes sha384 = *base::HexDecode(std::string(kVectorExtraData).substr(0, 96));
-  auto r = NewVerifier()->Evaluate({&ev, sha384, std::nullopt});
+  auto r = NewVerifier(TrustKey(VectorAk()))->Evaluate({&ev, sha384, std::nullopt});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), Code::kUnauthenticated);
   EXPECT_NE(r.error().message().find("TPM: nonce mismatch: quote extraData a04182b5"),
             std::string::npos)
       << r.error().message();
-  // Without report data (and without configured AKs, as in Trustee) the evidence verifies.
-  auto ok = NewVerifier()->Evaluate({&ev, {}, std::nullopt});
+  // Without report data but with the AK trusted, the evidence verifies.
+  auto ok = NewVerifier(TrustKey(VectorAk()))->Evaluate({&ev, {}, std::nullopt});
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_EQ((*ok)[0].tee, "tpm");
-  EXPECT_EQ((*ok)[0].claims["ak_trust"], "none");
+  EXPECT_EQ((*ok)[0].claims["ak_trust"], "key");
+  // Without configured AKs (Trustee's default) any key could have signed it: refused.
+  auto untrusted = NewVerifier()->Evaluate({&ev, {}, std::nullopt});
+  ASSERT_FALSE(untrusted);
+  EXPECT_EQ(untrusted.error().code(), Code::kUnauthenticated);
+  EXPECT_NE(untrusted.error().message().find("trusted_ak_keys or trusted_ak_roots"),
+            std::string::npos)
+      << untrusted.error().message();
 }
 
 TEST(TpmVerifier, EveryFlippedQuoteByteIsRejected) {
@@ -193,7 +200,7 @@ TEST(TpmVerifier, InitDataBindsPcr8) {
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
   Evidence ev = internal::MakeEvidence(*key, kAlgEcdsa, kAlgSha256, Bytes(32, 1), pcrs);
   Json j = EvidenceToJson(ev);
-  auto v = NewVerifier();
+  auto v = NewVerifier(TrustKey(key->public_key()));
   auto ok = v->Evaluate({&j, {}, init_digest});
   ASSERT_TRUE(ok) << ok.error().ToString();
   EXPECT_EQ((*ok)[0].claims["init_data"], base::HexEncode(pcrs[8]));
