@@ -26,4 +26,8 @@ trap 'report_error $? $LINENO "$BASH_COMMAND"' ERR
 cmake_configure_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [ -z "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ] && command -v ccache >/dev/null 2>&1; then
   cmake_configure_args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout and no build directory in the key: another clone of the
+  # repository (tests/firsthour_test.sh, a second worktree) reuses these compiles.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+  export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
 fi
