@@ -50,8 +50,8 @@ RawReply RawRequest(int port, const std::string& method, const std::string& targ
 // cocoon-kbs whose role "admin" may POST resources outside secret/ and only GET reference values.
 class AclKbs {
  public:
-  AclKbs() : port_(harness::FreePort()) {
-    key_ = *crypto::PrivateKey::Generate(crypto::KeyType::kEd25519);
+  AclKbs()
+      : port_(harness::FreePort()), key_(*crypto::PrivateKey::Generate(crypto::KeyType::kEd25519)) {
     dir_.Write("admin.pub", *key_.public_key().ToPem());
     std::string c = "[http_server]\nsockets = [\"127.0.0.1:" + std::to_string(port_) +
                     "\"]\ninsecure_http = true\n";
