@@ -289,8 +289,9 @@ TEST(KbsIntegration, NegativesOverTheWireKeepTheServerUp) {
       {"POST", "/kbs/v0/attest", "{}", 401, "AttestationError", "cookie kbs-session-id not found"},
       {"GET", "/kbs/v0/resource/default/key/1", "", 401, "TokenNotFound",
        "Attestation Token not found"},
-      {"GET", "/kbs/v0/resource/..%2F..%2Fetc/passwd", "", 401, "TokenNotFound", ""},
-      {"POST", "/kbs/v0/resource/..%2F..%2Fetc/passwd", "x", 401, "AdminAuthInitialization", ""},
+      {"GET", "/kbs/v0/resource/..%2F..%2Fetc/passwd", "", 404, "InvalidRequestPath", ""},
+      {"POST", "/kbs/v0/resource/..%2F..%2Fetc/passwd", "x", 404, "InvalidRequestPath",
+       "invalid request path /kbs/etc/passwd"},
       {"GET", "/kbs/v0/no-such-plugin/x", "", 404, "PluginNotFound", "Plugin no-such-plugin"},
   };
   for (const auto& c : cases) {

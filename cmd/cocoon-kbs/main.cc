@@ -63,6 +63,8 @@ int Run(const cocoon::kbs::KbsConfig& config, const TdxFlags& tdx_flags) {
                     ? config.http_server.worker_count
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     o.body_limit = config.http_server.payload_request_size_mib * 1024 * 1024;
+    o.max_connections = config.http_server.max_connections;
+    o.max_connections_per_ip = config.http_server.max_connections_per_ip;
     o.access_log = config.access_log;
     if (!config.http_server.insecure_http) {
       o.tls_cert_file = config.http_server.certificate;

@@ -13,6 +13,10 @@ inline constexpr size_t kHttpHeaderBytes = 128 * 1024;            // actix reque
 inline constexpr int kHttpHeaderTimeoutMs = 10'000;
 inline constexpr int kHttpReadTimeoutMs = 30'000;
 inline constexpr int kHttpIdleTimeoutMs = 60'000;
+// Open connections a server accepts in total and from one client address (an IPv6 client is
+// its /64); beyond either the connection is answered 503 (plain HTTP) or closed (TLS).
+inline constexpr size_t kHttpMaxConnections = 4096;
+inline constexpr size_t kHttpMaxConnectionsPerIp = 256;
 
 // JSON
 inline constexpr int kJsonMaxDepth = 64;
@@ -64,6 +68,10 @@ inline constexpr uint64_t kDecompressionMaxRatio = 1024;  // unpacked bytes per 
 inline constexpr uint64_t kDecompressionRatioGraceBytes = 1ULL << 30;  // sparse files compress ~28000:1 (zstd)
 inline constexpr int kZstdWindowLogMax = 27;  // 128 MiB window: libzstd's default limit
 inline constexpr size_t kTarMaxEntries = 1'000'000;
+// Tar bombs: the sum of the file sizes a layer's headers declare (sparse files count at their
+// full size), and the number of components in one entry's path.
+inline constexpr uint64_t kTarMaxUnpackedBytes = 8ULL * 1024 * 1024 * 1024;
+inline constexpr size_t kTarMaxPathDepth = 128;
 // Wrapped layer keys per annotation value, and recipients per JWE, that a decrypter will try.
 inline constexpr size_t kOcicryptMaxWrappedKeys = 64;
 inline constexpr size_t kTarPathMaxBytes = 4096;       // PATH_MAX

@@ -157,6 +157,28 @@ Status WriteData(archive* a, const ReadCtx& ctx, const TarEntry& e, int fd, Unpa
   }
 }
 
+// A tar bomb is refused on its header, before its data costs disk: the declared file sizes so
+// far (a sparse file counts at its full size, as it would on a filesystem without holes) and
+// the depth of the entry's path, each against its configured limit.
+Status CheckBombLimits(const TarEntry& e, const UnpackOptions& o, uint64_t& declared_bytes) {
+  if (e.type == AE_IFREG && e.hardlink.empty()) {
+    uint64_t size = static_cast<uint64_t>(e.size);
+    if (size > o.max_bytes || declared_bytes > o.max_bytes - size) {
+      return ResourceExhausted("tar entry '" + e.name + "': the layer unpacks to more than " +
+                               std::to_string(o.max_bytes) +
+                               " bytes (limit kTarMaxUnpackedBytes / max_unpacked_bytes)");
+    }
+    declared_bytes += size;
+  }
+  size_t depth = e.path.empty() ? 0 : 1 + std::count(e.path.begin(), e.path.end(), '/');
+  if (depth > o.max_depth) {
+    return ResourceExhausted("tar entry '" + e.name + "': path is " + std::to_string(depth) +
+                             " levels deep, more than " + std::to_string(o.max_depth) +
+                             " (limit kTarMaxPathDepth / max_path_depth)");
+  }
+  return Ok();
+}
+
 Status Drain(Source& source) {
   std::vector<uint8_t> buf(kReadChunk);
   for (;;) {
@@ -177,6 +199,7 @@ Result<UnpackStats> UnpackLayer(Source& tar, int rootfs_dirfd, const UnpackOptio
     return ArchiveError(a.get(), ctx, "opening the layer");
   }
   internal::LayerApplier applier(rootfs_dirfd, options);
+  uint64_t declared_bytes = 0;
   for (uint64_t index = 0;; ++index) {
     archive_entry* ae;
     int r = archive_read_next_header(a.get(), &ae);
@@ -187,6 +210,7 @@ Result<UnpackStats> UnpackLayer(Source& tar, int rootfs_dirfd, const UnpackOptio
                                std::to_string(options.max_entries) + ") entries");
     }
     ASSIGN_OR_RETURN(TarEntry e, ToEntry(ae, options, index));
+    TRY(CheckBombLimits(e, options, declared_bytes));
     ASSIGN_OR_RETURN(internal::Fd file, applier.Apply(e));
     if (file.valid()) {
       TRY(WriteData(a.get(), ctx, e, file.get(), applier.stats()));

@@ -17,6 +17,8 @@ struct UnpackOptions {
   bool allow_devices = false;   // create device nodes and fifos (else skipped and counted)
   bool apply_ownership = true;  // chown entries when running as root (else skipped, counted)
   size_t max_entries = limits::kTarMaxEntries;
+  uint64_t max_bytes = limits::kTarMaxUnpackedBytes;  // sum of declared regular-file sizes
+  size_t max_depth = limits::kTarMaxPathDepth;        // path components of one entry
   size_t max_path_bytes = limits::kTarPathMaxBytes;
   size_t max_xattr_bytes = limits::kTarXattrMaxBytes;
 };
@@ -50,7 +52,8 @@ struct UnpackStats {
 // entry; a parent that resolves outside the root (absolute symlink, "../" symlink) is rejected.
 // Errors name the entry: InvalidArgument (absolute name, bad whiteout, malformed entry),
 // PermissionDenied (".." escape, parent resolving outside the root through a symlink, hard link
-// to outside), ResourceExhausted (kTarMaxEntries, kTarPathMaxBytes, kTarXattrMaxBytes),
+// to outside), ResourceExhausted (kTarMaxEntries, kTarMaxUnpackedBytes, kTarMaxPathDepth,
+// kTarPathMaxBytes, kTarXattrMaxBytes; checked on each header, before its data is written),
 // FailedPrecondition (parent is not a directory), NotFound (hard link target missing),
 // DataLoss (truncated or corrupt tar), the source's own error, Internal (other syscalls).
 Result<UnpackStats> UnpackLayer(Source& tar, int rootfs_dirfd, const UnpackOptions& options = {});

@@ -286,6 +286,72 @@ TEST_F(UnpackTest, EntryCountLimitAtAndPastTheLimit) {
   EXPECT_NE(r.error().message().find("kTarMaxEntries"), std::string::npos);
 }
 
+// A ustar header for a regular file `name` declaring `size` bytes (GNU base-256 size field, so
+// sizes past the octal field's 8 GiB work), with no data after it: a bomb's first header.
+std::string BombHeader(const std::string& name, uint64_t size) {
+  std::string h(512, '\0');
+  h.replace(0, name.size(), name);
+  h.replace(100, 7, "0000644");
+  h.replace(108, 7, "0000000");
+  h.replace(116, 7, "0000000");
+  h[124] = static_cast<char>(0x80);
+  for (int i = 0; i < 8; ++i) h[135 - i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  h.replace(136, 11, "14530000000");
+  h[156] = '0';
+  h.replace(257, 6, std::string("ustar\0", 6));
+  h.replace(263, 2, "00");
+  h.replace(148, 8, "        ");
+  unsigned sum = 0;
+  for (char c : h) sum += static_cast<unsigned char>(c);
+  char chk[8];
+  std::snprintf(chk, sizeof chk, "%06o", sum);
+  h.replace(148, 7, std::string(chk, 6) + '\0');
+  return h;
+}
+
+// Issue 11 item 6: a layer declaring 9 GiB is refused on its header with the default limit,
+// before a byte of it is written, and the error names the limit.
+TEST_F(UnpackTest, TarBombDeclaringMoreThanTheDefaultBytesIsRefused) {
+  EXPECT_EQ(UnpackOptions{}.max_bytes, 8ULL << 30);
+  StringSource bomb(BombHeader("bomb", 9ULL << 30) + std::string(1024, '\0'));
+  auto r = UnpackLayer(bomb, fd_);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kResourceExhausted) << r.error().ToString();
+  EXPECT_NE(r.error().message().find("kTarMaxUnpackedBytes"), std::string::npos);
+  EXPECT_NE(r.error().message().find("'bomb'"), std::string::npos);
+  EXPECT_FALSE(fs::exists(root_ / "bomb"));
+}
+
+TEST_F(UnpackTest, UnpackedBytesLimitAtAndPastTheLimit) {
+  UnpackOptions o;
+  o.max_bytes = 1000;
+  ASSERT_TRUE(Apply({File("a", std::string(600, 'a')), File("b", std::string(400, 'b')),
+                     Hardlink("c", "a")},
+                    o)
+                  .has_value());
+  auto r = Apply({File("a", std::string(600, 'a')), File("b", std::string(401, 'b'))}, o);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kResourceExhausted);
+  EXPECT_NE(r.error().message().find("more than 1000 bytes"), std::string::npos)
+      << r.error().message();
+}
+
+TEST_F(UnpackTest, PathDepthLimitAtAndPastTheLimit) {
+  EXPECT_EQ(UnpackOptions{}.max_depth, 128u);
+  auto deep = [](size_t depth) {
+    std::string path = "d";
+    for (size_t i = 1; i < depth; ++i) path += "/d";
+    return path;
+  };
+  ASSERT_TRUE(Apply({Dir(deep(128))}).has_value());
+  auto r = Apply({File(deep(129), "x")});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kResourceExhausted);
+  EXPECT_NE(r.error().message().find("129 levels deep, more than 128 (limit kTarMaxPathDepth"),
+            std::string::npos)
+      << r.error().message();
+}
+
 TEST_F(UnpackTest, TruncatedAndGarbageArchivesAreDataLoss) {
   std::string tar = BuildTar({File("f", std::string(5000, 'x'))});
   StringSource truncated(tar.substr(0, 2048));

@@ -8,6 +8,7 @@
 
 #include "kbs/admin_auth.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -139,7 +140,7 @@ Result<AdminAuthorizer::Acl> AdminAuthorizer::CompileAcl(const AclEntry& entry) 
     return InvalidArgument("ACL regex \"" + re + "\" must start with ^/kbs and end with $");
   }
   try {
-    return Acl{entry.role, std::regex(re, std::regex::ECMAScript)};
+    return Acl{entry.role, std::regex(re, std::regex::ECMAScript), entry.allowed_methods};
   } catch (const std::regex_error& e) {
     return InvalidArgument("ACL regex \"" + re + "\" is invalid: " + e.what());
   }
@@ -204,20 +205,26 @@ Result<std::string> AdminAuthorizer::AuthenticatedRole(std::string_view token, i
 
 // ACLs run only for authenticated principals, so a backtracking-heavy operator regex cannot be
 // driven by anonymous clients; the URI length cap bounds std::regex's recursion depth.
-Status AdminAuthorizer::CheckAcl(const std::string& role, std::string_view uri) const {
+Status AdminAuthorizer::CheckAcl(const std::string& role, std::string_view method,
+                                 std::string_view uri) const {
   if (uri.size() > limits::kAdminUriMaxBytes) {
     return PermissionDenied("admin request URI exceeds " +
                             std::to_string(limits::kAdminUriMaxBytes) + " bytes");
   }
   for (const Acl& acl : acls_) {
     if (acl.role != role) continue;
+    if (!acl.methods.empty() &&
+        std::find(acl.methods.begin(), acl.methods.end(), method) == acl.methods.end()) {
+      continue;
+    }
     try {
       if (std::regex_match(uri.begin(), uri.end(), acl.pattern)) return Ok();
     } catch (const std::regex_error& e) {
       return PermissionDenied(std::string("ACL regex evaluation failed: ") + e.what());
     }
   }
-  return PermissionDenied("role \"" + role + "\" is not allowed to access " + std::string(uri));
+  return PermissionDenied("role \"" + role + "\" is not allowed to " + std::string(method) + " " +
+                          std::string(uri));
 }
 
 Status AdminAuthorizer::Authorize(const net::HttpRequest& request, int64_t now) const {
@@ -228,7 +235,9 @@ Status AdminAuthorizer::Authorize(const net::HttpRequest& request, int64_t now) 
   std::optional<std::string> token = request.BearerToken();
   if (!token || token->empty()) return Unauthenticated("admin token not found");
   ASSIGN_OR_RETURN(std::string role, AuthenticatedRole(*token, now));
-  return CheckAcl(role, request.target);
+  std::string uri = request.path;
+  if (!request.query.empty()) uri += "?" + request.query;
+  return CheckAcl(role, request.method, uri);
 }
 
 }  // namespace cocoon::kbs

@@ -1,6 +1,7 @@
 // Admin API authentication and authorization (Trustee kbs/src/admin, specs §1.9):
 // InsecureAllowAll | DenyAll | AuthenticatedAuthorization (Bearer JWT from a configured
-// identity provider, `role` claim, anchored regex ACL over the request URI incl. query).
+// identity provider, `role` claim, anchored regex ACL over the normalised request path (the one
+// the router sees, net::NormalizePath) plus "?query", and an optional list of HTTP methods).
 #pragma once
 
 #include <memory>
@@ -23,8 +24,9 @@ class AdminAuthorizer {
   static Result<std::unique_ptr<AdminAuthorizer>> Create(const AdminConfig& config);
 
   // Ok if the request may use the admin endpoint. Unauthenticated: no/invalid/expired token,
-  // wrong key, missing role; PermissionDenied: no ACL allows role+URI or mode is DenyAll.
-  // `uri` is the full request target (path + "?" + query).
+  // wrong key, missing role; PermissionDenied: no ACL allows role+method+path or mode is
+  // DenyAll. The path is `request.path` (already normalised by the server, so "%73ecret" and
+  // "a/../secret" are matched as the router will route them), plus "?" + query if any.
   Status Authorize(const net::HttpRequest& request, int64_t now) const;
 
  private:
@@ -42,14 +44,15 @@ class AdminAuthorizer {
   struct Acl {
     std::string role;
     std::regex pattern;
+    std::vector<std::string> methods;  // empty = any method
   };
   static Result<Provider> LoadProvider(const IdentityProvider& idp);
   static Result<Provider> LoadLegacyProvider(const std::string& pem_path);
   static Result<Acl> CompileAcl(const AclEntry& entry);
   // The `role` of a token verified by some provider key; Unauthenticated otherwise.
   Result<std::string> AuthenticatedRole(std::string_view token, int64_t now) const;
-  // Ok if the first ACL with this role matches `uri`; PermissionDenied otherwise.
-  Status CheckAcl(const std::string& role, std::string_view uri) const;
+  // Ok if an ACL with this role allows `method` and matches `uri`; PermissionDenied otherwise.
+  Status CheckAcl(const std::string& role, std::string_view method, std::string_view uri) const;
   std::string mode_;
   std::vector<Provider> providers_;
   std::vector<Acl> acls_;

@@ -63,10 +63,15 @@ std::string SignToken(const PrivateKey& key, SignAlg alg, const Json& claims,
   return token.value_or("");
 }
 
-net::HttpRequest Request(std::string target, std::optional<std::string> token) {
+// A request as the HTTP server builds it: `path` is the normalised path, `query` the raw query.
+net::HttpRequest Request(std::string target, std::optional<std::string> token,
+                         std::string method = "POST") {
   net::HttpRequest r;
-  r.method = "POST";
+  r.method = std::move(method);
   r.target = std::move(target);
+  size_t q = r.target.find('?');
+  r.path = net::NormalizePath(std::string_view(r.target).substr(0, q)).value_or("");
+  if (q != std::string::npos) r.query = r.target.substr(q + 1);
   if (token) r.headers.Set("Authorization", "Bearer " + *token);
   return r;
 }
@@ -210,6 +215,40 @@ TEST_F(AdminAuthTest, AnchoredRegexSeesTheQueryString) {
   EXPECT_EQ(CodeOf(Check(token, "/kbs/v0/reference-value/svn")), Code::kOk);
   EXPECT_EQ(CodeOf(Check(token, "/kbs/v0/reference-value/svn?x=1")), Code::kPermissionDenied);
   EXPECT_EQ(CodeOf(Check(token, "/kbs/v0/resource/a/b/c")), Code::kPermissionDenied);
+}
+
+// The ACL sees the path the router routes: an escape or a dot segment cannot reach `secret/`
+// past an ACL written to exclude it (issue 11, item 4).
+TEST_F(AdminAuthTest, AclMatchesTheNormalisedPath) {
+  config_.acls = {{"writer", "^/kbs/v0/resource/(?!secret/)[a-z]+/[a-z]+/[a-z0-9]+$"}};
+  std::string token = SignToken(ed_, SignAlg::kEdDsa, Claims("writer"));
+  EXPECT_EQ(CodeOf(Check(token, "/kbs/v0/resource/public/key/1")), Code::kOk);
+  EXPECT_EQ(CodeOf(Check(token, "/kbs/v0/resource/secret/key/1")), Code::kPermissionDenied);
+  EXPECT_EQ(CodeOf(Check(token, "/kbs/v0/resource/%73ecret/key/1")), Code::kPermissionDenied);
+  EXPECT_EQ(CodeOf(Check(token, "/kbs/v0/resource/public/../secret/key/1")),
+            Code::kPermissionDenied);
+  EXPECT_EQ(CodeOf(Check(token, "/kbs/v0/resource/public/%2e%2e/secret/key/1")),
+            Code::kPermissionDenied);
+  EXPECT_EQ(CodeOf(Check(token, "/kbs/v0/resource//secret/key/1")), Code::kPermissionDenied);
+  EXPECT_EQ(CodeOf(Check(token, "/kbs/v0/resource/./secret/key/1")), Code::kPermissionDenied);
+}
+
+TEST_F(AdminAuthTest, AclMethodsRestrictTheEntry) {
+  config_.acls = {{"reader", "^/kbs/v0/reference-value/[a-z_]+$", {"GET"}},
+                  {"writer", "^/kbs/v0/reference-value/[a-z_]+$", {"POST", "DELETE"}}};
+  auto a = Make();
+  ASSERT_TRUE(a);
+  std::string reader = SignToken(ed_, SignAlg::kEdDsa, Claims("reader"));
+  std::string writer = SignToken(ed_, SignAlg::kEdDsa, Claims("writer"));
+  const std::string path = "/kbs/v0/reference-value/svn";
+  EXPECT_EQ(CodeOf(a->Authorize(Request(path, reader, "GET"), kNow)), Code::kOk);
+  auto denied = a->Authorize(Request(path, reader, "DELETE"), kNow);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code(), Code::kPermissionDenied);
+  EXPECT_NE(denied.error().message().find("DELETE " + path), std::string::npos)
+      << denied.error().message();
+  EXPECT_EQ(CodeOf(a->Authorize(Request(path, writer, "DELETE"), kNow)), Code::kOk);
+  EXPECT_EQ(CodeOf(a->Authorize(Request(path, writer, "GET"), kNow)), Code::kPermissionDenied);
 }
 
 TEST_F(AdminAuthTest, UriLengthLimit) {

@@ -25,6 +25,7 @@ using internal::TomlTable;
 constexpr std::string_view kDefaultSqlitePath = "./cocoon-kbs.sqlite";
 constexpr int64_t kMaxPayloadMib = 1024;
 constexpr int64_t kMaxWorkers = 1024;
+constexpr int64_t kMaxConnections = 1'000'000;
 constexpr int64_t kMaxMinutes = 60 * 24 * 366;
 
 // ---- [http_server] ---------------------------------------------------------------------------
@@ -56,7 +57,7 @@ bool IsSocketAddress(const std::string& s) {
 Status ParseHttpServer(const TomlTable& t, HttpServerConfig& c) {
   t.WarnUnknown({"sockets", "insecure_http", "private_key", "certificate", "payload_request_size",
                  "worker_count", "tls_profile", "tls_min_version", "tls_max_version", "tls_ciphers",
-                 "tls_groups"});
+                 "tls_groups", "max_connections", "max_connections_per_ip"});
   for (std::string_view key :
        {"tls_profile", "tls_min_version", "tls_max_version", "tls_ciphers", "tls_groups"}) {
     t.WarnIgnored(key, "cocoon-kbs uses TLS 1.2/1.3 with OpenSSL's default ciphers and groups");
@@ -73,6 +74,8 @@ Status ParseHttpServer(const TomlTable& t, HttpServerConfig& c) {
   TRY(t.Read("private_key", c.private_key));
   TRY(t.Read("certificate", c.certificate));
   TRY(t.ReadInt("payload_request_size", 1, kMaxPayloadMib, c.payload_request_size_mib));
+  TRY(t.ReadInt("max_connections", 1, kMaxConnections, c.max_connections));
+  TRY(t.ReadInt("max_connections_per_ip", 1, kMaxConnections, c.max_connections_per_ip));
   return t.ReadInt("worker_count", 0, kMaxWorkers, c.worker_count);
 }
 
@@ -230,6 +233,18 @@ Status CheckAclRegex(const TomlTable& t, const std::string& pattern) {
   return Ok();
 }
 
+// The admin API serves GET, POST and DELETE; anything else in an ACL is a typo that would
+// silently allow nothing, so it is refused.
+Status CheckAclMethods(const TomlTable& t, const std::vector<std::string>& methods) {
+  for (const std::string& m : methods) {
+    if (m != "GET" && m != "POST" && m != "DELETE") {
+      return t.ErrorAt(Code::kInvalidArgument, "allowed_methods",
+                       "\"" + m + "\" is not one of \"GET\", \"POST\", \"DELETE\"");
+    }
+  }
+  return Ok();
+}
+
 Status ParseIdentityProviders(const TomlTable& bearer, AdminConfig& c) {
   TRY(bearer.RejectUnknown({"identity_providers"}));
   ASSIGN_OR_RETURN(auto providers, bearer.TableArray("identity_providers"));
@@ -252,12 +267,14 @@ Status ParseAcls(const TomlTable& regex_acl, AdminConfig& c) {
   TRY(regex_acl.RejectUnknown({"acls"}));
   ASSIGN_OR_RETURN(auto acls, regex_acl.TableArray("acls"));
   for (const TomlTable& a : acls) {
-    TRY(a.RejectUnknown({"role", "allowed_endpoints"}));
+    TRY(a.RejectUnknown({"role", "allowed_endpoints", "allowed_methods"}));
     AclEntry entry;
     TRY(a.Read("role", entry.role));
     TRY(a.Read("allowed_endpoints", entry.allowed_endpoints));
+    TRY(a.Read("allowed_methods", entry.allowed_methods));
     if (entry.role.empty()) return a.ErrorAt(Code::kInvalidArgument, "role", "is required");
     TRY(CheckAclRegex(a, entry.allowed_endpoints));
+    TRY(CheckAclMethods(a, entry.allowed_methods));
     c.acls.push_back(std::move(entry));
   }
   return Ok();

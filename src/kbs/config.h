@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/limits.h"
 #include "kbs/kv_store.h"
 
 namespace cocoon::kbs {
@@ -21,6 +22,9 @@ struct HttpServerConfig {
   std::string certificate;     // PEM path
   size_t payload_request_size_mib = 2;
   int worker_count = 0;  // 0 = number of CPUs
+  // cocoon extension: open connections in total and per client address (IPv6: per /64).
+  size_t max_connections = limits::kHttpMaxConnections;
+  size_t max_connections_per_ip = limits::kHttpMaxConnectionsPerIp;
 };
 
 struct AttestationTokenConfig {
@@ -87,6 +91,8 @@ struct IdentityProvider {
 struct AclEntry {
   std::string role;
   std::string allowed_endpoints;  // regex, must start with "^/kbs" and end with "$"
+  // cocoon extension: HTTP methods this entry allows ("GET", "POST", "DELETE"); empty = any.
+  std::vector<std::string> allowed_methods = {};
 };
 
 struct AdminConfig {

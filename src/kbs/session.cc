@@ -84,21 +84,32 @@ class KvSessionStore : public SessionStore {
   KvStore* store_;
 };
 
+// Two pools with separate budgets: sessions that only ran /auth (anyone can make those, as fast
+// as they can send requests) and attested ones. A pool evicts only its own oldest sessions, so
+// an unauthenticated /auth flood churns the pending pool and never evicts an attested session.
 class MemorySessionStore : public SessionStore {
  public:
-  MemorySessionStore(int64_t ttl, size_t max_bytes) : SessionStore(ttl), max_bytes_(max_bytes) {}
+  MemorySessionStore(int64_t ttl, size_t max_bytes) : SessionStore(ttl) {
+    pending_.max_bytes = max_bytes / kPendingShare;
+    pending_.max_count = limits::kMaxSessions / kPendingShare;
+    attested_.max_bytes = max_bytes - pending_.max_bytes;
+    attested_.max_count = limits::kMaxSessions;
+  }
 
   Status Save(const Session& s) override {
     std::unique_lock lock(mu_);
     auto [it, inserted] = sessions_.try_emplace(s.id);
-    if (inserted) {
-      order_.push_back(s.id);
+    Pool& to = PoolOf(s);
+    if (!inserted) {
+      Pool& from = PoolOf(it->second);
+      from.Remove(Footprint(it->second));
+      if (&from != &to) to.order.push_back(s.id);  // moves pools when it attests
     } else {
-      bytes_ -= Footprint(it->second);
+      to.order.push_back(s.id);
     }
     it->second = s;
-    bytes_ += Footprint(s);
-    EvictOldest();
+    to.Add(Footprint(s));
+    EvictOldest(to);
     return Ok();
   }
 
@@ -120,19 +131,34 @@ class MemorySessionStore : public SessionStore {
     size_t n = 0;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       if (it->second.expires <= now) {
-        bytes_ -= Footprint(it->second);
+        PoolOf(it->second).Remove(Footprint(it->second));
         it = sessions_.erase(it);
         ++n;
       } else {
         ++it;
       }
     }
-    std::erase_if(order_, [this](const std::string& id) { return !sessions_.contains(id); });
+    for (Pool* pool : {&pending_, &attested_}) {
+      std::erase_if(pool->order, [&](const std::string& id) { return !InPool(id, *pool); });
+    }
     return n;
   }
 
  private:
   using Map = std::unordered_map<std::string, Session>;
+  // Unattested sessions get 1/kPendingShare of the budget, attested ones the rest.
+  static constexpr size_t kPendingShare = 4;
+
+  struct Pool {
+    std::deque<std::string> order;  // insertion order, for eviction; may hold stale ids
+    size_t bytes = 0;
+    size_t count = 0;
+    size_t max_bytes = 0;
+    size_t max_count = 0;
+    void Add(size_t b) { bytes += b, ++count; }
+    void Remove(size_t b) { bytes -= b, --count; }
+    bool Over() const { return bytes > max_bytes || count > max_count; }
+  };
 
   // Approximate heap bytes a session holds (strings + node + order entry).
   static size_t Footprint(const Session& s) {
@@ -140,26 +166,34 @@ class MemorySessionStore : public SessionStore {
            (s.token ? s.token->size() : 0) + 192;
   }
 
-  void Erase(Map::iterator it) {
-    bytes_ -= Footprint(it->second);
-    sessions_.erase(it);  // its id stays in order_ until it reaches the front
+  Pool& PoolOf(const Session& s) { return s.token ? attested_ : pending_; }
+
+  bool InPool(const std::string& id, Pool& pool) {
+    auto it = sessions_.find(id);
+    return it != sessions_.end() && &PoolOf(it->second) == &pool;
   }
 
-  void EvictOldest() {
-    while ((bytes_ > max_bytes_ || sessions_.size() > limits::kMaxSessions) && !order_.empty()) {
-      auto it = sessions_.find(order_.front());
-      order_.pop_front();
-      if (it != sessions_.end()) Erase(it);
+  void Erase(Map::iterator it) {
+    PoolOf(it->second).Remove(Footprint(it->second));
+    sessions_.erase(it);  // its id stays in its pool's order until it reaches the front
+  }
+
+  void EvictOldest(Pool& pool) {
+    while (pool.Over() && !pool.order.empty()) {
+      std::string id = std::move(pool.order.front());
+      pool.order.pop_front();
+      auto it = sessions_.find(id);
+      if (it != sessions_.end() && &PoolOf(it->second) == &pool) Erase(it);
     }
-    // Ids of sessions already gone (expired, read after expiry) are dropped lazily.
-    while (!order_.empty() && !sessions_.contains(order_.front())) order_.pop_front();
+    // Ids of sessions gone (expired, read after expiry) or moved to the other pool are dropped
+    // lazily.
+    while (!pool.order.empty() && !InPool(pool.order.front(), pool)) pool.order.pop_front();
   }
 
   std::shared_mutex mu_;
   Map sessions_;
-  std::deque<std::string> order_;  // creation order, for eviction
-  size_t bytes_ = 0;
-  size_t max_bytes_;
+  Pool pending_;
+  Pool attested_;
 };
 
 }  // namespace

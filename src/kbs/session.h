@@ -46,8 +46,10 @@ class SessionStore {
 // instances through a shared backend.
 std::unique_ptr<SessionStore> NewKvSessionStore(KvStore* store, int64_t ttl_seconds);
 // Sessions as structs in this process: no serialisation on the handshake's hot path. Holds at
-// most about `max_bytes` of session state (and limits::kMaxSessions sessions); beyond that the
-// oldest sessions are evicted first, and their clients re-attest after a 401.
+// most about `max_bytes` of session state (and limits::kMaxSessions sessions) in two pools:
+// unattested sessions (after /auth) get a quarter of the budget, attested ones the rest. Beyond
+// its budget a pool evicts its own oldest sessions first (their clients re-attest after a 401),
+// so a flood of /auth never evicts an attested session.
 std::unique_ptr<SessionStore> NewMemorySessionStore(int64_t ttl_seconds,
                                                     size_t max_bytes = size_t{32} << 20);
 

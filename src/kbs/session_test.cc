@@ -55,8 +55,8 @@ namespace cocoon::kbs {
 namespace {
 
 TEST(MemorySessionStore, EvictsOldestBeyondItsBudget) {
-  // Each session costs ~312 bytes of budget here; 4 KiB holds 13.
-  auto store = NewMemorySessionStore(300, 4096);
+  // Each session costs ~312 bytes of budget here; the unattested quarter of 16 KiB holds 13.
+  auto store = NewMemorySessionStore(300, 16384);
   std::vector<std::string> ids;
   for (int i = 0; i < 40; ++i) {
     auto s = store->Create("sample", std::string(44, 'n'), "sha384", 0);
@@ -74,6 +74,51 @@ TEST(MemorySessionStore, EvictsOldestBeyondItsBudget) {
   last.token = std::string(2000, 't');
   ASSERT_TRUE(store->Save(last));
   EXPECT_TRUE(store->Get(ids.back(), 1));
+}
+
+// Issue 11 item 6: unattested sessions live in their own pool, so a flood of /auth (100 times
+// what the pending pool holds) leaves every attested session in place.
+TEST(MemorySessionStore, AuthFloodCannotEvictAttestedSessions) {
+  auto store = NewMemorySessionStore(300, 64 * 1024);
+  std::vector<std::string> attested;
+  for (int i = 0; i < 20; ++i) {
+    auto s = store->Create("snp", std::string(44, 'n'), "sha384", 0);
+    ASSERT_TRUE(s);
+    s->token = std::string(1000, 't');
+    ASSERT_TRUE(store->Save(*s));
+    attested.push_back(s->id);
+  }
+  std::string first_flood, last_flood;
+  for (int i = 0; i < 5000; ++i) {
+    auto s = store->Create("snp", std::string(44, 'f'), "sha384", 0);
+    ASSERT_TRUE(s);
+    if (i == 0) first_flood = s->id;
+    last_flood = s->id;
+  }
+  for (const auto& id : attested) {
+    auto s = store->Get(id, 1);
+    ASSERT_TRUE(s) << "attested session evicted by the /auth flood";
+    EXPECT_EQ(s->token->size(), 1000u);
+  }
+  EXPECT_FALSE(store->Get(first_flood, 1));  // the flood evicts only its own oldest
+  EXPECT_TRUE(store->Get(last_flood, 1));
+  // A pending session that attests moves pools: the next flood cannot evict it either.
+  auto pending = *store->Get(last_flood, 1);
+  pending.token = "t.o.k";
+  ASSERT_TRUE(store->Save(pending));
+  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(store->Create("snp", "n", "sha384", 0));
+  EXPECT_TRUE(store->Get(last_flood, 1));
+  for (const auto& id : attested) EXPECT_TRUE(store->Get(id, 1));
+  // The attested pool evicts its own oldest when it overflows.
+  std::string newest;
+  for (int i = 0; i < 100; ++i) {
+    auto s = *store->Create("snp", "n", "sha384", 0);
+    s.token = std::string(1000, 't');
+    ASSERT_TRUE(store->Save(s));
+    newest = s.id;
+  }
+  EXPECT_FALSE(store->Get(attested.front(), 1));
+  EXPECT_TRUE(store->Get(newest, 1));
 }
 
 }  // namespace

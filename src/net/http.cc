@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 #include "base/json.h"
 
@@ -124,6 +125,32 @@ std::optional<std::string> PercentDecode(std::string_view s) {
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;
   }
+  return out;
+}
+
+std::optional<std::string> NormalizePath(std::string_view raw_path) {
+  std::optional<std::string> decoded = PercentDecode(raw_path);
+  if (!decoded || decoded->empty() || decoded->front() != '/') return std::nullopt;
+  if (decoded->find('\0') != std::string::npos) return std::nullopt;
+  std::vector<std::string_view> segments;
+  std::string_view rest(*decoded);
+  bool trailing_slash = false;
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    std::string_view seg = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    trailing_slash = slash != std::string_view::npos && rest.empty();
+    if (seg.empty() || seg == ".") continue;
+    if (seg == "..") {
+      if (segments.empty()) return std::nullopt;
+      segments.pop_back();
+      continue;
+    }
+    segments.push_back(seg);
+  }
+  std::string out;
+  for (std::string_view seg : segments) (out += '/') += seg;
+  if (out.empty() || trailing_slash) out += '/';
   return out;
 }
 

@@ -27,7 +27,7 @@ class Headers {
 struct HttpRequest {
   std::string method;  // "GET", "POST", …
   std::string target;  // raw request-target: path + "?" + query
-  std::string path;    // percent-decoded path, no query
+  std::string path;    // NormalizePath(target without query): what routers and ACLs match
   std::string query;   // raw query string, without '?'
   Headers headers;
   std::string body;
@@ -52,6 +52,11 @@ struct HttpResponse {
 std::map<std::string, std::string> ParseQuery(std::string_view query);
 // Percent-decodes; returns nullopt on malformed escapes.
 std::optional<std::string> PercentDecode(std::string_view s);
+// The one normalisation of a request path, shared by every router and access check: percent-
+// decoded, then empty segments ("//") and "." dropped and ".." removing the segment before it
+// (RFC 3986 §5.2.4 after decoding, so "%2e%2e" and "%2F" count too); a trailing '/' is kept.
+// nullopt on a malformed escape, a decoded NUL, no leading '/', or ".." above the root.
+std::optional<std::string> NormalizePath(std::string_view raw_path);
 
 // An Error for a non-2xx reply: the code follows the status (401 → Unauthenticated, 403 →
 // PermissionDenied, 404 → NotFound, 409/412 → FailedPrecondition, 413/429 → ResourceExhausted,

@@ -30,6 +30,7 @@ struct HttpServer::Impl {
   Status Bind();
   void Accept();
   void OnAccept(boost::system::error_code ec, internal::StrandSocket socket);
+  void Refuse(internal::StrandSocket& socket, const std::string& client);
   void Shutdown(std::chrono::milliseconds grace);
   void Run();
   void WaitForSignal();
@@ -41,6 +42,7 @@ struct HttpServer::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   uint16_t port = 0;
+  std::atomic<uint64_t> refused{0};  // connections refused at a cap
 
   std::mutex stop_mu;  // held for the whole of Stop(), so a second caller waits for the first
   std::mutex mu;       // guards the fields below
@@ -103,13 +105,40 @@ void HttpServer::Impl::OnAccept(boost::system::error_code ec, internal::StrandSo
   socket.set_option(tcp::no_delay(true), ec);
   auto remote_endpoint = socket.remote_endpoint(ec);
   std::string remote = ec ? "-" : internal::FormatEndpoint(remote_endpoint);
-  if (state->ssl) {
+  std::string client = ec ? "-" : internal::ClientKey(remote_endpoint.address());
+  if (!state->Admit(client)) {
+    Refuse(socket, client);
+  } else if (state->ssl) {
     std::make_shared<internal::TlsSession>(state, std::move(socket), *state->ssl)
-        ->Start(std::move(remote));
+        ->Start(std::move(remote), std::move(client));
   } else {
-    std::make_shared<internal::PlainSession>(state, std::move(socket))->Start(std::move(remote));
+    std::make_shared<internal::PlainSession>(state, std::move(socket))
+        ->Start(std::move(remote), std::move(client));
   }
   Accept();
+}
+
+// A connection past a cap costs one short write: plain HTTP gets a 503 (the socket's send
+// buffer is empty, so the write does not block), TLS is closed. The log line is rate-limited to
+// refusals 1, 2, 4, 8, … so a flood cannot fill the disk.
+void HttpServer::Impl::Refuse(internal::StrandSocket& socket, const std::string& client) {
+  uint64_t n = ++refused;
+  if ((n & (n - 1)) == 0) {
+    LOG_WARN(
+        "http server: refused a connection from {}: connection cap reached ({} total, {} per "
+        "client; {} refused so far)",
+        client, state->options.max_connections, state->options.max_connections_per_ip, n);
+  }
+  boost::system::error_code ec;
+  if (!state->ssl) {
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+        "Content-Length: 33\r\n\r\ntoo many connections, retry later";
+    socket.non_blocking(true, ec);
+    socket.send(asio::buffer(kBusy.data(), kBusy.size()), 0, ec);
+  }
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
 }
 
 // A worker thread. Nothing we post throws, but an escaping exception must not terminate.

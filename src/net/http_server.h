@@ -33,6 +33,10 @@ struct HttpServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   bool access_log = true;  // one line per request at info level
+  // Open connections in total and per client address (IPv6: per /64); 0 = no cap. A connection
+  // past a cap is answered 503 and closed at once (TLS: closed), before any byte is read.
+  size_t max_connections = limits::kHttpMaxConnections;
+  size_t max_connections_per_ip = limits::kHttpMaxConnectionsPerIp;
 };
 
 class HttpServer {

@@ -27,7 +27,15 @@ using testing::Url;
 // A blocking TCP connection for sending bytes no well-behaved client would.
 class RawConn {
  public:
-  explicit RawConn(uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+  // `source`: the local address to connect from (any 127.x.y.z works on loopback).
+  explicit RawConn(uint16_t port, const char* source = nullptr)
+      : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    if (source != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      inet_pton(AF_INET, source, &local.sin_addr);
+      if (bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) return;
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -36,6 +44,7 @@ class RawConn {
   }
   ~RawConn() { close(fd_); }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
   bool Send(std::string_view data) {
     return send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
   }
@@ -125,6 +134,49 @@ TEST(HttpServerTest, BadPathEscapeIs400) {
   auto res = client.Get(Url(*server, "/a%zz"));
   ASSERT_TRUE(res.has_value());
   EXPECT_EQ(res->status, 400);
+}
+
+// Issue 11 item 6: connections are capped per client address and in total, with real sockets
+// from two loopback addresses; a refused client gets 503, and a freed slot is usable again.
+TEST(HttpServerTest, ConnectionCapsPerClientAndInTotal) {
+  HttpServerOptions o = Quiet();
+  o.max_connections_per_ip = 2;
+  o.max_connections = 3;
+  auto server = StartServer(o);
+  auto works = [&](RawConn& c) {
+    if (!c.Send("GET /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")) return false;
+    std::string got;
+    char buf[1024];
+    while (got.find("GET /ok") == std::string::npos) {
+      ssize_t n = recv(c.fd(), buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got.starts_with("HTTP/1.1 200");
+  };
+  auto a1 = std::make_unique<RawConn>(server->port(), "127.0.0.1");
+  RawConn a2(server->port(), "127.0.0.1");
+  ASSERT_TRUE(a1->connected() && a2.connected());
+  ASSERT_TRUE(works(*a1));
+  ASSERT_TRUE(works(a2));
+  RawConn a3(server->port(), "127.0.0.1");  // a third from the same address: refused
+  auto refused = a3.ReadUntilClosed();
+  EXPECT_TRUE(refused.closed);
+  EXPECT_TRUE(refused.data.starts_with("HTTP/1.1 503")) << refused.data;
+  EXPECT_NE(refused.data.find("too many connections"), std::string::npos);
+  RawConn b1(server->port(), "127.0.0.2");  // another address still gets in…
+  ASSERT_TRUE(works(b1));
+  RawConn b2(server->port(), "127.0.0.2");  // …until the total cap
+  EXPECT_TRUE(b2.ReadUntilClosed().data.starts_with("HTTP/1.1 503"));
+  // Closing a1 frees a slot for 127.0.0.1 once the server has seen the close.
+  a1.reset();
+  bool admitted = false;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       !admitted && std::chrono::steady_clock::now() < deadline;) {
+    RawConn again(server->port(), "127.0.0.1");
+    admitted = works(again);
+  }
+  EXPECT_TRUE(admitted);
 }
 
 TEST(HttpServerTest, HandlerExceptionIs500AndServerKeepsServing) {

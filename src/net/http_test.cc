@@ -92,6 +92,30 @@ TEST(PercentDecodeTest, RejectsMalformedEscapes) {
   EXPECT_FALSE(PercentDecode("%g2").has_value());
 }
 
+TEST(NormalizePathTest, DecodesThenRemovesDotSegments) {
+  EXPECT_EQ(NormalizePath("/kbs/v0/resource/%73ecret/k/1"), "/kbs/v0/resource/secret/k/1");
+  EXPECT_EQ(NormalizePath("/kbs//v0///auth"), "/kbs/v0/auth");
+  EXPECT_EQ(NormalizePath("/kbs/./v0/x/../auth"), "/kbs/v0/auth");
+  EXPECT_EQ(NormalizePath("/kbs/v0/a/%2e%2e/b"), "/kbs/v0/b");
+  EXPECT_EQ(NormalizePath("/kbs/v0/a%2F..%2Fb"), "/kbs/v0/b");
+  EXPECT_EQ(NormalizePath("/kbs/v0/"), "/kbs/v0/");
+  EXPECT_EQ(NormalizePath("/"), "/");
+  EXPECT_EQ(NormalizePath("/a/.."), "/");
+  EXPECT_EQ(NormalizePath("/..%2e"), "/...");  // "..." is a name, not a dot segment
+  // Idempotent on its own output.
+  EXPECT_EQ(NormalizePath(*NormalizePath("/a/./b//c/")), "/a/b/c/");
+}
+
+TEST(NormalizePathTest, RejectsWhatCannotBeRouted) {
+  EXPECT_FALSE(NormalizePath("/..").has_value());
+  EXPECT_FALSE(NormalizePath("/a/../../b").has_value());
+  EXPECT_FALSE(NormalizePath("/%2e%2e/etc").has_value());
+  EXPECT_FALSE(NormalizePath("/a%00b").has_value());
+  EXPECT_FALSE(NormalizePath("/a%zz").has_value());
+  EXPECT_FALSE(NormalizePath("relative").has_value());
+  EXPECT_FALSE(NormalizePath("").has_value());
+}
+
 TEST(ParseQueryTest, SplitsAndDecodes) {
   auto q = ParseQuery("a=1&b=hello+world&c=%41%42&d&e=");
   EXPECT_EQ(q.size(), 5u);

@@ -13,7 +13,7 @@ namespace http = boost::beast::http;
 bool FillRequest(BeastRequest&& msg, const std::string& remote, HttpRequest* out) {
   std::string_view target = Sv(msg.target());
   size_t q = target.find('?');
-  auto path = PercentDecode(target.substr(0, q));
+  auto path = NormalizePath(target.substr(0, q));
   if (!path) return false;
   out->method.assign(Sv(msg.method_string()));
   out->target.assign(target);

@@ -49,7 +49,10 @@ void SessionCore::Handle() {
   bool head = parser_->get().method() == bhttp::verb::head;
   bool keep_alive = parser_->get().keep_alive() && !state_->stopping;
   if (!FillRequest(parser_->release(), remote_, &req_)) {
-    FillResponse(ErrorResponse(400, "malformed percent-encoding in path"), false, head, &res_);
+    FillResponse(
+        ErrorResponse(
+            400, "malformed request path (bad percent-encoding, NUL, or \"..\" above the root)"),
+        false, head, &res_);
     return;
   }
   FillResponse(CallHandler(state_->handler, req_), keep_alive, head, &res_);

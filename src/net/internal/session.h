@@ -72,9 +72,10 @@ class Session : public SessionBase,
       : SessionCore(std::move(state)), stream_(std::forward<Args>(stream_args)...) {}
   ~Session() override { state_->Unregister(this); }
 
-  void Start(std::string remote) {
+  // `client` was admitted by ServerState::Admit; the session releases it when it ends.
+  void Start(std::string remote, std::string client) {
     remote_ = std::move(remote);
-    state_->Register(this, this->weak_from_this());
+    state_->Register(this, this->weak_from_this(), std::move(client));
     boost::asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if (self->state_->stopping) return self->Close();
       self->Begin();

@@ -261,22 +261,41 @@ Result<std::map<uint32_t, Bytes>> Replay(const EventLog& log, uint16_t alg) {
   return regs;
 }
 
+namespace {
+
+// One `uefi_event_logs` entry with the digests `keep` selects; nullopt if it selects none.
+std::optional<Json> EventClaim(const Event& e, const std::function<bool(uint16_t)>& keep) {
+  Json digests = Json::array();
+  bool matches = false;
+  for (const EventDigest& d : e.digests) {
+    if (!keep(d.alg)) continue;
+    digests.push_back({{"alg", DigestAlgName(d.alg)}, {"digest", base::HexEncode(d.digest)}});
+    if (d.alg == kAlgSha384) matches = crypto::Sha384(e.data) == d.digest;
+    if (d.alg == kAlgSha256) matches = crypto::Sha256(e.data) == d.digest;
+  }
+  if (digests.empty() && !e.digests.empty()) return std::nullopt;
+  return Json{{"index", e.pcr},
+              {"type_name", EventTypeName(e.type)},
+              {"digests", std::move(digests)},
+              {"event", base::Base64Encode(e.data)},
+              {"digest_matches_event", matches},
+              {"details", Json::object()}};
+}
+
+}  // namespace
+
 Json EventLogClaims(const EventLog& log) {
   Json out = Json::array();
+  for (const Event& e : log.events) out.push_back(*EventClaim(e, [](uint16_t) { return true; }));
+  return out;
+}
+
+Json VerifiedEventLogClaims(const EventLog& log, const VerifiedRegister& verified) {
+  Json out = Json::array();
   for (const Event& e : log.events) {
-    Json digests = Json::array();
-    bool matches = false;
-    for (const EventDigest& d : e.digests) {
-      digests.push_back({{"alg", DigestAlgName(d.alg)}, {"digest", base::HexEncode(d.digest)}});
-      if (d.alg == kAlgSha384) matches = crypto::Sha384(e.data) == d.digest;
-      if (d.alg == kAlgSha256) matches = crypto::Sha256(e.data) == d.digest;
-    }
-    out.push_back({{"index", e.pcr},
-                   {"type_name", EventTypeName(e.type)},
-                   {"digests", std::move(digests)},
-                   {"event", base::Base64Encode(e.data)},
-                   {"digest_matches_event", matches},
-                   {"details", Json::object()}});
+    if (e.type == kEvNoAction || e.digests.empty()) continue;
+    auto claim = EventClaim(e, [&](uint16_t alg) { return verified(e.pcr, alg); });
+    if (claim) out.push_back(std::move(*claim));
   }
   return out;
 }

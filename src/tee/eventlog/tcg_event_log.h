@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -79,5 +80,16 @@ Result<std::map<uint32_t, Bytes>> Replay(const EventLog& log, uint16_t alg);
 // Trustee's `uefi_event_logs` entries: index, type_name, digests [{alg, digest hex}], event
 // (std base64), digest_matches_event, details.
 Json EventLogClaims(const EventLog& log);
+
+// Whether the verifier replayed register `index` in bank `alg` and found it equal to a register
+// it trusts (a quoted PCR, a quoted RTMR).
+using VerifiedRegister = std::function<bool(uint32_t index, uint16_t alg)>;
+
+// The claims a verifier may report: EventLogClaims restricted to what the replay proved. An event
+// appears only if its register is verified in at least one bank, carrying only the digests of
+// verified banks; EV_NO_ACTION events (never extended into anything) are left out. An event for
+// an unquoted register, or a digest in a bank nobody replayed, is unverified input and so never
+// reaches a policy.
+Json VerifiedEventLogClaims(const EventLog& log, const VerifiedRegister& verified);
 
 }  // namespace cocoon::tee::eventlog

@@ -71,6 +71,19 @@ std::string VcekCachePath(Product product, ByteSpan chip_id, const Tcb& tcb) {
   return "vcek/" + HwId(product, chip_id) + "/" + name + "_vcek.der";
 }
 
+KdsClient::KdsClient(KdsOptions options)
+    : options_(std::move(options)),
+      gate_(base::FetchGateOptions{.what = "VCEK fetch",
+                                   .max_in_flight = options_.max_in_flight,
+                                   .negative_ttl = options_.negative_ttl}) {}
+
+Bytes KdsClient::Remember(const std::string& rel, Bytes der) const {
+  std::lock_guard lock(mu_);
+  if (memory_.size() >= limits::kSnpVcekCacheEntries) memory_.clear();
+  memory_[rel] = der;
+  return der;
+}
+
 Result<Bytes> KdsClient::GetVcek(Product product, ByteSpan chip_id, const Tcb& tcb) const {
   if (product == Product::kUnknown) {
     return FailedPrecondition("VCEK fetch: unknown AMD product (report version < 3)");
@@ -84,31 +97,29 @@ Result<Bytes> KdsClient::GetVcek(Product product, ByteSpan chip_id, const Tcb& t
     auto it = memory_.find(rel);
     if (it != memory_.end()) return it->second;
   }
-  auto remember = [&](Bytes der) {
-    std::lock_guard lock(mu_);
-    if (memory_.size() >= limits::kSnpVcekCacheEntries) memory_.clear();
-    memory_[rel] = der;
-    return der;
-  };
-  std::filesystem::path disk;
+  std::string disk;
   if (!options_.cache_dir.empty()) {
-    disk = std::filesystem::path(options_.cache_dir) / rel;
-    auto cached = base::ReadFile(disk.string(), "cached VCEK", limits::kSnpCertMaxBytes);
-    if (cached) return remember(ToBytes(*cached));
+    disk = (std::filesystem::path(options_.cache_dir) / rel).string();
+    auto cached = base::ReadFile(disk, "cached VCEK", limits::kSnpCertMaxBytes);
+    if (cached) return Remember(rel, ToBytes(*cached));
     if (cached.error().code() != Code::kNotFound) return std::unexpected(cached.error());
   }
   if (options_.base_url.empty()) {
     return FailedPrecondition("no VCEK in the evidence and no KDS URL configured");
   }
   std::string url = VcekUrl(options_.base_url, product, chip_id, tcb);
+  // Concurrent callers for one VCEK share one request; its success lands in the memory cache.
+  return gate_.Run(rel, [&]() -> Result<Bytes> {
+    ASSIGN_OR_RETURN(Bytes der, Fetch(url, disk));
+    return Remember(rel, std::move(der));
+  });
+}
+
+Result<Bytes> KdsClient::Fetch(const std::string& url, const std::string& disk) const {
   net::HttpClientOptions http;
   http.max_response_bytes = limits::kSnpCertMaxBytes;
   http.cookies = false;
   net::HttpClient client(http);
-  {
-    std::lock_guard lock(mu_);
-    ++fetches_;
-  }
   net::Headers headers;
   headers.Set("Accept", "application/octet-stream");
   auto reply = client.Get(url, headers);
@@ -118,12 +129,9 @@ Result<Bytes> KdsClient::GetVcek(Product product, ByteSpan chip_id, const Tcb& t
   }
   Bytes der = ToBytes(reply->body);
   if (!disk.empty()) TRY(internal::WriteAtomically(disk, der));
-  return remember(std::move(der));
+  return der;
 }
 
-size_t KdsClient::fetches() const {
-  std::lock_guard lock(mu_);
-  return fetches_;
-}
+size_t KdsClient::fetches() const { return gate_.fetches(); }
 
 }  // namespace cocoon::tee::snp

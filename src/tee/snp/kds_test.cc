@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "net/http_server.h"
 #include "tee/snp/evidence.h"
@@ -141,6 +144,107 @@ TEST(SnpKds, FailuresNameTheCause) {
   // Unreachable KDS.
   KdsClient dead(KdsOptions{"http://127.0.0.1:1", ""});
   EXPECT_EQ(dead.GetVcek(Product::kGenoa, Bytes(64, 1), Tcb{}).error().code(), Code::kUnavailable);
+}
+
+// A KDS that holds every request until Release(), then answers 404; counts requests.
+class HeldKds {
+ public:
+  HeldKds() {
+    net::HttpServerOptions options;
+    options.access_log = false;
+    options.threads = 16;  // enough for every request the client may have in flight
+    server_ = std::make_unique<net::HttpServer>(options, [this](const net::HttpRequest&) {
+      std::unique_lock lock(mu_);
+      ++requests_;
+      cv_.notify_all();
+      cv_.wait_for(lock, std::chrono::seconds(20), [&] { return released_; });
+      return net::HttpResponse::Text(404, "no such VCEK");
+    });
+    started_ = server_->Start().has_value();
+  }
+  ~HeldKds() { Release(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  bool started() const { return started_; }
+  int requests() {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+  bool WaitForRequests(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(20), [&] { return requests_ >= n; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int requests_ = 0;
+  bool released_ = false;
+  std::unique_ptr<net::HttpServer> server_;
+  bool started_ = false;
+};
+
+Bytes ChipId(int i) {
+  Bytes chip(64, 0x5a);
+  chip[0] = static_cast<uint8_t>(i);
+  chip[1] = static_cast<uint8_t>(i >> 8);
+  return chip;
+}
+
+// Issue 11 item 6: a flood of evidence with random chip ids cannot make the KBS send more than
+// max_in_flight requests to KDS at once, nor repeat a failed one; the excess fails at once.
+TEST(SnpKds, FloodOfChipIdsIsBoundedDeduplicatedAndNegativelyCached) {
+  HeldKds kds;
+  ASSERT_TRUE(kds.started());
+  KdsOptions o{kds.url(), ""};
+  o.max_in_flight = 4;
+  KdsClient client(o);
+  Tcb tcb{.fmc = std::nullopt, .bootloader = 3, .tee = 0, .snp = 8, .microcode = 115};
+  std::vector<std::thread> held;
+  std::vector<Code> held_codes(4 + 8, Code::kOk);
+  for (int i = 0; i < 4; ++i) {
+    held.emplace_back([&, i] {
+      auto r = client.GetVcek(Product::kMilan, ChipId(i), tcb);
+      held_codes[i] = r ? Code::kOk : r.error().code();
+    });
+  }
+  ASSERT_TRUE(kds.WaitForRequests(4));
+  // Callers for a VCEK already being fetched share that fetch.
+  for (int i = 0; i < 8; ++i) {
+    held.emplace_back([&, i] {
+      auto r = client.GetVcek(Product::kMilan, ChipId(i % 4), tcb);
+      held_codes[4 + i] = r ? Code::kOk : r.error().code();
+    });
+  }
+  // The flood: every other chip id fails at once, naming the limit, without a request.
+  for (int i = 100; i < 1100; ++i) {
+    auto r = client.GetVcek(Product::kMilan, ChipId(i), tcb);
+    ASSERT_FALSE(r);
+    ASSERT_EQ(r.error().code(), Code::kResourceExhausted) << r.error().ToString();
+    ASSERT_NE(r.error().message().find("4 fetches already in flight (limit max_in_flight)"),
+              std::string::npos)
+        << r.error().message();
+  }
+  EXPECT_EQ(kds.requests(), 4);
+  kds.Release();
+  for (auto& t : held) t.join();
+  for (Code c : held_codes) EXPECT_EQ(c, Code::kNotFound);
+  EXPECT_EQ(kds.requests(), 4);
+  EXPECT_EQ(client.fetches(), 4u);
+  // A failure is remembered: asking again sends nothing and says why.
+  auto again = client.GetVcek(Product::kMilan, ChipId(0), tcb);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), Code::kNotFound);
+  EXPECT_NE(again.error().message().find("failed recently, not retried yet"), std::string::npos)
+      << again.error().message();
+  EXPECT_EQ(kds.requests(), 4);
+  // With the slots free, a new chip id is fetched again.
+  EXPECT_EQ(client.GetVcek(Product::kMilan, ChipId(100), tcb).error().code(), Code::kNotFound);
+  EXPECT_EQ(kds.requests(), 5);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/encoding.h"
+#include "base/fetch_gate.h"
 #include "base/file.h"
 #include "base/time.h"
 #include "net/http.h"
@@ -98,15 +99,19 @@ class PccsSource : public CollateralSource {
       auto it = cache_.find(key);
       if (it != cache_.end() && now < it->second.expires) return it->second.value;
     }
-    ASSIGN_OR_RETURN(auto fresh, Download(fmspc, ca));
-    int64_t expires = std::min(fresh->tcb_info.next_update, fresh->qe_identity.next_update);
-    if (fresh->pck_crl && fresh->pck_crl->next_update()) {
-      expires = std::min(expires, *fresh->pck_crl->next_update());
-    }
-    std::lock_guard lock(mu_);
-    if (cache_.size() > 1024) cache_.clear();
-    cache_[key] = {fresh, expires};
-    return fresh;
+    // Quotes trigger this, so it is bounded: one download per key in flight, failures
+    // remembered, a cap on concurrent downloads (base/fetch_gate.h).
+    return gate_.Run(key, [&]() -> Result<std::shared_ptr<const Collateral>> {
+      ASSIGN_OR_RETURN(auto fresh, Download(fmspc, ca));
+      int64_t expires = std::min(fresh->tcb_info.next_update, fresh->qe_identity.next_update);
+      if (fresh->pck_crl && fresh->pck_crl->next_update()) {
+        expires = std::min(expires, *fresh->pck_crl->next_update());
+      }
+      std::lock_guard lock(mu_);
+      if (cache_.size() > 1024) cache_.clear();
+      cache_[key] = {fresh, expires};
+      return fresh;
+    });
   }
 
   std::string Describe() const override { return "PCCS " + base_; }
@@ -171,6 +176,8 @@ class PccsSource : public CollateralSource {
   std::string base_, ca_file_;
   std::mutex mu_;
   std::map<std::string, Entry> cache_;
+  base::FetchGate<std::shared_ptr<const Collateral>> gate_{base::FetchGateOptions{
+      .what = "TDX collateral fetch", .max_in_flight = 4, .negative_ttl = std::chrono::minutes(1)}};
 };
 
 }  // namespace

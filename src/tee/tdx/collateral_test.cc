@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "base/encoding.h"
 #include "crypto/sign.h"
 #include "net/http_server.h"
@@ -142,6 +144,32 @@ TEST(TdxCollateralParse, PccsSourceFetchesAndCaches) {
   ASSERT_TRUE(src->Fetch(fmspc, PckCa::kPlatform));
   std::lock_guard lock(mu);
   EXPECT_EQ(paths.size(), 8u);
+  server.Stop();
+}
+
+// Issue 11 item 6: a failed collateral download is remembered, so quotes naming it cannot make
+// the KBS hammer the PCCS.
+TEST(TdxCollateralParse, PccsFailureIsNegativelyCached) {
+  std::atomic<int> requests{0};
+  net::HttpServerOptions so;
+  so.access_log = false;
+  net::HttpServer server(so, [&](const net::HttpRequest&) {
+    ++requests;
+    return net::HttpResponse::Text(503, "PCCS is down");
+  });
+  ASSERT_TRUE(server.Start());
+  auto src = NewPccsSource("http://127.0.0.1:" + std::to_string(server.port()));
+  Bytes fmspc = base::HexDecode("00A06D080000").value();
+  auto first = src->Fetch(fmspc, PckCa::kPlatform);
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().code(), Code::kUnavailable) << first.error().ToString();
+  for (int i = 0; i < 50; ++i) {
+    auto again = src->Fetch(fmspc, PckCa::kPlatform);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code(), Code::kUnavailable);
+    EXPECT_NE(again.error().message().find("failed recently, not retried yet"), std::string::npos);
+  }
+  EXPECT_EQ(requests.load(), 1);
   server.Stop();
 }
 

@@ -15,4 +15,10 @@ std::array<Bytes, 4> ReplayRtmrs(const EventLog& log) {
   return rtmr;
 }
 
+Json VerifiedRtmrEventClaims(const EventLog& log) {
+  return eventlog::VerifiedEventLogClaims(log, [](uint32_t index, uint16_t alg) {
+    return alg == eventlog::kAlgSha384 && index >= 1 && index <= 4;
+  });
+}
+
 }  // namespace cocoon::tee::tdx

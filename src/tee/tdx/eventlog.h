@@ -26,4 +26,9 @@ using LogEvent = eventlog::Event;  // pcr is the CC MR index: 0 = MRTD, 1..4 = R
 // extend, or a log without SHA-384 digests).
 std::array<Bytes, 4> ReplayRtmrs(const EventLog& log);
 
+// The `uefi_event_logs` claims of a log whose replay matched the quote's RTMRs: events of CC MR
+// indexes 1..4 with their SHA-384 digests only. MRTD (index 0) is not replayed from the log, nor
+// is any other bank, so events and digests there prove nothing and are left out.
+Json VerifiedRtmrEventClaims(const EventLog& log);
+
 }  // namespace cocoon::tee::tdx

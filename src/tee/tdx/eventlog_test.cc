@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
+#include "crypto/digest.h"
 #include "testutil/testdata.h"
 
 namespace cocoon::tee::tdx {
@@ -103,6 +104,44 @@ TEST(TdxEventLog, QuoteFourClaimsLogEntries) {
       EXPECT_EQ(got[i][k], expected["uefi_event_logs"][i][k]) << i << " " << k;
     }
   }
+}
+
+// Issue 11 item 5: only RTMR (CC MR 1..4) events with SHA-384 digests are proved by the replay;
+// an event for MRTD or an index no RTMR covers, and a digest in another bank, are left out.
+TEST(TdxEventLog, VerifiedClaimsCarryOnlyReplayedRtmrsAndBank) {
+  std::string raw = testutil::ReadTestdata("tdx/CCEL_data_ovmf");
+  auto log = ParseEventLog(AsBytes(raw));
+  ASSERT_TRUE(log);
+  size_t measured = 0;
+  for (const LogEvent& e : log->events) {
+    measured += e.type != eventlog::kEvNoAction && e.pcr >= 1 && e.pcr <= 4 ? 1 : 0;
+  }
+  ASSERT_GT(measured, 0u);
+  const Bytes injected = ToBytes("injected: trusted kernel");
+  for (uint32_t index : {0u, 5u, 9u}) {
+    LogEvent e;
+    e.pcr = index;
+    e.type = 0xd;  // EV_IPL
+    e.digests.push_back({eventlog::kAlgSha384, crypto::Sha384(injected)});
+    e.data = injected;
+    log->events.push_back(e);
+  }
+  // A SHA-256 digest beside a real event's SHA-384 one: that bank is never replayed.
+  for (LogEvent& e : log->events) {
+    if (e.pcr == 2 && e.type != eventlog::kEvNoAction) {
+      e.digests.push_back({eventlog::kAlgSha256, crypto::Sha256(injected)});
+      break;
+    }
+  }
+  Json got = VerifiedRtmrEventClaims(*log);
+  ASSERT_EQ(got.size(), measured);
+  for (const Json& e : got) {
+    EXPECT_GE(e["index"].get<int>(), 1);
+    EXPECT_LE(e["index"].get<int>(), 4);
+    for (const Json& d : e["digests"]) EXPECT_EQ(d["alg"], "SHA-384") << e.dump();
+  }
+  EXPECT_EQ(got.dump().find(base::Base64Encode(injected)), std::string::npos);
+  EXPECT_EQ(got.dump().find(base::HexEncode(crypto::Sha256(injected))), std::string::npos);
 }
 
 TEST(TdxEventLog, MalformedNamed) {

@@ -477,7 +477,7 @@ Result<Json> QuoteVerifier::Verify(const QuoteInput& in) const {
                                HexEncode(q.body.rtmr[i]));
       }
     }
-    claims["uefi_event_logs"] = EventLogClaims(log);
+    claims["uefi_event_logs"] = VerifiedRtmrEventClaims(log);
   }
   return claims;
 }

@@ -219,16 +219,17 @@ const Bytes* FindPcr(const std::vector<QuotedPcr>& q, uint16_t bank, uint32_t pc
 }
 
 // Check 6: every register the log extends and the quote covers replays to the quoted value.
+// Only those registers' events, with only the replayed banks' digests, become claims.
 Result<Json> CheckEventLog(ByteSpan data, const std::vector<QuotedPcr>& quoted) {
   auto log = ParseEventLog(data);
   if (!log) return std::unexpected(log.error().WithContext("eventlog"));
-  bool any_bank = false;
+  std::vector<uint16_t> replayed;
   for (const auto& [alg, size] : log->algorithms) {
     if (!ToHashAlg(alg, "bank")) continue;
     bool in_quote = std::any_of(quoted.begin(), quoted.end(),
                                 [&](const QuotedPcr& p) { return p.bank == alg; });
     if (!in_quote) continue;
-    any_bank = true;
+    replayed.push_back(alg);
     ASSIGN_OR_RETURN(auto regs, Replay(*log, alg));
     for (const auto& [pcr, value] : regs) {
       const Bytes* q = FindPcr(quoted, alg, pcr);
@@ -239,10 +240,13 @@ Result<Json> CheckEventLog(ByteSpan data, const std::vector<QuotedPcr>& quoted) 
       }
     }
   }
-  if (!any_bank) {
+  if (replayed.empty()) {
     return Unauthenticated("TPM: the event log has no digests for the quoted PCR banks");
   }
-  return EventLogClaims(*log);
+  return eventlog::VerifiedEventLogClaims(*log, [&](uint32_t pcr, uint16_t alg) {
+    return std::find(replayed.begin(), replayed.end(), alg) != replayed.end() &&
+           FindPcr(quoted, alg, pcr) != nullptr;
+  });
 }
 
 Json QuoteClaims(const Attest& a, const Signature& sig) {

@@ -238,6 +238,32 @@ TEST(TpmVerifier, EventLogReplay) {
   EXPECT_EQ(malformed.error().code(), Code::kInvalidArgument);
 }
 
+// Issue 11 item 5: an event for a PCR the quote does not cover, and digests in a bank the quote
+// does not cover, are not replayed against anything, so they never become claims.
+TEST(TpmVerifier, ClaimsCarryOnlyQuotedPcrsAndReplayedBanks) {
+  std::vector<internal::SyntheticEvent> events = {{0, 0x8, ToBytes("crtm")},
+                                                  {4, 0x80000003, ToBytes("kernel")},
+                                                  {14, 0xd, ToBytes("injected: trusted kernel")}};
+  auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);
+  std::vector<Bytes> pcrs = internal::ReplayedPcrs(events);
+  pcrs.resize(10);  // the quote covers PCRs 0..9 of the SHA-256 bank only
+  Evidence ev = internal::MakeEvidence(*key, kAlgEcdsa, kAlgSha256, Bytes(32, 1), pcrs);
+  ev.event_log = internal::MakeEventLog(events, /*sha384_bank=*/true);
+  auto ok = VerifyEvidence(ev, TrustKey(key->public_key()), {});
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  const Json& logs = (*ok)["uefi_event_logs"];
+  ASSERT_EQ(logs.size(), 2u) << logs.dump();
+  EXPECT_EQ(logs[0]["index"], 0);
+  EXPECT_EQ(logs[1]["index"], 4);
+  for (const Json& e : logs) {
+    ASSERT_EQ(e["digests"].size(), 1u) << e.dump();
+    EXPECT_EQ(e["digests"][0]["alg"], "SHA-256");
+    EXPECT_EQ(e["digest_matches_event"], true);
+  }
+  EXPECT_EQ(logs.dump().find(base::Base64Encode(ToBytes("injected: trusted kernel"))),
+            std::string::npos);
+}
+
 TEST(TpmVerifier, AkCertificateChain) {
   testutil::TempDir dir;
   auto key = crypto::PrivateKey::Generate(crypto::KeyType::kEcP256);

@@ -82,8 +82,9 @@ struct SyntheticEvent {
   Bytes data;  // the SHA-256 digest recorded is SHA-256(data)
 };
 
-// A crypto-agile log with one bank (SHA-256): Spec ID header, then the events.
-inline Bytes MakeEventLog(const std::vector<SyntheticEvent>& events) {
+// A crypto-agile log with one bank (SHA-256): Spec ID header, then the events. With
+// `sha384_bank`, a second bank whose digests are SHA-384("sha384:" || data).
+inline Bytes MakeEventLog(const std::vector<SyntheticEvent>& events, bool sha384_bank = false) {
   Bytes o;
   auto u32 = [&](uint32_t v) {
     for (int i = 0; i < 4; ++i) o.push_back(static_cast<uint8_t>(v >> (8 * i)));
@@ -96,24 +97,35 @@ inline Bytes MakeEventLog(const std::vector<SyntheticEvent>& events) {
   u32(3);  // EV_NO_ACTION
   o.insert(o.end(), 20, 0);
   Bytes spec = ToBytes(std::string_view("Spec ID Event03\0", 16));
-  u32(static_cast<uint32_t>(spec.size() + 4 + 4 + 4 + 4 + 1));
+  u32(static_cast<uint32_t>(spec.size() + 4 + 4 + 4 + 4 * (sha384_bank ? 2 : 1) + 1));
   o.insert(o.end(), spec.begin(), spec.end());
   u32(0);  // platformClass
   o.push_back(0);
   o.push_back(2);
   o.push_back(0);
   o.push_back(2);  // uintnSize
-  u32(1);
+  u32(sha384_bank ? 2 : 1);
   u16(kAlgSha256);
   u16(32);
+  if (sha384_bank) {
+    u16(kAlgSha384);
+    u16(48);
+  }
   o.push_back(0);  // vendorInfoSize
   for (const SyntheticEvent& e : events) {
     u32(e.pcr);
     u32(e.type);
-    u32(1);
+    u32(sha384_bank ? 2 : 1);
     u16(kAlgSha256);
     Bytes d = crypto::Sha256(e.data);
     o.insert(o.end(), d.begin(), d.end());
+    if (sha384_bank) {
+      u16(kAlgSha384);
+      Bytes tagged = ToBytes("sha384:");
+      tagged.insert(tagged.end(), e.data.begin(), e.data.end());
+      Bytes d384 = crypto::Sha384(tagged);
+      o.insert(o.end(), d384.begin(), d384.end());
+    }
     u32(static_cast<uint32_t>(e.data.size()));
     o.insert(o.end(), e.data.begin(), e.data.end());
   }
