@@ -128,7 +128,7 @@ TEST_F(AgentKbsCertTest, KbsWithAnotherCertificateIsRefused) {
   ASSERT_TRUE(a);
   auto created = PullAndCreate(*a);
   ASSERT_FALSE(created) << "the layer key came from a KBS the initdata does not trust";
-  EXPECT_EQ(created.error().code(), Code::kUnavailable) << created.error().ToString();
+  EXPECT_EQ(created.error().code(), Code::kFailedPrecondition) << created.error().ToString();
   EXPECT_NE(created.error().message().find("SSL"), std::string::npos) << created.error().message();
 }
 

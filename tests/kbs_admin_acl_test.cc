@@ -93,7 +93,7 @@ TEST(KbsAdminAcl, EscapesAndDotSegmentsCannotReachAnExcludedPath) {
         "/kbs/v0/resource/public/%2e%2e/secret/key/1", "/kbs/v0/resource//secret/key/1",
         "/kbs/v0/resource/./secret/key/1", "/kbs/v0/resource/%2Fsecret/key/1"}) {
     auto r = RawRequest(kbs.port(), "POST", path, token, "stolen");
-    EXPECT_EQ(r.status, 401) << path << " " << r.text;
+    EXPECT_EQ(r.status, 403) << path << " " << r.text;
     EXPECT_NE(r.text.find("AdminAuthInitialization"), std::string::npos) << path << " " << r.text;
     EXPECT_NE(r.text.find("not allowed to POST /kbs/v0/resource/secret/key/1"), std::string::npos)
         << path << " " << r.text;
@@ -112,11 +112,11 @@ TEST(KbsAdminAcl, AllowedMethodsRestrictAnEntry) {
   auto list = RawRequest(kbs.port(), "GET", "/kbs/v0/reference-value", token);
   EXPECT_EQ(list.status, 200) << list.text;
   auto post = RawRequest(kbs.port(), "POST", "/kbs/v0/reference-value", token, "{}");
-  EXPECT_EQ(post.status, 401) << post.text;
+  EXPECT_EQ(post.status, 403) << post.text;
   EXPECT_NE(post.text.find("not allowed to POST /kbs/v0/reference-value"), std::string::npos)
       << post.text;
   auto del = RawRequest(kbs.port(), "DELETE", "/kbs/v0/reference-value/svn", token);
-  EXPECT_EQ(del.status, 401) << del.text;
+  EXPECT_EQ(del.status, 403) << del.text;
   EXPECT_NE(del.text.find("not allowed to DELETE /kbs/v0/reference-value/svn"), std::string::npos)
       << del.text;
 }

@@ -482,7 +482,7 @@ TEST(HttpServerTest, CaPemTrustsExactlyThatCertificate) {
   wrong.ca_file = dir.File("cert.pem");  // ignored: ca_pem wins
   auto refused = HttpClient(wrong).Get(Url(*server, "/tls", /*tls=*/true));
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().code(), Code::kUnavailable);
+  EXPECT_EQ(refused.error().code(), Code::kFailedPrecondition);
   EXPECT_NE(refused.error().message().find("SSL"), std::string::npos) << refused.error().message();
 }
 
