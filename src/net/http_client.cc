@@ -44,8 +44,13 @@ bool CertificateFailure(CURLcode rc) {
 // (refused, reset, …) Unavailable.
 Code ClassifyTransportFailure(CURLcode rc, std::string_view detail) {
   if (rc == CURLE_OPERATION_TIMEDOUT) return Code::kDeadlineExceeded;
+  // curl also reports a reply that is not HTTP ("Received HTTP/0.9") as an unsupported
+  // protocol: that is what a pod VM's forward to a service that is down returns, so it is
+  // transient; a scheme curl does not speak (file://) is not.
+  const bool bad_scheme = rc == CURLE_UNSUPPORTED_PROTOCOL &&
+                          detail.find("HTTP/0.9") == std::string_view::npos;
   if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
-      rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL || CertificateFailure(rc) ||
+      rc == CURLE_URL_MALFORMAT || bad_scheme || CertificateFailure(rc) ||
       PlainHttpAnswer(rc, detail)) {
     return Code::kFailedPrecondition;
   }
