@@ -12,12 +12,12 @@
 #include "cmd/cocoon/commands.h"
 #include "crypto/random.h"
 #include "image/copy.h"
-#include "image/cosign_registry.h"
-#include "image/encrypt_image.h"
 #include "image/inspect.h"
-#include "image/lookaside.h"
-#include "image/policy.h"
+#include "image/ocicrypt/encrypt_image.h"
 #include "image/sample_image.h"
+#include "image/signature/cosign_registry.h"
+#include "image/signature/lookaside.h"
+#include "image/signature/signature_policy.h"
 #include "kbs/admin_client.h"
 
 namespace cocoon::cli {

@@ -14,10 +14,10 @@
 #include "cmd/cocoon/commands.h"
 #include "guest/kbs_client.h"
 #include "guest/kbs_key_provider.h"
-#include "image/cosign_registry.h"
-#include "image/lookaside.h"
 #include "image/puller.h"
-#include "image/registries_d.h"
+#include "image/signature/cosign_registry.h"
+#include "image/signature/lookaside.h"
+#include "image/signature/registries_d.h"
 #include "tee/sample/sample.h"
 
 namespace cocoon::cli {

@@ -4,8 +4,8 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "image/bundle.h"
-#include "image/cosign_registry.h"
-#include "image/lookaside.h"
+#include "image/signature/cosign_registry.h"
+#include "image/signature/lookaside.h"
 #include "image/transport.h"
 
 namespace cocoon::guest {

@@ -9,12 +9,12 @@
 #include <string>
 
 #include "agent.pb.h"
-#include "guest/initdata_config.h"
 #include "base/error.h"
-#include "image/ocicrypt_keyprovider.h"
-#include "image/policy.h"
+#include "guest/initdata_config.h"
+#include "image/ocicrypt/ocicrypt_keyprovider.h"
 #include "image/puller.h"
-#include "image/registry_client.h"
+#include "image/registry/registry_client.h"
+#include "image/signature/signature_policy.h"
 
 namespace cocoon::guest {
 

@@ -12,13 +12,13 @@
 #include <thread>
 
 #include "base/encoding.h"
-#include "image/decompress.h"
 #include "image/digest.h"
 #include "image/internal/file_io.h"
+#include "image/layer/decompress.h"
+#include "image/layer/pipe.h"
 #include "image/oci_layout.h"
-#include "image/ocicrypt.h"
-#include "image/ocicrypt_stream.h"
-#include "image/pipe.h"
+#include "image/ocicrypt/ocicrypt.h"
+#include "image/ocicrypt/ocicrypt_stream.h"
 
 namespace cocoon::image {
 namespace {

@@ -14,7 +14,7 @@
 #include "base/bytes.h"
 #include "base/error.h"
 #include "image/manifest.h"
-#include "image/registry_client.h"
+#include "image/registry/registry_client.h"
 #include "image/stream.h"
 
 namespace cocoon::image {
