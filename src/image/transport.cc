@@ -3,9 +3,7 @@
 #include "image/transport.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
-#include <thread>
 
 #include "base/limits.h"
 #include "image/oci_layout.h"
@@ -131,30 +129,55 @@ Result<ImageConfig> FetchConfig(ImageSource& source, const Manifest& manifest) {
   return ParseImageConfig(sink.bytes());
 }
 
+ConcurrentFetcher::ConcurrentFetcher(size_t count, size_t parallelism,
+                                     std::function<Status(size_t)> fetch)
+    : fetch_(std::move(fetch)), status_(count) {
+  size_t threads = std::max<size_t>(1, std::min(parallelism, count));
+  for (size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { Work(); });
+}
+
+ConcurrentFetcher::~ConcurrentFetcher() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  for (auto& w : workers_) w.join();
+}
+
+Status ConcurrentFetcher::Wait(size_t i) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return status_[i].has_value(); });
+  return *status_[i];
+}
+
+void ConcurrentFetcher::Work() {
+  for (;;) {
+    size_t i;
+    {
+      std::lock_guard lock(mu_);
+      if (stop_ || next_ >= status_.size()) return;
+      i = next_++;
+    }
+    Status st = fetch_(i);
+    std::lock_guard lock(mu_);
+    status_[i] = std::move(st);
+    cv_.notify_all();
+  }
+}
+
 Status FetchBlobs(ImageSource& source, const std::vector<Descriptor>& blobs,
                   const std::function<Result<std::unique_ptr<Sink>>(size_t)>& make_sink,
                   size_t parallelism) {
-  std::vector<Status> results(blobs.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < blobs.size(); i = next++) {
-      auto sink = make_sink(i);
-      if (!sink) {
-        results[i] = std::unexpected(sink.error());
-        continue;
-      }
-      results[i] = source.FetchBlob(blobs[i], **sink);
-    }
-  };
-  size_t threads = std::clamp<size_t>(parallelism, 1, std::max<size_t>(blobs.size(), 1));
-  std::vector<std::jthread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  pool.clear();  // joins
-  for (Status& st : results) {
-    if (!st) return st;
+  ConcurrentFetcher fetcher(blobs.size(), parallelism, [&](size_t i) -> Status {
+    ASSIGN_OR_RETURN(auto sink, make_sink(i));
+    return source.FetchBlob(blobs[i], *sink);
+  });
+  Status first = Ok();
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    Status st = fetcher.Wait(i);
+    if (!st && first) first = std::move(st);
   }
-  return Ok();
+  return first;
 }
 
 }  // namespace cocoon::image

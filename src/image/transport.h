@@ -3,12 +3,15 @@
 // digest-checked. Transport strings come from the user; the content behind them is untrusted.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/bytes.h"
@@ -85,6 +88,30 @@ struct ResolvedImage {
 Result<ResolvedImage> ResolveImage(ImageSource& source, const Platform& platform);
 // The config blob of a resolved image, digest-checked and parsed.
 Result<ImageConfig> FetchConfig(ImageSource& source, const Manifest& manifest);
+
+// Runs fetch(0) … fetch(count-1) on up to `parallelism` worker threads, started in index order,
+// while the caller consumes the results in order: Wait(i) blocks until fetch(i) returned and
+// gives its status. The destructor lets running calls finish but starts no new one, so a
+// consumer that stops early (an error in layer 2) does not wait for every remaining download.
+class ConcurrentFetcher {
+ public:
+  ConcurrentFetcher(size_t count, size_t parallelism, std::function<Status(size_t)> fetch);
+  ConcurrentFetcher(const ConcurrentFetcher&) = delete;
+  ConcurrentFetcher& operator=(const ConcurrentFetcher&) = delete;
+  ~ConcurrentFetcher();
+  Status Wait(size_t i);  // i < count
+
+ private:
+  void Work();
+
+  std::function<Status(size_t)> fetch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::optional<Status>> status_;  // guarded by mu_
+  size_t next_ = 0;                            // guarded by mu_
+  bool stop_ = false;                          // guarded by mu_
+  std::vector<std::thread> workers_;
+};
 
 // Fetches `blobs` with up to `parallelism` concurrent FetchBlob calls; make_sink(i) gives the
 // sink for blobs[i] (called on the worker thread). Returns the first error (by index); the other
