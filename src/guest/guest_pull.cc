@@ -7,20 +7,10 @@
 #include "image/signature/cosign_registry.h"
 #include "image/signature/lookaside.h"
 #include "image/transport.h"
+#include "image/transport_ref.h"
 
 namespace cocoon::guest {
 namespace {
-
-image::ImageIdentity IdentityOf(const std::string& transport_ref) {
-  if (transport_ref.starts_with("docker://")) {
-    if (auto parsed = image::ImageIdentity::Parse(transport_ref.substr(9))) return *parsed;
-  }
-  image::ImageIdentity id;
-  auto colon = transport_ref.find(':');
-  id.transport = transport_ref.substr(0, colon);
-  id.repository = colon == std::string::npos ? "" : transport_ref.substr(colon + 1);
-  return id;
-}
 
 void SetEnv(Json& env, const std::string& entry) {
   std::string key = entry.substr(0, entry.find('='));
@@ -53,12 +43,10 @@ Status ApplyOverrides(const std::string& bundle_dir, const ::grpc::Spec& oci) {
 }
 
 // Credentials for `ref` (by its own name) from the host's auth.json; the agent's own otherwise.
-Result<std::optional<image::Credentials>> CredentialsFor(const std::string& ref,
+Result<std::optional<image::Credentials>> CredentialsFor(const image::TransportRef& ref,
                                                          const GuestPullConfig& config) {
-  if (config.auth_json.empty() || !ref.starts_with("docker://")) {
-    return config.registry.credentials;
-  }
-  ASSIGN_OR_RETURN(image::Reference r, image::ParseReference(ref.substr(9)));
+  if (config.auth_json.empty() || !ref.is_docker()) return config.registry.credentials;
+  ASSIGN_OR_RETURN(image::Reference r, ref.DockerReference());
   auto creds = image::CredentialsFromAuthJson(config.auth_json, r);
   if (!creds)
     return std::unexpected(creds.error().WithContext("registry credentials from the host"));
@@ -69,8 +57,9 @@ Result<std::optional<image::Credentials>> CredentialsFor(const std::string& ref,
 
 RemappedRef RemapReference(const std::string& transport_ref,
                            const std::vector<RegistryRemap>& registries) {
-  if (!transport_ref.starts_with("docker://")) return {transport_ref, false};
-  std::string name = transport_ref.substr(9);
+  auto parsed = image::ParseTransportRef(transport_ref);
+  if (!parsed || !parsed->is_docker()) return {transport_ref, false};
+  const std::string& name = parsed->name;
   for (const auto& r : registries) {
     if (!name.starts_with(r.prefix)) continue;
     // The prefix must end at a component boundary: "host:5000" matches "host:5000/app", not
@@ -79,8 +68,8 @@ RemappedRef RemapReference(const std::string& transport_ref,
       char next = name[r.prefix.size()];
       if (next != '/' && next != ':' && next != '@') continue;
     }
-    return {"docker://" + r.location + name.substr(r.prefix.size()), r.insecure, r.connect_to,
-            r.ca_certs};
+    return {image::TransportRef::Docker(r.location + name.substr(r.prefix.size())).String(),
+            r.insecure, r.connect_to, r.ca_certs};
   }
   return {transport_ref, false};
 }
@@ -88,8 +77,10 @@ RemappedRef RemapReference(const std::string& transport_ref,
 image::RegistryOptions OptionsFor(const RemappedRef& where, image::RegistryOptions options) {
   if (where.insecure) options.tls_verify = false;
   if (!where.ca_certs.empty()) options.ca_pem = where.ca_certs;
-  if (where.connect_to.empty() || !where.transport_ref.starts_with("docker://")) return options;
-  auto ref = image::ParseReference(where.transport_ref.substr(9));
+  if (where.connect_to.empty()) return options;
+  auto parsed = image::ParseTransportRef(where.transport_ref);
+  if (!parsed || !parsed->is_docker()) return options;
+  auto ref = parsed->DockerReference();
   if (!ref) return options;  // the pull reports the bad reference
   std::string host = ref->ApiHost();
   if (auto colon = host.rfind(':'); colon != std::string::npos && host.back() != ']') {
@@ -101,17 +92,12 @@ image::RegistryOptions OptionsFor(const RemappedRef& where, image::RegistryOptio
   return options;
 }
 
-std::string ImageTransportRef(const std::string& image) {
-  if (image.starts_with("docker://") || image.starts_with("oci:")) return image;
-  return "docker://" + image;
-}
-
 Result<image::PullResult> PullContainerImage(const std::string& image,
                                              const std::string& bundle_dir, const ::grpc::Spec& oci,
                                              const GuestPullConfig& config) {
-  std::string ref = ImageTransportRef(image);
+  image::TransportRef ref = image::ParseImageRef(image);
   // The image keeps its name for the policy; bytes come from the remapped location.
-  RemappedRef fetch = RemapReference(ref, config.registries);
+  RemappedRef fetch = RemapReference(ref.String(), config.registries);
   image::RegistryOptions registry = config.registry;
   ASSIGN_OR_RETURN(registry.credentials, CredentialsFor(ref, config));
   ASSIGN_OR_RETURN(auto source,
@@ -119,8 +105,10 @@ Result<image::PullResult> PullContainerImage(const std::string& image,
   auto cosign = [registry, registries = config.registries](
                     const image::ImageIdentity& id,
                     const image::Digest& d) -> Result<std::vector<image::CosignSignature>> {
-    RemappedRef where = RemapReference("docker://" + id.repository, registries);
-    ASSIGN_OR_RETURN(image::Reference r, image::ParseReference(where.transport_ref.substr(9)));
+    RemappedRef where =
+        RemapReference(image::TransportRef::Docker(id.repository).String(), registries);
+    ASSIGN_OR_RETURN(image::TransportRef t, image::ParseTransportRef(where.transport_ref));
+    ASSIGN_OR_RETURN(image::Reference r, t.DockerReference());
     ASSIGN_OR_RETURN(auto client, image::RegistryClient::Create(r, OptionsFor(where, registry)));
     return image::FetchCosignSignatures(*client, d);
   };
@@ -130,7 +118,7 @@ Result<image::PullResult> PullContainerImage(const std::string& image,
   image::PullOptions po;
   po.policy = config.policy;
   if (config.policy) po.signatures = &signatures;
-  po.identity = IdentityOf(ref);
+  po.identity = image::ImageIdentity::Of(ref);
   po.keys = &keys;
   po.progress = config.progress;
   if (oci.has_process() && oci.process().args_size() > 0) {

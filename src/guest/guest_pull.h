@@ -43,10 +43,8 @@ RemappedRef RemapReference(const std::string& transport_ref,
 // own host name, so TLS still verifies that name) with its CA bundle.
 image::RegistryOptions OptionsFor(const RemappedRef& where, image::RegistryOptions options);
 
-// "docker://REF" and "oci:DIR[:TAG]" are used as they are; a bare reference means docker://.
-std::string ImageTransportRef(const std::string& image);
-
-// Pulls `image` into `bundle_dir` (must not exist). Overrides from `oci`: non-empty
+// Pulls `image` (docker://REF or oci:DIR[:TAG]; a bare reference means docker://) into
+// `bundle_dir` (must not exist). Overrides from `oci`: non-empty
 // Process.Args replace the command, Process.Env entries replace same-named ones or are
 // appended, non-empty Process.Cwd and Hostname replace the image's; terminal is always off.
 // Errors as image::PullToBundle, InvalidArgument for bad overrides.

@@ -67,9 +67,7 @@ class OciLayoutSource final : public ImageSource {
 
   Status FetchBlob(const Descriptor& d, Sink& sink) override { return store_.Read(d, sink); }
 
-  std::string Name() const override {
-    return "oci:" + ref_.dir + (ref_.tag.empty() ? "" : ":" + ref_.tag);
-  }
+  std::string Name() const override { return TransportRef::Oci(ref_).String(); }
 
  private:
   Result<Descriptor> Selected() const {
@@ -120,9 +118,7 @@ class OciLayoutDestination final : public ImageDestination {
     return digest;
   }
 
-  std::string Name() const override {
-    return "oci:" + ref_.dir + (ref_.tag.empty() ? "" : ":" + ref_.tag);
-  }
+  std::string Name() const override { return TransportRef::Oci(ref_).String(); }
 
  private:
   OciLayoutRef ref_;
@@ -166,12 +162,6 @@ Status BlobStore::Put(const Descriptor& d, Source& source) const {
   DigestingSink check(d.digest, d.size, file.get());
   TRY(internal::CopySource(source, check));
   return check.Finish();
-}
-
-OciLayoutRef ParseOciLayoutRef(std::string_view text) {
-  size_t colon = text.find(':');
-  if (colon == std::string_view::npos) return {std::string(text), ""};
-  return {std::string(text.substr(0, colon)), std::string(text.substr(colon + 1))};
 }
 
 Result<std::unique_ptr<ImageSource>> OpenOciLayoutSource(const OciLayoutRef& ref) {

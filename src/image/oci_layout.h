@@ -11,15 +11,9 @@
 #include "image/manifest.h"
 #include "image/stream.h"
 #include "image/transport.h"
+#include "image/transport_ref.h"
 
 namespace cocoon::image {
-
-// dir + tag from "DIR[:TAG]" (split at the first ':', as containers/image does on Linux).
-struct OciLayoutRef {
-  std::string dir;
-  std::string tag;  // empty: the only manifest in index.json
-};
-OciLayoutRef ParseOciLayoutRef(std::string_view text);
 
 // The blobs/ directory of an OCI image layout as a content-addressed store
 // (`<dir>/blobs/<alg>/<hex>`): what the oci: transport reads and writes, and the pull's layer

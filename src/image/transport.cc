@@ -1,4 +1,4 @@
-// Transport dispatch ("docker://", "oci:"), the registry-backed source and destination, index
+// Transport dispatch (docker://, oci:), the registry-backed source and destination, index
 // resolution and concurrent blob fetching.
 #include "image/transport.h"
 
@@ -18,7 +18,9 @@ class RegistrySource final : public ImageSource {
     return client_->GetManifest(digest ? digest->String() : client_->reference().ManifestRef());
   }
   Status FetchBlob(const Descriptor& d, Sink& sink) override { return client_->FetchBlob(d, sink); }
-  std::string Name() const override { return "docker://" + client_->reference().String(); }
+  std::string Name() const override {
+    return TransportRef::Docker(client_->reference().String()).String();
+  }
 
  private:
   std::unique_ptr<RegistryClient> client_;
@@ -44,15 +46,17 @@ class RegistryDestination final : public ImageDestination {
                                             : digest.String();
     return client_->PutManifest(bytes, media_type, target);
   }
-  std::string Name() const override { return "docker://" + client_->reference().String(); }
+  std::string Name() const override {
+    return TransportRef::Docker(client_->reference().String()).String();
+  }
 
  private:
   std::unique_ptr<RegistryClient> client_;
 };
 
-Result<std::unique_ptr<RegistryClient>> OpenRegistry(std::string_view ref_text,
+Result<std::unique_ptr<RegistryClient>> OpenRegistry(const TransportRef& t,
                                                      const RegistryOptions& options) {
-  ASSIGN_OR_RETURN(Reference ref, ParseReference(ref_text));
+  ASSIGN_OR_RETURN(Reference ref, t.DockerReference());
   return RegistryClient::Create(ref, options);
 }
 
@@ -73,26 +77,30 @@ Status BytesSink::Write(std::span<const uint8_t> data) {
   return Ok();
 }
 
-Result<std::unique_ptr<ImageSource>> OpenImageSource(std::string_view t,
+Result<std::unique_ptr<ImageSource>> OpenImageSource(std::string_view transport_ref,
                                                      const RegistryOptions& options) {
-  if (t.starts_with("docker://")) {
-    ASSIGN_OR_RETURN(auto client, OpenRegistry(t.substr(9), options));
-    return std::unique_ptr<ImageSource>(new RegistrySource(std::move(client)));
-  }
-  if (t.starts_with("oci:")) return OpenOciLayoutSource(ParseOciLayoutRef(t.substr(4)));
-  return InvalidArgument("image '" + std::string(t) +
-                         "': unknown transport (want docker://REF or oci:DIR[:TAG])");
+  ASSIGN_OR_RETURN(TransportRef t, ParseTransportRef(transport_ref));
+  return OpenImageSource(t, options);
 }
 
-Result<std::unique_ptr<ImageDestination>> OpenImageDestination(std::string_view t,
+Result<std::unique_ptr<ImageSource>> OpenImageSource(const TransportRef& t,
+                                                     const RegistryOptions& options) {
+  if (!t.is_docker()) return OpenOciLayoutSource(t.Layout());
+  ASSIGN_OR_RETURN(auto client, OpenRegistry(t, options));
+  return std::unique_ptr<ImageSource>(new RegistrySource(std::move(client)));
+}
+
+Result<std::unique_ptr<ImageDestination>> OpenImageDestination(std::string_view transport_ref,
                                                                const RegistryOptions& options) {
-  if (t.starts_with("docker://")) {
-    ASSIGN_OR_RETURN(auto client, OpenRegistry(t.substr(9), options));
-    return std::unique_ptr<ImageDestination>(new RegistryDestination(std::move(client)));
-  }
-  if (t.starts_with("oci:")) return OpenOciLayoutDestination(ParseOciLayoutRef(t.substr(4)));
-  return InvalidArgument("image '" + std::string(t) +
-                         "': unknown transport (want docker://REF or oci:DIR[:TAG])");
+  ASSIGN_OR_RETURN(TransportRef t, ParseTransportRef(transport_ref));
+  return OpenImageDestination(t, options);
+}
+
+Result<std::unique_ptr<ImageDestination>> OpenImageDestination(const TransportRef& t,
+                                                               const RegistryOptions& options) {
+  if (!t.is_docker()) return OpenOciLayoutDestination(t.Layout());
+  ASSIGN_OR_RETURN(auto client, OpenRegistry(t, options));
+  return std::unique_ptr<ImageDestination>(new RegistryDestination(std::move(client)));
 }
 
 Result<ResolvedImage> ResolveImage(ImageSource& source, const Platform& platform) {

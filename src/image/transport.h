@@ -1,6 +1,7 @@
 // Image transports in skopeo's conventions: "docker://REF" (a registry) and "oci:DIR[:TAG]" (an
-// OCI image layout). Sources and destinations move manifests and blobs; every blob read is
-// digest-checked. Transport strings come from the user; the content behind them is untrusted.
+// OCI image layout; references parsed by transport_ref.h). Sources and destinations move manifests
+// and blobs; every blob read is digest-checked. Transport strings come from the user; the content
+// behind them is untrusted.
 #pragma once
 
 #include <condition_variable>
@@ -19,6 +20,7 @@
 #include "image/manifest.h"
 #include "image/registry/registry_client.h"
 #include "image/stream.h"
+#include "image/transport_ref.h"
 
 namespace cocoon::image {
 
@@ -73,10 +75,15 @@ class BytesSink final : public Sink {
   Bytes bytes_{};
 };
 
-// "docker://REF" or "oci:DIR[:TAG]"; InvalidArgument for other transports or bad references.
+// "docker://REF" or "oci:DIR[:TAG]" (transport_ref.h); InvalidArgument for other transports or
+// bad references.
 Result<std::unique_ptr<ImageSource>> OpenImageSource(std::string_view transport_ref,
                                                      const RegistryOptions& options);
+Result<std::unique_ptr<ImageSource>> OpenImageSource(const TransportRef& ref,
+                                                     const RegistryOptions& options);
 Result<std::unique_ptr<ImageDestination>> OpenImageDestination(std::string_view transport_ref,
+                                                               const RegistryOptions& options);
+Result<std::unique_ptr<ImageDestination>> OpenImageDestination(const TransportRef& ref,
                                                                const RegistryOptions& options);
 
 struct ResolvedImage {

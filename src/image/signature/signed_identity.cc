@@ -93,6 +93,16 @@ Result<ImageIdentity> ImageIdentity::Parse(std::string_view reference) {
   return id;
 }
 
+ImageIdentity ImageIdentity::Of(const TransportRef& ref) {
+  if (ref.is_docker()) {
+    if (auto parsed = Parse(ref.name)) return *std::move(parsed);
+  }
+  ImageIdentity id;
+  id.transport = ref.is_docker() ? "docker" : "oci";
+  id.repository = ref.name;
+  return id;
+}
+
 std::vector<std::string> PolicyScopes(const ImageIdentity& id) {
   std::vector<std::string> scopes{id.Reference()};
   std::string name = id.repository;

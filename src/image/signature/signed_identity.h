@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "image/signature/signature_policy.h"
+#include "image/transport_ref.h"
 
 namespace cocoon::image {
 
@@ -24,6 +25,10 @@ struct ImageIdentity {
   // Parses a docker reference ("busybox:1", "127.0.0.1:5000/a/b@sha256:…") with docker.io
   // normalisation. InvalidArgument if malformed.
   static Result<ImageIdentity> Parse(std::string_view reference);
+  // The identity the policy judges for an image named by a transport reference: a docker://
+  // reference as Parse gives it; otherwise the transport's name ("oci") and DIR[:TAG] as the
+  // repository. A malformed docker:// reference keeps its text (opening the image reports it).
+  static ImageIdentity Of(const TransportRef& ref);
 };
 
 // Scopes to try, most specific first: the whole reference, the repository and its parent
