@@ -4,6 +4,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "image/bundle.h"
+#include "image/registry/registry_remap.h"
 #include "image/signature/cosign_registry.h"
 #include "image/signature/lookaside.h"
 #include "image/transport.h"
@@ -55,61 +56,24 @@ Result<std::optional<image::Credentials>> CredentialsFor(const image::TransportR
 
 }  // namespace
 
-RemappedRef RemapReference(const std::string& transport_ref,
-                           const std::vector<RegistryRemap>& registries) {
-  auto parsed = image::ParseTransportRef(transport_ref);
-  if (!parsed || !parsed->is_docker()) return {transport_ref, false};
-  const std::string& name = parsed->name;
-  for (const auto& r : registries) {
-    if (!name.starts_with(r.prefix)) continue;
-    // The prefix must end at a component boundary: "host:5000" matches "host:5000/app", not
-    // "host:50001/app".
-    if (name.size() > r.prefix.size() && !r.prefix.ends_with('/')) {
-      char next = name[r.prefix.size()];
-      if (next != '/' && next != ':' && next != '@') continue;
-    }
-    return {image::TransportRef::Docker(r.location + name.substr(r.prefix.size())).String(),
-            r.insecure, r.connect_to, r.ca_certs};
-  }
-  return {transport_ref, false};
-}
-
-image::RegistryOptions OptionsFor(const RemappedRef& where, image::RegistryOptions options) {
-  if (where.insecure) options.tls_verify = false;
-  if (!where.ca_certs.empty()) options.ca_pem = where.ca_certs;
-  if (where.connect_to.empty()) return options;
-  auto parsed = image::ParseTransportRef(where.transport_ref);
-  if (!parsed || !parsed->is_docker()) return options;
-  auto ref = parsed->DockerReference();
-  if (!ref) return options;  // the pull reports the bad reference
-  std::string host = ref->ApiHost();
-  if (auto colon = host.rfind(':'); colon != std::string::npos && host.back() != ']') {
-    host.resize(colon);
-  }
-  // Any port of the registry's host (https, or http when insecure): realms on other hosts are
-  // not forwarded and stay unreachable from the pod VM.
-  options.connect_to.push_back(host + "::" + where.connect_to);
-  return options;
-}
-
 Result<image::PullResult> PullContainerImage(const std::string& image,
                                              const std::string& bundle_dir, const ::grpc::Spec& oci,
                                              const GuestPullConfig& config) {
   image::TransportRef ref = image::ParseImageRef(image);
   // The image keeps its name for the policy; bytes come from the remapped location.
-  RemappedRef fetch = RemapReference(ref.String(), config.registries);
+  image::RemappedRef fetch = image::RemapReference(ref, config.registries);
   image::RegistryOptions registry = config.registry;
   ASSIGN_OR_RETURN(registry.credentials, CredentialsFor(ref, config));
   ASSIGN_OR_RETURN(auto source,
-                   image::OpenImageSource(fetch.transport_ref, OptionsFor(fetch, registry)));
+                   image::OpenImageSource(fetch.ref, image::OptionsFor(fetch, registry)));
   auto cosign = [registry, registries = config.registries](
                     const image::ImageIdentity& id,
                     const image::Digest& d) -> Result<std::vector<image::CosignSignature>> {
-    RemappedRef where =
-        RemapReference(image::TransportRef::Docker(id.repository).String(), registries);
-    ASSIGN_OR_RETURN(image::TransportRef t, image::ParseTransportRef(where.transport_ref));
-    ASSIGN_OR_RETURN(image::Reference r, t.DockerReference());
-    ASSIGN_OR_RETURN(auto client, image::RegistryClient::Create(r, OptionsFor(where, registry)));
+    image::RemappedRef where =
+        image::RemapReference(image::TransportRef::Docker(id.repository), registries);
+    ASSIGN_OR_RETURN(image::Reference r, where.ref.DockerReference());
+    ASSIGN_OR_RETURN(auto client,
+                     image::RegistryClient::Create(r, image::OptionsFor(where, registry)));
     return image::FetchCosignSignatures(*client, d);
   };
   image::LookasideSignatureProvider signatures(image::RegistriesConfig(), cosign);
