@@ -6,7 +6,7 @@
 #include "base/encoding.h"
 #include "crypto/aes.h"
 #include "crypto/random.h"
-#include "image/ocicrypt_stream.h"
+#include "image/ocicrypt/ocicrypt_stream.h"
 
 namespace {
 

@@ -17,9 +17,9 @@
 #include <thread>
 
 #include "base/bytes.h"
-#include "image/decompress.h"
-#include "image/pipe.h"
-#include "image/unpack.h"
+#include "image/layer/decompress.h"
+#include "image/layer/pipe.h"
+#include "image/layer/unpack.h"
 
 extern char** environ;
 

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "image/auth.h"
 #include "image/manifest.h"
 #include "image/reference.h"
+#include "image/registry/auth.h"
 
 using namespace cocoon;         // NOLINT
 using namespace cocoon::image;  // NOLINT

@@ -4,12 +4,12 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "image/cosign.h"
-#include "image/policy.h"
-#include "image/policy_eval.h"
-#include "image/registries_d.h"
-#include "image/signature_payload.h"
-#include "image/signed_identity.h"
+#include "image/signature/cosign.h"
+#include "image/signature/registries_d.h"
+#include "image/signature/signature_payload.h"
+#include "image/signature/signature_policy.h"
+#include "image/signature/signature_policy_eval.h"
+#include "image/signature/signed_identity.h"
 
 using namespace cocoon;
 using namespace cocoon::image;

@@ -7,9 +7,9 @@
 
 #include "base/bytes.h"
 #include "base/encoding.h"
-#include "image/ocicrypt.h"
-#include "image/ocicrypt_keyprovider.h"
-#include "image/ocicrypt_keywrap.h"
+#include "image/ocicrypt/ocicrypt.h"
+#include "image/ocicrypt/ocicrypt_keyprovider.h"
+#include "image/ocicrypt/ocicrypt_keywrap.h"
 
 namespace {
 

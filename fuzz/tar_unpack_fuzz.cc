@@ -13,9 +13,9 @@
 #include <string>
 
 #include "base/bytes.h"
-#include "image/decompress.h"
+#include "image/layer/decompress.h"
+#include "image/layer/unpack.h"
 #include "image/manifest.h"
-#include "image/unpack.h"
 
 namespace {
 

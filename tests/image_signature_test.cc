@@ -8,10 +8,10 @@
 #include <fstream>
 
 #include "harness.h"
-#include "image/cosign.h"
-#include "image/gpg.h"
-#include "image/lookaside.h"
-#include "image/policy_eval.h"
+#include "image/signature/cosign.h"
+#include "image/signature/gpg.h"
+#include "image/signature/lookaside.h"
+#include "image/signature/signature_policy_eval.h"
 #include "net/http_client.h"
 #include "tests/image_fixtures.h"
 

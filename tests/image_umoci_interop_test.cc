@@ -15,9 +15,9 @@
 #include "base/json.h"
 #include "harness.h"
 #include "image/bundle.h"
-#include "image/decompress.h"
-#include "image/pipe.h"
-#include "image/unpack.h"
+#include "image/layer/decompress.h"
+#include "image/layer/pipe.h"
+#include "image/layer/unpack.h"
 
 namespace cocoon {
 namespace {

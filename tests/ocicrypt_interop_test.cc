@@ -11,9 +11,9 @@
 #include "base/json.h"
 #include "crypto/keys.h"
 #include "image/digest.h"
-#include "image/ocicrypt_encrypt.h"
-#include "image/ocicrypt_keywrap.h"
-#include "image/ocicrypt_stream.h"
+#include "image/ocicrypt/ocicrypt_encrypt.h"
+#include "image/ocicrypt/ocicrypt_keywrap.h"
+#include "image/ocicrypt/ocicrypt_stream.h"
 #include "tests/harness.h"
 #include "testutil/string_streams.h"
 

@@ -1,11 +1,11 @@
 // The initdata `cocoon run` writes is read back by the agent as it would be in the guest
 // (runtime::MakePodInitData → guest::ParseInitDataConfig), and the registry remaps it carries
-// rewrite image references as the in-guest pull uses them.
+// apply as the in-guest pull uses them.
 #include <gtest/gtest.h>
 
 #include "attestation/init_data.h"
-#include "guest/guest_pull.h"
 #include "guest/initdata_config.h"
+#include "image/registry/registry_remap.h"
 #include "runtime/pod_initdata.h"
 
 namespace cocoon {
@@ -61,20 +61,6 @@ TEST(PodInitData, MalformedRegistryEntriesAreNamed) {
       << bad.error().message();
 }
 
-TEST(RegistryRemap, RewritesOnlyAtComponentBoundaries) {
-  std::vector<guest::RegistryRemap> r = {{"127.0.0.1:5000", "10.0.2.100:5000", true}};
-  auto a = guest::RemapReference("docker://127.0.0.1:5000/app:v1", r);
-  EXPECT_EQ(a.transport_ref, "docker://10.0.2.100:5000/app:v1");
-  EXPECT_TRUE(a.insecure);
-  auto b = guest::RemapReference("docker://127.0.0.1:50001/app:v1", r);  // another port
-  EXPECT_EQ(b.transport_ref, "docker://127.0.0.1:50001/app:v1");
-  EXPECT_FALSE(b.insecure);
-  auto c = guest::RemapReference("oci:/images/app:v1", r);
-  EXPECT_EQ(c.transport_ref, "oci:/images/app:v1");
-  auto d = guest::RemapReference("docker://127.0.0.1:5000@sha256:00", r);
-  EXPECT_EQ(d.transport_ref, "docker://10.0.2.100:5000@sha256:00");
-}
-
 // A registry beyond this host: the guest keeps its name (TLS verifies it), connects to the
 // forward and trusts the CA bundle from the initdata.
 TEST(PodInitData, ForwardedRegistryRoundTrips) {
@@ -89,22 +75,14 @@ TEST(PodInitData, ForwardedRegistryRoundTrips) {
   EXPECT_EQ(cfg->registries[0].connect_to, "10.0.2.100:5000");
   EXPECT_EQ(cfg->registries[0].ca_certs, in.registries[0].ca_certs);
 
-  auto where = guest::RemapReference("docker://reg.example:5000/team/app:v1", cfg->registries);
-  EXPECT_EQ(where.transport_ref, "docker://reg.example:5000/team/app:v1");
-  image::RegistryOptions base;
-  base.authfile = "/run/auth.json";
-  image::RegistryOptions o = guest::OptionsFor(where, base);
+  // The entry as the pull applies it (image/registry/registry_remap.h; its own tests there).
+  auto where = image::RemapReference(image::ParseImageRef("docker://reg.example:5000/team/app:v1"),
+                                     cfg->registries);
+  EXPECT_EQ(where.ref.String(), "docker://reg.example:5000/team/app:v1");
+  image::RegistryOptions o = image::OptionsFor(where, image::RegistryOptions());
   EXPECT_TRUE(o.tls_verify);
   EXPECT_EQ(o.ca_pem, in.registries[0].ca_certs);
   EXPECT_EQ(o.connect_to, std::vector<std::string>{"reg.example::10.0.2.100:5000"});
-  EXPECT_EQ(o.authfile, "/run/auth.json");
-  where.insecure = true;
-  EXPECT_FALSE(guest::OptionsFor(where, base).tls_verify);
-  // A registry without a remap is fetched as it is.
-  auto plain =
-      guest::OptionsFor(guest::RemapReference("docker://quay.io/a/b", cfg->registries), base);
-  EXPECT_TRUE(plain.connect_to.empty());
-  EXPECT_TRUE(plain.ca_pem.empty());
 }
 
 }  // namespace

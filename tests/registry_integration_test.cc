@@ -11,7 +11,7 @@
 #include "base/encoding.h"
 #include "base/file.h"
 #include "image/oci_layout.h"
-#include "image/registry_client.h"
+#include "image/registry/registry_client.h"
 #include "image/transport.h"
 #include "net/http_client.h"
 #include "tests/harness.h"

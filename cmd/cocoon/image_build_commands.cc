@@ -12,12 +12,13 @@
 #include "cmd/cocoon/commands.h"
 #include "crypto/random.h"
 #include "image/copy.h"
-#include "image/cosign_registry.h"
-#include "image/encrypt_image.h"
 #include "image/inspect.h"
-#include "image/lookaside.h"
-#include "image/policy.h"
+#include "image/ocicrypt/encrypt_image.h"
 #include "image/sample_image.h"
+#include "image/signature/cosign_registry.h"
+#include "image/signature/lookaside.h"
+#include "image/signature/signature_policy.h"
+#include "image/transport_ref.h"
 #include "kbs/admin_client.h"
 
 namespace cocoon::cli {
@@ -25,7 +26,6 @@ namespace {
 
 using namespace cocoon::image;
 
-constexpr std::string_view kDocker = "docker://";
 constexpr const char* kDefaultRegistriesD = "/etc/containers/registries.d";
 
 int Fail(const Error& e) {
@@ -57,11 +57,12 @@ Result<Platform> PlatformOf(const std::string& text) {
 
 // A docker:// transport reference, parsed.
 Result<Reference> DockerRef(std::string_view transport_ref) {
-  if (!transport_ref.starts_with(kDocker)) {
+  auto t = ParseTransportRef(transport_ref);
+  if (!t || !t->is_docker()) {
     return InvalidArgument("image '" + std::string(transport_ref) +
                            "': this command needs a docker://REF");
   }
-  return ParseReference(transport_ref.substr(kDocker.size()));
+  return t->DockerReference();
 }
 
 Result<RegistriesConfig> LoadRegistriesD(const std::string& dir) {
@@ -279,8 +280,8 @@ Status RunSign(const SignFlags& f) {
     std::string identity = f.identity.empty() ? ref.Repository() : f.identity;
     ASSIGN_OR_RETURN(CosignSignature sig, SignCosign(key, identity, digest));
     ASSIGN_OR_RETURN(std::string tag, PushCosignSignature(*client, digest, sig));
-    std::cout << "signed " << digest.String() << " (cosign, identity " << identity << "): docker://"
-              << ref.Repository() << ":" << tag << "\n";
+    std::cout << "signed " << digest.String() << " (cosign, identity " << identity
+              << "): " << TransportRef::Docker(ref.Repository() + ":" + tag).String() << "\n";
     return Ok();
   }
   ASSIGN_OR_RETURN(RegistriesConfig config, LoadRegistriesD(f.registries_d));

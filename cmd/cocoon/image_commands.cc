@@ -14,10 +14,11 @@
 #include "cmd/cocoon/commands.h"
 #include "guest/kbs_client.h"
 #include "guest/kbs_key_provider.h"
-#include "image/cosign_registry.h"
-#include "image/lookaside.h"
 #include "image/puller.h"
-#include "image/registries_d.h"
+#include "image/signature/cosign_registry.h"
+#include "image/signature/lookaside.h"
+#include "image/signature/registries_d.h"
+#include "image/transport_ref.h"
 #include "tee/sample/sample.h"
 
 namespace cocoon::cli {
@@ -98,18 +99,6 @@ Result<image::DecryptionKeys> LoadKeys(const PullFlags& f) {
   return keys;
 }
 
-image::ImageIdentity IdentityOf(const std::string& transport_ref) {
-  image::ImageIdentity id;
-  if (transport_ref.starts_with("docker://")) {
-    auto parsed = image::ImageIdentity::Parse(transport_ref.substr(9));
-    if (parsed) return *parsed;
-  }
-  auto colon = transport_ref.find(':');
-  id.transport = transport_ref.substr(0, colon);
-  id.repository = colon == std::string::npos ? "" : transport_ref.substr(colon + 1);
-  return id;
-}
-
 int RunPull(const PullFlags& f, bool to_bundle) {
   image::RegistryOptions ro;
   ro.authfile = f.authfile;
@@ -130,14 +119,16 @@ int RunPull(const PullFlags& f, bool to_bundle) {
     po.policy = &**policy;
     po.signatures = &signatures;
   }
-  po.identity = IdentityOf(f.source);
+  auto source_ref = image::ParseTransportRef(f.source);
+  if (!source_ref) return Fail(source_ref.error());
+  po.identity = image::ImageIdentity::Of(*source_ref);
   auto keys = LoadKeys(f);
   if (!keys) return Fail(keys.error());
   po.keys = &*keys;
   po.store_dir = f.store.empty() ? DefaultStore() : f.store;
   if (!f.quiet) po.progress = [](std::string_view line) { std::cerr << line << "\n"; };
 
-  auto source = image::OpenImageSource(f.source, ro);
+  auto source = image::OpenImageSource(*source_ref, ro);
   if (!source) return Fail(source.error());
   if (to_bundle) {
     auto r = image::PullToBundle(**source, f.unpack_dir, po);

@@ -23,6 +23,7 @@
 #include "guest/initdata_config.h"
 #include "image/reference.h"
 #include "image/sample_image.h"
+#include "image/transport_ref.h"
 #include "runtime/guest_image.h"
 #include "runtime/host_caps.h"
 #include "runtime/internal/command.h"
@@ -314,9 +315,7 @@ int RunCommandMain(const RunFlags& f) {
   if (!accel) return usage(accel.error().message());
   auto tee = runtime::ParseTee(f.tee);
   if (!tee) return usage(tee.error().message());
-  std::string image_name = f.image_and_args[0];
-  if (image_name.starts_with("docker://")) image_name = image_name.substr(9);
-  auto ref = image::ParseReference(image_name);
+  auto ref = image::ParseImageRef(f.image_and_args[0]).DockerReference();
   if (!ref) return usage("IMAGE: " + ref.error().message());
 
   runtime::PodSpec spec;

@@ -17,9 +17,9 @@
 #include "guest/initdata_config.h"
 #include "guest/kbs_client.h"
 #include "health.pb.h"
-#include "image/ocicrypt_keyprovider.h"
-#include "image/policy.h"
-#include "image/registry_client.h"
+#include "image/ocicrypt/ocicrypt_keyprovider.h"
+#include "image/registry/registry_client.h"
+#include "image/signature/signature_policy.h"
 #include "net/ttrpc_server.h"
 #include "tee/tee.h"
 

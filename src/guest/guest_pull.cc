@@ -4,23 +4,14 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "image/bundle.h"
-#include "image/cosign_registry.h"
-#include "image/lookaside.h"
+#include "image/registry/registry_remap.h"
+#include "image/signature/cosign_registry.h"
+#include "image/signature/lookaside.h"
 #include "image/transport.h"
+#include "image/transport_ref.h"
 
 namespace cocoon::guest {
 namespace {
-
-image::ImageIdentity IdentityOf(const std::string& transport_ref) {
-  if (transport_ref.starts_with("docker://")) {
-    if (auto parsed = image::ImageIdentity::Parse(transport_ref.substr(9))) return *parsed;
-  }
-  image::ImageIdentity id;
-  auto colon = transport_ref.find(':');
-  id.transport = transport_ref.substr(0, colon);
-  id.repository = colon == std::string::npos ? "" : transport_ref.substr(colon + 1);
-  return id;
-}
 
 void SetEnv(Json& env, const std::string& entry) {
   std::string key = entry.substr(0, entry.find('='));
@@ -53,12 +44,10 @@ Status ApplyOverrides(const std::string& bundle_dir, const ::grpc::Spec& oci) {
 }
 
 // Credentials for `ref` (by its own name) from the host's auth.json; the agent's own otherwise.
-Result<std::optional<image::Credentials>> CredentialsFor(const std::string& ref,
+Result<std::optional<image::Credentials>> CredentialsFor(const image::TransportRef& ref,
                                                          const GuestPullConfig& config) {
-  if (config.auth_json.empty() || !ref.starts_with("docker://")) {
-    return config.registry.credentials;
-  }
-  ASSIGN_OR_RETURN(image::Reference r, image::ParseReference(ref.substr(9)));
+  if (config.auth_json.empty() || !ref.is_docker()) return config.registry.credentials;
+  ASSIGN_OR_RETURN(image::Reference r, ref.DockerReference());
   auto creds = image::CredentialsFromAuthJson(config.auth_json, r);
   if (!creds)
     return std::unexpected(creds.error().WithContext("registry credentials from the host"));
@@ -67,61 +56,24 @@ Result<std::optional<image::Credentials>> CredentialsFor(const std::string& ref,
 
 }  // namespace
 
-RemappedRef RemapReference(const std::string& transport_ref,
-                           const std::vector<RegistryRemap>& registries) {
-  if (!transport_ref.starts_with("docker://")) return {transport_ref, false};
-  std::string name = transport_ref.substr(9);
-  for (const auto& r : registries) {
-    if (!name.starts_with(r.prefix)) continue;
-    // The prefix must end at a component boundary: "host:5000" matches "host:5000/app", not
-    // "host:50001/app".
-    if (name.size() > r.prefix.size() && !r.prefix.ends_with('/')) {
-      char next = name[r.prefix.size()];
-      if (next != '/' && next != ':' && next != '@') continue;
-    }
-    return {"docker://" + r.location + name.substr(r.prefix.size()), r.insecure, r.connect_to,
-            r.ca_certs};
-  }
-  return {transport_ref, false};
-}
-
-image::RegistryOptions OptionsFor(const RemappedRef& where, image::RegistryOptions options) {
-  if (where.insecure) options.tls_verify = false;
-  if (!where.ca_certs.empty()) options.ca_pem = where.ca_certs;
-  if (where.connect_to.empty() || !where.transport_ref.starts_with("docker://")) return options;
-  auto ref = image::ParseReference(where.transport_ref.substr(9));
-  if (!ref) return options;  // the pull reports the bad reference
-  std::string host = ref->ApiHost();
-  if (auto colon = host.rfind(':'); colon != std::string::npos && host.back() != ']') {
-    host.resize(colon);
-  }
-  // Any port of the registry's host (https, or http when insecure): realms on other hosts are
-  // not forwarded and stay unreachable from the pod VM.
-  options.connect_to.push_back(host + "::" + where.connect_to);
-  return options;
-}
-
-std::string ImageTransportRef(const std::string& image) {
-  if (image.starts_with("docker://") || image.starts_with("oci:")) return image;
-  return "docker://" + image;
-}
-
 Result<image::PullResult> PullContainerImage(const std::string& image,
                                              const std::string& bundle_dir, const ::grpc::Spec& oci,
                                              const GuestPullConfig& config) {
-  std::string ref = ImageTransportRef(image);
+  image::TransportRef ref = image::ParseImageRef(image);
   // The image keeps its name for the policy; bytes come from the remapped location.
-  RemappedRef fetch = RemapReference(ref, config.registries);
+  image::RemappedRef fetch = image::RemapReference(ref, config.registries);
   image::RegistryOptions registry = config.registry;
   ASSIGN_OR_RETURN(registry.credentials, CredentialsFor(ref, config));
   ASSIGN_OR_RETURN(auto source,
-                   image::OpenImageSource(fetch.transport_ref, OptionsFor(fetch, registry)));
+                   image::OpenImageSource(fetch.ref, image::OptionsFor(fetch, registry)));
   auto cosign = [registry, registries = config.registries](
                     const image::ImageIdentity& id,
                     const image::Digest& d) -> Result<std::vector<image::CosignSignature>> {
-    RemappedRef where = RemapReference("docker://" + id.repository, registries);
-    ASSIGN_OR_RETURN(image::Reference r, image::ParseReference(where.transport_ref.substr(9)));
-    ASSIGN_OR_RETURN(auto client, image::RegistryClient::Create(r, OptionsFor(where, registry)));
+    image::RemappedRef where =
+        image::RemapReference(image::TransportRef::Docker(id.repository), registries);
+    ASSIGN_OR_RETURN(image::Reference r, where.ref.DockerReference());
+    ASSIGN_OR_RETURN(auto client,
+                     image::RegistryClient::Create(r, image::OptionsFor(where, registry)));
     return image::FetchCosignSignatures(*client, d);
   };
   image::LookasideSignatureProvider signatures(image::RegistriesConfig(), cosign);
@@ -130,7 +82,7 @@ Result<image::PullResult> PullContainerImage(const std::string& image,
   image::PullOptions po;
   po.policy = config.policy;
   if (config.policy) po.signatures = &signatures;
-  po.identity = IdentityOf(ref);
+  po.identity = image::ImageIdentity::Of(ref);
   po.keys = &keys;
   po.progress = config.progress;
   if (oci.has_process() && oci.process().args_size() > 0) {

@@ -9,12 +9,12 @@
 #include <string>
 
 #include "agent.pb.h"
-#include "guest/initdata_config.h"
 #include "base/error.h"
-#include "image/ocicrypt_keyprovider.h"
-#include "image/policy.h"
+#include "guest/initdata_config.h"
+#include "image/ocicrypt/ocicrypt_keyprovider.h"
 #include "image/puller.h"
-#include "image/registry_client.h"
+#include "image/registry/registry_client.h"
+#include "image/signature/signature_policy.h"
 
 namespace cocoon::guest {
 
@@ -27,29 +27,12 @@ struct GuestPullConfig {
   std::function<void(std::string_view)> progress;  // pull progress lines
 };
 
-// The docker:// reference to fetch from for `ref` (a "docker://…" transport reference) after
-// the first matching remap, and whether that location is insecure. Others are returned as given.
-struct RemappedRef {
-  std::string transport_ref;
-  bool insecure = false;
-  std::string connect_to{};  // the remap's forward ("ip:port"), else empty
-  std::string ca_certs{};    // the remap's CA bundle (PEM), else empty
-};
-RemappedRef RemapReference(const std::string& transport_ref,
-                           const std::vector<RegistryRemap>& registries);
-
-// Registry options for fetching from `where`: unverified TLS / plain HTTP when insecure, and for
-// a forwarded registry its connections routed to connect_to (curl CONNECT_TO for the registry's
-// own host name, so TLS still verifies that name) with its CA bundle.
-image::RegistryOptions OptionsFor(const RemappedRef& where, image::RegistryOptions options);
-
-// "docker://REF" and "oci:DIR[:TAG]" are used as they are; a bare reference means docker://.
-std::string ImageTransportRef(const std::string& image);
-
-// Pulls `image` into `bundle_dir` (must not exist). Overrides from `oci`: non-empty
-// Process.Args replace the command, Process.Env entries replace same-named ones or are
-// appended, non-empty Process.Cwd and Hostname replace the image's; terminal is always off.
-// Errors as image::PullToBundle, InvalidArgument for bad overrides.
+// Pulls `image` (docker://REF or oci:DIR[:TAG]; a bare reference means docker://) into
+// `bundle_dir` (must not exist), fetching from where config.registries remaps it (the image keeps
+// its name for the policy). Overrides from `oci`: non-empty Process.Args replace the command,
+// Process.Env entries replace same-named ones or are appended, non-empty Process.Cwd and Hostname
+// replace the image's; terminal is always off. Errors as image::PullToBundle, InvalidArgument
+// for bad overrides.
 Result<image::PullResult> PullContainerImage(const std::string& image,
                                              const std::string& bundle_dir, const ::grpc::Spec& oci,
                                              const GuestPullConfig& config);

@@ -10,22 +10,13 @@
 #include <vector>
 
 #include "base/error.h"
+#include "image/registry/registry_remap.h"
 
 namespace cocoon::guest {
 
-// One `[[image.registry_config.registry]]` entry (containers-registries.conf(5) subset): images
-// under `prefix` are fetched from `location` instead; `insecure` allows plain HTTP and
-// unverified TLS for it. The image keeps its name for the signature policy.
-// cocoon's additions, for a registry the pod VM reaches through a host forward: `connect_to`
-// ("10.0.2.100:PORT") is where its connections go while TLS still verifies the location's own
-// name, against the PEM bundle `ca_certs` (the guest has no system store of its own).
-struct RegistryRemap {
-  std::string prefix;    // "host[:port][/path]"
-  std::string location;  // same form; empty: the prefix itself
-  bool insecure = false;
-  std::string connect_to{};  // "ip:port"; empty: connect to the location itself
-  std::string ca_certs{};    // PEM; empty: the guest's default store
-};
+// One `[[image.registry_config.registry]]` entry: the pull's registry remap (prefix, location,
+// insecure, connect_to, ca_certs), defined beside the code that applies it.
+using RegistryRemap = image::RegistryRemap;
 
 struct InitDataConfig {
   std::string agent_policy;               // empty: none given

@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "guest/kbs_client.h"
-#include "image/ocicrypt_keyprovider.h"
+#include "image/ocicrypt/ocicrypt_keyprovider.h"
 
 namespace cocoon::guest {
 

@@ -23,7 +23,7 @@
 
 #include "base/byte_reader.h"
 #include "base/file.h"
-#include "image/decompress.h"
+#include "image/layer/decompress.h"
 #include "image/transport.h"
 
 namespace cocoon::guest::pid1 {

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "image/internal/temp_blob_file.h"
-#include "image/pipe.h"
+#include "image/layer/pipe.h"
 
 namespace cocoon::image {
 namespace {

@@ -10,9 +10,9 @@
 
 #include "base/encoding.h"
 #include "crypto/keys.h"
-#include "image/encrypt_image.h"
 #include "image/inspect.h"
 #include "image/oci_layout.h"
+#include "image/ocicrypt/encrypt_image.h"
 #include "testutil/temp_dir.h"
 
 namespace cocoon::image {

@@ -91,8 +91,9 @@ Result<OrderedJson> InspectImage(ImageSource& source, const Platform& platform) 
   ASSIGN_OR_RETURN(ResolvedImage image, ResolveImage(source, platform));
   ASSIGN_OR_RETURN(ImageConfig config, FetchConfig(source, image.manifest));
   std::string name = source.Name();
-  if (name.starts_with("docker://")) {
-    name = name.substr(9);
+  if (auto t = ParseTransportRef(name); t && t->is_docker()) {
+    // skopeo's Name is the repository: docker.io/library/busybox, without tag or digest.
+    name = t->name;
     size_t slash = name.find('/');
     size_t sep = name.find_first_of(":@", slash == std::string::npos ? 0 : slash);
     name = name.substr(0, sep);

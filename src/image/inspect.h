@@ -9,7 +9,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "image/manifest.h"
-#include "image/ocicrypt.h"
+#include "image/ocicrypt/ocicrypt.h"
 #include "image/transport.h"
 
 namespace cocoon::image {

@@ -4,6 +4,7 @@
 #include "image/oci_layout.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,10 +26,6 @@ using internal::WriteFileAtomic;
 
 constexpr std::string_view kLayoutFile = R"({"imageLayoutVersion":"1.0.0"})";
 
-std::string BlobPath(const std::string& dir, const Digest& d) {
-  return dir + "/blobs/" + std::string(crypto::HashAlgName(d.algorithm)) + "/" + d.hex;
-}
-
 Result<Index> ReadIndex(const std::string& dir) {
   ASSIGN_OR_RETURN(std::string text, base::ReadFile(dir + "/index.json", "OCI layout index",
                                                     limits::kManifestMaxBytes));
@@ -37,19 +34,20 @@ Result<Index> ReadIndex(const std::string& dir) {
   return index;
 }
 
-Result<Bytes> ReadSmallBlob(const std::string& dir, const Descriptor& d) {
-  auto src = FileSource::Open(BlobPath(dir, d.digest));
+Result<Bytes> ReadSmallBlob(const BlobStore& store, const Descriptor& d) {
+  auto src = FileSource::Open(store.BlobPath(d.digest));
   if (!src) return std::unexpected(src.error());
   BytesSink bytes(limits::kManifestMaxBytes);
   DigestingSink check(d.digest, d.size == 0 ? std::nullopt : std::optional(d.size), &bytes);
-  TRY(src->CopyTo(check));
+  TRY(internal::CopySource(*src, check));
   TRY(check.Finish());
   return std::move(bytes.bytes());
 }
 
 class OciLayoutSource final : public ImageSource {
  public:
-  OciLayoutSource(OciLayoutRef ref, Index index) : ref_(std::move(ref)), index_(std::move(index)) {}
+  OciLayoutSource(OciLayoutRef ref, Index index)
+      : ref_(std::move(ref)), store_(ref_.dir), index_(std::move(index)) {}
 
   Result<RawManifest> GetManifest(const std::optional<Digest>& digest) override {
     Descriptor d;
@@ -61,25 +59,15 @@ class OciLayoutSource final : public ImageSource {
     } else {
       ASSIGN_OR_RETURN(d, Selected());
     }
-    ASSIGN_OR_RETURN(Bytes bytes, ReadSmallBlob(ref_.dir, d));
+    ASSIGN_OR_RETURN(Bytes bytes, ReadSmallBlob(store_, d));
     RawManifest m{.bytes = std::move(bytes), .digest = d.digest};
     ASSIGN_OR_RETURN(m.media_type, DetectManifestType(m.bytes, d.media_type));
     return m;
   }
 
-  Status FetchBlob(const Descriptor& d, Sink& sink) override {
-    if (d.size > limits::kLayerMaxBytes) {
-      return ResourceExhausted("blob " + d.digest.String() + " exceeds the layer size limit");
-    }
-    ASSIGN_OR_RETURN(FileSource src, FileSource::Open(BlobPath(ref_.dir, d.digest)));
-    DigestingSink check(d.digest, d.size, &sink);
-    TRY(src.CopyTo(check));
-    return check.Finish();
-  }
+  Status FetchBlob(const Descriptor& d, Sink& sink) override { return store_.Read(d, sink); }
 
-  std::string Name() const override {
-    return "oci:" + ref_.dir + (ref_.tag.empty() ? "" : ":" + ref_.tag);
-  }
+  std::string Name() const override { return TransportRef::Oci(ref_).String(); }
 
  private:
   Result<Descriptor> Selected() const {
@@ -99,24 +87,20 @@ class OciLayoutSource final : public ImageSource {
   }
 
   OciLayoutRef ref_;
+  BlobStore store_;
   Index index_;
 };
 
 class OciLayoutDestination final : public ImageDestination {
  public:
-  explicit OciLayoutDestination(OciLayoutRef ref) : ref_(std::move(ref)) {}
+  explicit OciLayoutDestination(OciLayoutRef ref) : ref_(std::move(ref)), store_(ref_.dir) {}
 
-  Status PutBlob(const Descriptor& d, Source& source) override {
-    std::string path = BlobPath(ref_.dir, d.digest);
-    std::error_code ec;
-    if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == d.size && !ec) return Ok();
-    return internal::WriteStreamAtomic(path, source, d);
-  }
+  Status PutBlob(const Descriptor& d, Source& source) override { return store_.Put(d, source); }
 
   Result<Digest> PutManifest(ByteSpan bytes, std::string_view media_type,
                              std::string_view tag) override {
     Digest digest = Digest::Of(bytes);
-    TRY(WriteFileAtomic(BlobPath(ref_.dir, digest), bytes));
+    TRY(WriteFileAtomic(store_.BlobPath(digest), bytes));
     if (Digest::Parse(tag)) return digest;  // a child of an index: a blob, no index.json entry
     std::string name(tag.empty() ? std::string_view(ref_.tag) : tag);
     static std::mutex index_mu;  // serialises index.json updates within this process
@@ -134,20 +118,50 @@ class OciLayoutDestination final : public ImageDestination {
     return digest;
   }
 
-  std::string Name() const override {
-    return "oci:" + ref_.dir + (ref_.tag.empty() ? "" : ":" + ref_.tag);
-  }
+  std::string Name() const override { return TransportRef::Oci(ref_).String(); }
 
  private:
   OciLayoutRef ref_;
+  BlobStore store_;
 };
 
 }  // namespace
 
-OciLayoutRef ParseOciLayoutRef(std::string_view text) {
-  size_t colon = text.find(':');
-  if (colon == std::string_view::npos) return {std::string(text), ""};
-  return {std::string(text.substr(0, colon)), std::string(text.substr(colon + 1))};
+std::string BlobStore::BlobPath(const Digest& d) const {
+  return dir_ + "/blobs/" + std::string(crypto::HashAlgName(d.algorithm)) + "/" + d.hex;
+}
+
+bool BlobStore::Has(const Descriptor& d) const {
+  struct stat st;
+  return ::stat(BlobPath(d.digest).c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+         static_cast<uint64_t>(st.st_size) == d.size;
+}
+
+Status BlobStore::Read(const Descriptor& d, Sink& sink) const {
+  if (d.size > limits::kLayerMaxBytes) {
+    return ResourceExhausted("blob " + d.digest.String() + " exceeds the layer size limit");
+  }
+  ASSIGN_OR_RETURN(FileSource src, FileSource::Open(BlobPath(d.digest)));
+  DigestingSink check(d.digest, d.size, &sink);
+  TRY(internal::CopySource(src, check));
+  return check.Finish();
+}
+
+Result<std::unique_ptr<Sink>> BlobStore::Writer(const Digest& digest) const {
+  std::string path = BlobPath(digest);
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) return Internal("creating the directory of " + path + ": " + ec.message());
+  ASSIGN_OR_RETURN(auto file, internal::AtomicFileSink::Create(path));
+  return std::unique_ptr<Sink>(std::move(file));
+}
+
+Status BlobStore::Put(const Descriptor& d, Source& source) const {
+  if (Has(d)) return Ok();
+  ASSIGN_OR_RETURN(auto file, Writer(d.digest));
+  DigestingSink check(d.digest, d.size, file.get());
+  TRY(internal::CopySource(source, check));
+  return check.Finish();
 }
 
 Result<std::unique_ptr<ImageSource>> OpenOciLayoutSource(const OciLayoutRef& ref) {

@@ -1,24 +1,19 @@
+// The pull (see puller.h): the content store is an OCI layout's BlobStore, concurrent downloads
+// a ConcurrentFetcher; what is left here is the per-layer decrypt/decompress/unpack chain.
 #include "image/puller.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <condition_variable>
 #include <cstdio>
-#include <filesystem>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "base/encoding.h"
-#include "image/decompress.h"
+#include "base/limits.h"
 #include "image/digest.h"
-#include "image/internal/file_io.h"
+#include "image/layer/decompress.h"
+#include "image/layer/pipe.h"
 #include "image/oci_layout.h"
-#include "image/ocicrypt.h"
-#include "image/ocicrypt_stream.h"
-#include "image/pipe.h"
+#include "image/ocicrypt/ocicrypt.h"
+#include "image/ocicrypt/ocicrypt_stream.h"
 
 namespace cocoon::image {
 namespace {
@@ -124,124 +119,13 @@ Result<UnpackStats> UnpackThroughChain(StagedRootfs& stage, const Descriptor& d,
   return unpacked;
 }
 
-std::string BlobPath(const std::string& store, const Digest& d) {
-  return store + "/blobs/" + std::string(crypto::HashAlgName(d.algorithm)) + "/" + d.hex;
-}
-
-// Writes a blob into the store: a temp file renamed into place by Finish, which the source
-// calls only after the digest and size checked out.
-class StoreBlobSink final : public Sink {
- public:
-  static Result<std::unique_ptr<StoreBlobSink>> Create(const std::string& path) {
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    if (ec) return Internal("cannot create " + path + ": " + ec.message());
-    std::string tmp = path + ".partial-" + std::to_string(::getpid()) + "-" +
-                      std::to_string(reinterpret_cast<uintptr_t>(&path) & 0xffff);
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return Internal("cannot create " + tmp);
-    return std::unique_ptr<StoreBlobSink>(new StoreBlobSink(fd, path, tmp));
-  }
-  ~StoreBlobSink() override {
-    if (fd_ >= 0) ::close(fd_);
-    if (!done_) ::unlink(tmp_.c_str());
-  }
-  Status Write(std::span<const uint8_t> data) override {
-    while (!data.empty()) {
-      ssize_t n = ::write(fd_, data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Internal("write " + tmp_ + " failed");
-      data = data.subspan(static_cast<size_t>(n));
-    }
-    return Ok();
-  }
-  Status Finish() override {
-    if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
-      fd_ = -1;
-      return Internal("flushing " + tmp_ + " failed");
-    }
-    fd_ = -1;
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0)
-      return Internal("rename to " + path_ + " failed");
-    done_ = true;
-    return Ok();
-  }
-
- private:
-  StoreBlobSink(int fd, std::string path, std::string tmp)
-      : fd_(fd), path_(std::move(path)), tmp_(std::move(tmp)) {}
-  int fd_;
-  std::string path_, tmp_;
-  bool done_ = false;
-};
-
-// Fetches layers into the store with `parallelism` workers; Wait(i) blocks until layer i is
-// stored (or failed). Blobs already in the store are not fetched again.
-class StoreFetcher {
- public:
-  StoreFetcher(ImageSource& source, const std::string& store, std::vector<Descriptor> blobs,
-               size_t parallelism)
-      : source_(source), store_(store), blobs_(std::move(blobs)), status_(blobs_.size()) {
-    size_t n = std::max<size_t>(1, std::min(parallelism, blobs_.size()));
-    for (size_t t = 0; t < n; ++t) workers_.emplace_back([this] { Work(); });
-  }
-  ~StoreFetcher() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    for (auto& w : workers_) w.join();
-  }
-  Status Wait(size_t i) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return status_[i].has_value(); });
-    return *status_[i];
-  }
-
- private:
-  void Work() {
-    for (;;) {
-      size_t i;
-      {
-        std::lock_guard lock(mu_);
-        if (stop_ || next_ >= blobs_.size()) return;
-        i = next_++;
-      }
-      Status st = FetchOne(blobs_[i]);
-      std::lock_guard lock(mu_);
-      status_[i] = std::move(st);
-      cv_.notify_all();
-    }
-  }
-  Status FetchOne(const Descriptor& d) {
-    std::string path = BlobPath(store_, d.digest);
-    struct stat st;
-    if (::stat(path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_size) == d.size) {
-      return Ok();  // stored by an earlier pull; re-verified when it is read
-    }
-    ASSIGN_OR_RETURN(auto sink, StoreBlobSink::Create(path));
-    return source_.FetchBlob(d, *sink);
-  }
-
-  ImageSource& source_;
-  std::string store_;
-  std::vector<Descriptor> blobs_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::optional<Status>> status_;
-  size_t next_ = 0;
-  bool stop_ = false;
-  std::vector<std::thread> workers_;
-};
-
-// Reads a stored blob into `sink`, re-checking its digest on the way (the store is a directory
-// anyone with access could have changed).
-Status FeedFromStore(const std::string& store, const Descriptor& d, Sink& sink) {
-  ASSIGN_OR_RETURN(internal::FileSource file,
-                   internal::FileSource::Open(BlobPath(store, d.digest)));
-  DigestingSink check(d.digest, d.size, &sink);
-  TRY(file.CopyTo(check));
-  return check.Finish();
+// Stores layer `d` unless the store already holds it (an earlier pull; its content is
+// re-verified when it is read). The source finishes the writer, which renames the blob into
+// place, only after the digest and size checked out.
+Status StoreLayer(ImageSource& source, const BlobStore& store, const Descriptor& d) {
+  if (store.Has(d)) return Ok();
+  ASSIGN_OR_RETURN(auto sink, store.Writer(d.digest));
+  return source.FetchBlob(d, *sink);
 }
 
 struct Prepared {
@@ -276,8 +160,13 @@ Result<PullResult> PullToBundle(ImageSource& source, const std::string& bundle_d
   ASSIGN_OR_RETURN(Prepared p, Prepare(source, o));
   ASSIGN_OR_RETURN(StagedRootfs stage, StagedRootfs::Create(bundle_dir));
   const auto& layers = p.image.manifest.layers;
-  std::optional<StoreFetcher> fetcher;
-  if (!o.store_dir.empty()) fetcher.emplace(source, o.store_dir, layers, o.parallelism);
+  const BlobStore store(o.store_dir);
+  // With a store, layers download concurrently into it while they are unpacked in order.
+  std::optional<ConcurrentFetcher> fetcher;
+  if (!o.store_dir.empty()) {
+    fetcher.emplace(layers.size(), o.parallelism,
+                    [&](size_t i) { return StoreLayer(source, store, layers[i]); });
+  }
   PullResult result;
   for (size_t i = 0; i < layers.size(); ++i) {
     const Descriptor& d = layers[i];
@@ -286,7 +175,7 @@ Result<PullResult> PullToBundle(ImageSource& source, const std::string& bundle_d
     std::function<Status(Sink&)> feed;
     if (fetcher) {
       TRY(fetcher->Wait(i));
-      feed = [&](Sink& s) { return FeedFromStore(o.store_dir, d, s); };
+      feed = [&](Sink& s) { return store.Read(d, s); };
     } else {
       feed = [&](Sink& s) { return source.FetchBlob(d, s); };
     }
@@ -314,8 +203,10 @@ Result<Digest> PullToStore(ImageSource& source, const std::string& store_dir,
   TRY(CheckPolicy(source, p.image, o));
   const Manifest& m = p.image.manifest;
   ASSIGN_OR_RETURN(auto dest, OpenOciLayoutDestination(OciLayoutRef{store_dir, tag}));
+  const BlobStore store(store_dir);
   {
-    StoreFetcher fetcher(source, store_dir, m.layers, o.parallelism);
+    ConcurrentFetcher fetcher(m.layers.size(), o.parallelism,
+                              [&](size_t i) { return StoreLayer(source, store, m.layers[i]); });
     for (size_t i = 0; i < m.layers.size(); ++i) {
       TRY(fetcher.Wait(i));
       Say(o, "stored layer " + std::to_string(i + 1) + "/" + std::to_string(m.layers.size()) + " " +

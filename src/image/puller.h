@@ -12,13 +12,13 @@
 
 #include "base/error.h"
 #include "image/bundle.h"
+#include "image/layer/unpack.h"
 #include "image/manifest.h"
-#include "image/ocicrypt_keywrap.h"
-#include "image/policy.h"
-#include "image/policy_eval.h"
-#include "image/signed_identity.h"
+#include "image/ocicrypt/ocicrypt_keywrap.h"
+#include "image/signature/signature_policy.h"
+#include "image/signature/signature_policy_eval.h"
+#include "image/signature/signed_identity.h"
 #include "image/transport.h"
-#include "image/unpack.h"
 
 namespace cocoon::image {
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "image/auth.h"
+#include "image/registry/auth.h"
 
 namespace cocoon::image {
 namespace {

@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "image/digest.h"
+#include "image/transport_ref.h"
 
 namespace cocoon::image {
 namespace {
@@ -130,7 +131,7 @@ Result<std::string> BuildSampleImage(const std::string& dir, const std::string& 
                    {"annotations", {{"org.opencontainers.image.ref.name", tag}}}}}}};
   std::ofstream(dir + "/index.json", std::ios::trunc) << index.dump();
   std::ofstream(dir + "/oci-layout", std::ios::trunc) << R"({"imageLayoutVersion":"1.0.0"})";
-  return "oci:" + dir + ":" + tag;
+  return TransportRef::Oci({dir, tag}).String();
 }
 
 }  // namespace cocoon::image

@@ -1,11 +1,9 @@
-// Transport dispatch ("docker://", "oci:"), the registry-backed source and destination, index
+// Transport dispatch (docker://, oci:), the registry-backed source and destination, index
 // resolution and concurrent blob fetching.
 #include "image/transport.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
-#include <thread>
 
 #include "base/limits.h"
 #include "image/oci_layout.h"
@@ -20,7 +18,9 @@ class RegistrySource final : public ImageSource {
     return client_->GetManifest(digest ? digest->String() : client_->reference().ManifestRef());
   }
   Status FetchBlob(const Descriptor& d, Sink& sink) override { return client_->FetchBlob(d, sink); }
-  std::string Name() const override { return "docker://" + client_->reference().String(); }
+  std::string Name() const override {
+    return TransportRef::Docker(client_->reference().String()).String();
+  }
 
  private:
   std::unique_ptr<RegistryClient> client_;
@@ -46,15 +46,17 @@ class RegistryDestination final : public ImageDestination {
                                             : digest.String();
     return client_->PutManifest(bytes, media_type, target);
   }
-  std::string Name() const override { return "docker://" + client_->reference().String(); }
+  std::string Name() const override {
+    return TransportRef::Docker(client_->reference().String()).String();
+  }
 
  private:
   std::unique_ptr<RegistryClient> client_;
 };
 
-Result<std::unique_ptr<RegistryClient>> OpenRegistry(std::string_view ref_text,
+Result<std::unique_ptr<RegistryClient>> OpenRegistry(const TransportRef& t,
                                                      const RegistryOptions& options) {
-  ASSIGN_OR_RETURN(Reference ref, ParseReference(ref_text));
+  ASSIGN_OR_RETURN(Reference ref, t.DockerReference());
   return RegistryClient::Create(ref, options);
 }
 
@@ -75,26 +77,30 @@ Status BytesSink::Write(std::span<const uint8_t> data) {
   return Ok();
 }
 
-Result<std::unique_ptr<ImageSource>> OpenImageSource(std::string_view t,
+Result<std::unique_ptr<ImageSource>> OpenImageSource(std::string_view transport_ref,
                                                      const RegistryOptions& options) {
-  if (t.starts_with("docker://")) {
-    ASSIGN_OR_RETURN(auto client, OpenRegistry(t.substr(9), options));
-    return std::unique_ptr<ImageSource>(new RegistrySource(std::move(client)));
-  }
-  if (t.starts_with("oci:")) return OpenOciLayoutSource(ParseOciLayoutRef(t.substr(4)));
-  return InvalidArgument("image '" + std::string(t) +
-                         "': unknown transport (want docker://REF or oci:DIR[:TAG])");
+  ASSIGN_OR_RETURN(TransportRef t, ParseTransportRef(transport_ref));
+  return OpenImageSource(t, options);
 }
 
-Result<std::unique_ptr<ImageDestination>> OpenImageDestination(std::string_view t,
+Result<std::unique_ptr<ImageSource>> OpenImageSource(const TransportRef& t,
+                                                     const RegistryOptions& options) {
+  if (!t.is_docker()) return OpenOciLayoutSource(t.Layout());
+  ASSIGN_OR_RETURN(auto client, OpenRegistry(t, options));
+  return std::unique_ptr<ImageSource>(new RegistrySource(std::move(client)));
+}
+
+Result<std::unique_ptr<ImageDestination>> OpenImageDestination(std::string_view transport_ref,
                                                                const RegistryOptions& options) {
-  if (t.starts_with("docker://")) {
-    ASSIGN_OR_RETURN(auto client, OpenRegistry(t.substr(9), options));
-    return std::unique_ptr<ImageDestination>(new RegistryDestination(std::move(client)));
-  }
-  if (t.starts_with("oci:")) return OpenOciLayoutDestination(ParseOciLayoutRef(t.substr(4)));
-  return InvalidArgument("image '" + std::string(t) +
-                         "': unknown transport (want docker://REF or oci:DIR[:TAG])");
+  ASSIGN_OR_RETURN(TransportRef t, ParseTransportRef(transport_ref));
+  return OpenImageDestination(t, options);
+}
+
+Result<std::unique_ptr<ImageDestination>> OpenImageDestination(const TransportRef& t,
+                                                               const RegistryOptions& options) {
+  if (!t.is_docker()) return OpenOciLayoutDestination(t.Layout());
+  ASSIGN_OR_RETURN(auto client, OpenRegistry(t, options));
+  return std::unique_ptr<ImageDestination>(new RegistryDestination(std::move(client)));
 }
 
 Result<ResolvedImage> ResolveImage(ImageSource& source, const Platform& platform) {
@@ -131,30 +137,55 @@ Result<ImageConfig> FetchConfig(ImageSource& source, const Manifest& manifest) {
   return ParseImageConfig(sink.bytes());
 }
 
+ConcurrentFetcher::ConcurrentFetcher(size_t count, size_t parallelism,
+                                     std::function<Status(size_t)> fetch)
+    : fetch_(std::move(fetch)), status_(count) {
+  size_t threads = std::max<size_t>(1, std::min(parallelism, count));
+  for (size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { Work(); });
+}
+
+ConcurrentFetcher::~ConcurrentFetcher() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  for (auto& w : workers_) w.join();
+}
+
+Status ConcurrentFetcher::Wait(size_t i) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return status_[i].has_value(); });
+  return *status_[i];
+}
+
+void ConcurrentFetcher::Work() {
+  for (;;) {
+    size_t i;
+    {
+      std::lock_guard lock(mu_);
+      if (stop_ || next_ >= status_.size()) return;
+      i = next_++;
+    }
+    Status st = fetch_(i);
+    std::lock_guard lock(mu_);
+    status_[i] = std::move(st);
+    cv_.notify_all();
+  }
+}
+
 Status FetchBlobs(ImageSource& source, const std::vector<Descriptor>& blobs,
                   const std::function<Result<std::unique_ptr<Sink>>(size_t)>& make_sink,
                   size_t parallelism) {
-  std::vector<Status> results(blobs.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < blobs.size(); i = next++) {
-      auto sink = make_sink(i);
-      if (!sink) {
-        results[i] = std::unexpected(sink.error());
-        continue;
-      }
-      results[i] = source.FetchBlob(blobs[i], **sink);
-    }
-  };
-  size_t threads = std::clamp<size_t>(parallelism, 1, std::max<size_t>(blobs.size(), 1));
-  std::vector<std::jthread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  pool.clear();  // joins
-  for (Status& st : results) {
-    if (!st) return st;
+  ConcurrentFetcher fetcher(blobs.size(), parallelism, [&](size_t i) -> Status {
+    ASSIGN_OR_RETURN(auto sink, make_sink(i));
+    return source.FetchBlob(blobs[i], *sink);
+  });
+  Status first = Ok();
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    Status st = fetcher.Wait(i);
+    if (!st && first) first = std::move(st);
   }
-  return Ok();
+  return first;
 }
 
 }  // namespace cocoon::image

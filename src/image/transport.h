@@ -1,21 +1,26 @@
 // Image transports in skopeo's conventions: "docker://REF" (a registry) and "oci:DIR[:TAG]" (an
-// OCI image layout). Sources and destinations move manifests and blobs; every blob read is
-// digest-checked. Transport strings come from the user; the content behind them is untrusted.
+// OCI image layout; references parsed by transport_ref.h). Sources and destinations move manifests
+// and blobs; every blob read is digest-checked. Transport strings come from the user; the content
+// behind them is untrusted.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/bytes.h"
 #include "base/error.h"
 #include "image/manifest.h"
-#include "image/registry_client.h"
+#include "image/registry/registry_client.h"
 #include "image/stream.h"
+#include "image/transport_ref.h"
 
 namespace cocoon::image {
 
@@ -70,10 +75,15 @@ class BytesSink final : public Sink {
   Bytes bytes_{};
 };
 
-// "docker://REF" or "oci:DIR[:TAG]"; InvalidArgument for other transports or bad references.
+// "docker://REF" or "oci:DIR[:TAG]" (transport_ref.h); InvalidArgument for other transports or
+// bad references.
 Result<std::unique_ptr<ImageSource>> OpenImageSource(std::string_view transport_ref,
                                                      const RegistryOptions& options);
+Result<std::unique_ptr<ImageSource>> OpenImageSource(const TransportRef& ref,
+                                                     const RegistryOptions& options);
 Result<std::unique_ptr<ImageDestination>> OpenImageDestination(std::string_view transport_ref,
+                                                               const RegistryOptions& options);
+Result<std::unique_ptr<ImageDestination>> OpenImageDestination(const TransportRef& ref,
                                                                const RegistryOptions& options);
 
 struct ResolvedImage {
@@ -85,6 +95,30 @@ struct ResolvedImage {
 Result<ResolvedImage> ResolveImage(ImageSource& source, const Platform& platform);
 // The config blob of a resolved image, digest-checked and parsed.
 Result<ImageConfig> FetchConfig(ImageSource& source, const Manifest& manifest);
+
+// Runs fetch(0) … fetch(count-1) on up to `parallelism` worker threads, started in index order,
+// while the caller consumes the results in order: Wait(i) blocks until fetch(i) returned and
+// gives its status. The destructor lets running calls finish but starts no new one, so a
+// consumer that stops early (an error in layer 2) does not wait for every remaining download.
+class ConcurrentFetcher {
+ public:
+  ConcurrentFetcher(size_t count, size_t parallelism, std::function<Status(size_t)> fetch);
+  ConcurrentFetcher(const ConcurrentFetcher&) = delete;
+  ConcurrentFetcher& operator=(const ConcurrentFetcher&) = delete;
+  ~ConcurrentFetcher();
+  Status Wait(size_t i);  // i < count
+
+ private:
+  void Work();
+
+  std::function<Status(size_t)> fetch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::optional<Status>> status_;  // guarded by mu_
+  size_t next_ = 0;                            // guarded by mu_
+  bool stop_ = false;                          // guarded by mu_
+  std::vector<std::thread> workers_;
+};
 
 // Fetches `blobs` with up to `parallelism` concurrent FetchBlob calls; make_sink(i) gives the
 // sink for blobs[i] (called on the worker thread). Returns the first error (by index); the other

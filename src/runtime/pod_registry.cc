@@ -8,7 +8,7 @@
 #include "base/encoding.h"
 #include "base/file.h"
 #include "base/json.h"
-#include "image/auth.h"
+#include "image/registry/auth.h"
 
 namespace cocoon::runtime {
 namespace {

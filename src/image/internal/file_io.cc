@@ -1,4 +1,4 @@
-// POSIX file helpers for the oci: transport.
+// POSIX file helpers for the oci: transport and the content store.
 #include "image/internal/file_io.h"
 
 #include <fcntl.h>
@@ -7,9 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
-
-#include "image/digest.h"
 
 namespace cocoon::image::internal {
 namespace {
@@ -18,44 +17,6 @@ constexpr size_t kChunk = 256 * 1024;
 
 std::string Errno(std::string_view what, const std::string& path) {
   return std::string(what) + " " + path + ": " + std::strerror(errno);
-}
-
-// A Sink writing to a file descriptor.
-class FdSink final : public Sink {
- public:
-  FdSink(int fd, const std::string& path) : fd_(fd), path_(path) {}
-  Status Write(std::span<const uint8_t> data) override {
-    while (!data.empty()) {
-      ssize_t n = ::write(fd_, data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Internal(Errno("writing", path_));
-      data = data.subspan(static_cast<size_t>(n));
-    }
-    return Ok();
-  }
-  Status Finish() override {
-    if (::fsync(fd_) != 0) return Internal(Errno("fsync", path_));
-    return Ok();
-  }
-
- private:
-  int fd_;
-  const std::string& path_;
-};
-
-// Runs `fill` against a fresh temp file next to `path`; renames it into place on success.
-template <typename Fill>
-Status Atomic(const std::string& path, Fill fill) {
-  std::string tmp = path + ".tmp-XXXXXX";
-  int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return Internal(Errno("creating temp file for", path));
-  ::fchmod(fd, 0644);
-  FdSink sink(fd, tmp);
-  Status st = fill(sink);
-  if (::close(fd) != 0 && st) st = Internal(Errno("closing", tmp));
-  if (st && ::rename(tmp.c_str(), path.c_str()) != 0) st = Internal(Errno("renaming to", path));
-  if (!st) ::unlink(tmp.c_str());
-  return st;
 }
 
 }  // namespace
@@ -87,33 +48,53 @@ Result<size_t> FileSource::Read(std::span<uint8_t> buffer) {
   }
 }
 
-Status FileSource::CopyTo(Sink& sink) {
+Status CopySource(Source& from, Sink& to) {
   std::vector<uint8_t> buf(kChunk);
   while (true) {
-    ASSIGN_OR_RETURN(size_t n, Read(buf));
+    ASSIGN_OR_RETURN(size_t n, from.Read(buf));
     if (n == 0) return Ok();
-    TRY(sink.Write({buf.data(), n}));
+    TRY(to.Write({buf.data(), n}));
   }
 }
 
-Status WriteFileAtomic(const std::string& path, ByteSpan bytes) {
-  return Atomic(path, [&](Sink& sink) -> Status {
-    TRY(sink.Write(bytes));
-    return sink.Finish();
-  });
+Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::Create(const std::string& path) {
+  std::string tmp = path + ".tmp-XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return Internal(Errno("creating temp file for", path));
+  ::fchmod(fd, 0644);
+  return std::unique_ptr<AtomicFileSink>(new AtomicFileSink(fd, path, std::move(tmp)));
 }
 
-Status WriteStreamAtomic(const std::string& path, Source& source, const Descriptor& d) {
-  return Atomic(path, [&](Sink& sink) -> Status {
-    DigestingSink check(d.digest, d.size, &sink);
-    std::vector<uint8_t> buf(kChunk);
-    while (true) {
-      ASSIGN_OR_RETURN(size_t n, source.Read(buf));
-      if (n == 0) break;
-      TRY(check.Write({buf.data(), n}));
-    }
-    return check.Finish();
-  });
+AtomicFileSink::~AtomicFileSink() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+Status AtomicFileSink::Write(std::span<const uint8_t> data) {
+  if (fd_ < 0) return FailedPrecondition("write to " + tmp_ + " after it was finished");
+  while (!data.empty()) {
+    ssize_t n = ::write(fd_, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Internal(Errno("writing", tmp_));
+    data = data.subspan(static_cast<size_t>(n));
+  }
+  return Ok();
+}
+
+Status AtomicFileSink::Finish() {
+  if (fd_ < 0) return FailedPrecondition(tmp_ + " was already finished");
+  if (::fsync(fd_) != 0) return Internal(Errno("fsync", tmp_));
+  int fd = std::exchange(fd_, -1);
+  if (::close(fd) != 0) return Internal(Errno("closing", tmp_));
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return Internal(Errno("renaming to", path_));
+  committed_ = true;
+  return Ok();
+}
+
+Status WriteFileAtomic(const std::string& path, ByteSpan bytes) {
+  ASSIGN_OR_RETURN(auto file, AtomicFileSink::Create(path));
+  TRY(file->Write(bytes));
+  return file->Finish();
 }
 
 }  // namespace cocoon::image::internal
