@@ -20,15 +20,15 @@
 #include "base/json.h"
 #include "cmd/cocoon/commands.h"
 #include "crypto/keys.h"
-#include "guest/initdata_config.h"
 #include "image/reference.h"
 #include "image/sample_image.h"
+#include "initdata/initdata.h"
+#include "podproto/podproto.h"
 #include "runtime/guest_image.h"
 #include "runtime/host_caps.h"
 #include "runtime/internal/command.h"
 #include "runtime/internal/owned_process.h"
 #include "runtime/pod.h"
-#include "runtime/pod_initdata.h"
 #include "runtime/pod_registry.h"
 #include "runtime/qemu.h"
 
@@ -115,16 +115,16 @@ Result<std::string> GuestUrl(const std::string& url,
                            "(127.0.0.1); run the KBS there or forward it");
   }
   AddService(services, *port);
-  return scheme + "://" + std::string(runtime::kGuestServiceAddress) + ":" +
+  return scheme + "://" + std::string(podproto::kGuestServiceAddress) + ":" +
          std::to_string(*port) + path;
 }
 
 // Pod initdata from the flags; the image's registry as PlanRegistryAccess set it up (the image
 // keeps its name for the signature policy).
-Result<std::string> BuildInitData(const RunFlags& f, const runtime::PodRegistryRemap& registry,
+Result<std::string> BuildInitData(const RunFlags& f, const initdata::RegistryRemap& registry,
                                   runtime::Tee tee,
                                   std::vector<runtime::ForwardedService>& services) {
-  runtime::PodInitData in;
+  initdata::Document in;
   // SNP's HOSTDATA holds 32 bytes; a TPM's SHA-256 PCR 8 is extended with the digest.
   if (tee == runtime::Tee::kSevSnp || f.vtpm) in.algorithm = "sha256";
   if (!f.kbs.empty()) {
@@ -142,7 +142,7 @@ Result<std::string> BuildInitData(const RunFlags& f, const runtime::PodRegistryR
     ASSIGN_OR_RETURN(in.agent_policy, base::ReadFile(f.agent_policy, "--agent-policy"));
   }
   in.registries.push_back(registry);
-  return runtime::MakePodInitData(in);
+  return initdata::WriteDocument(in);
 }
 
 // The forward, remap and credentials for the image's registry; says so when TLS is off for a
@@ -167,16 +167,8 @@ Result<runtime::RegistryAccess> RegistryFor(const RunFlags& f, const image::Refe
 // Forwards for the loopback services a user-supplied initdata names (10.0.2.100:PORT).
 void ServicesFromInitData(const std::string& toml,
                           std::vector<runtime::ForwardedService>& services) {
-  std::string needle = std::string(runtime::kGuestServiceAddress) + ":";
-  for (size_t pos = 0; (pos = toml.find(needle, pos)) != std::string::npos;) {
-    pos += needle.size();
-    uint32_t port = 0;
-    size_t digits = 0;
-    while (pos < toml.size() && toml[pos] >= '0' && toml[pos] <= '9' && digits < 6) {
-      port = port * 10 + static_cast<uint32_t>(toml[pos++] - '0');
-      ++digits;
-    }
-    if (digits > 0 && port > 0 && port <= 65535) AddService(services, static_cast<uint16_t>(port));
+  for (uint16_t port : initdata::ServicePorts(toml, podproto::kGuestServiceAddress)) {
+    AddService(services, port);
   }
 }
 
@@ -185,7 +177,7 @@ void ServicesFromInitData(const std::string& toml,
 std::string AgentPolicyStep(const RunFlags& f, runtime::Tee tee, const std::string& initdata) {
   if (!f.agent_policy.empty()) return "agent policy: " + f.agent_policy + " (--agent-policy)";
   if (!f.initdata.empty()) {
-    auto c = guest::ParseInitDataConfig(initdata);
+    auto c = initdata::ParseDocument(initdata);
     if (c && !c->agent_policy.empty()) return "agent policy: policy.rego of " + f.initdata;
   }
   if (tee == runtime::Tee::kNone && !f.vtpm) {
@@ -198,12 +190,10 @@ std::string AgentPolicyStep(const RunFlags& f, runtime::Tee tee, const std::stri
 
 // "[1/4] …" for the four confidential steps, indented lines for the rest.
 void PrintStep(std::string_view line) {
-  const char* tag = "     ";
-  if (line.starts_with("attestation:")) tag = "[1/4]";
-  else if (line.starts_with("key released:")) tag = "[2/4]";
-  else if (line.starts_with("image:")) tag = "[3/4]";
-  else if (line.starts_with("container started")) tag = "[4/4]";
-  std::fprintf(stderr, "%s %.*s\n", tag, static_cast<int>(line.size()), line.data());
+  std::string tag = "     ";
+  if (auto step = podproto::StepOf(line))
+    tag = "[" + std::to_string(static_cast<int>(*step)) + "/4]";
+  std::fprintf(stderr, "%s %.*s\n", tag.c_str(), static_cast<int>(line.size()), line.data());
   std::fflush(stderr);
 }
 
@@ -303,12 +293,14 @@ int RunCommandMain(const RunFlags& f) {
   if (f.image_and_args.empty()) return usage("IMAGE is required");
   if (!f.initdata.empty() &&
       (!f.kbs.empty() || !f.policy.empty() || !f.agent_policy.empty() || f.insecure_policy)) {
-    return usage("--initdata is used as given: it excludes --kbs, --policy, --agent-policy and "
-                 "--insecure-policy (put them in the initdata document)");
+    return usage(
+        "--initdata is used as given: it excludes --kbs, --policy, --agent-policy and "
+        "--insecure-policy (put them in the initdata document)");
   }
   if (f.initdata.empty() && f.policy.empty() && !f.insecure_policy) {
-    return usage("no image signature policy: give --policy FILE (containers-policy.json) or "
-                 "--insecure-policy to run unsigned images");
+    return usage(
+        "no image signature policy: give --policy FILE (containers-policy.json) or "
+        "--insecure-policy to run unsigned images");
   }
   auto accel = runtime::ParseAccel(f.accel);
   if (!accel) return usage(accel.error().message());
@@ -480,7 +472,7 @@ class DemoEnv {
   }
 
   Status Keys() {
-    TRY(KeyPair("admin", crypto::KeyType::kEd25519));  // the KBS administrator
+    TRY(KeyPair("admin", crypto::KeyType::kEd25519));    // the KBS administrator
     return KeyPair("cosign", crypto::KeyType::kEcP256);  // the image signer
   }
 
@@ -498,14 +490,16 @@ insecure_sample_tee = true
 [admin]
 authorization_mode = "AuthenticatedAuthorization"
 [admin.authentication.bearer_jwt]
-identity_providers = [ { public_key_uri = ")" + File("admin.pub") + R"(" } ]
+identity_providers = [ { public_key_uri = ")" +
+                         File("admin.pub") + R"(" } ]
 [admin.authorization.regex_acl]
 acls = [ { role = "admin", allowed_endpoints = "^/kbs/.+$" } ]
 
 [storage_backend]
 storage_type = "Sqlite"
 [storage_backend.backends.sqlite]
-path = ")" + File("kbs.sqlite") + R"("
+path = ")" + File("kbs.sqlite") +
+                         R"("
 
 # Release resources only to evidence the attestation service appraises as "affirming": for the
 # sample TEE that needs its reference values registered (the demo does that).
@@ -542,8 +536,8 @@ builtin = "affirming"
     }
     ASSIGN_OR_RETURN(registry_port_, FreeLoopbackPort());
     std::string yml = "version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: " +
-                      File("registry") + "}}\nhttp: {addr: 127.0.0.1:" +
-                      std::to_string(registry_port_) + "}\n";
+                      File("registry") +
+                      "}}\nhttp: {addr: 127.0.0.1:" + std::to_string(registry_port_) + "}\n";
     TRY(WriteText(File("registry.yml"), yml, fs::perms::owner_read | fs::perms::owner_write));
     ASSIGN_OR_RETURN(auto p, runtime::internal::OwnedProcess::Spawn(
                                  {bin, "serve", File("registry.yml")}, File("registry.log")));
@@ -593,25 +587,24 @@ int RunDemo(const DemoFlags& f) {
   }
   auto pub = base::ReadFile(env.File("cosign.pub"), "cosign.pub");
   if (!pub) return fail(pub.error());
-  Json policy = {
-      {"default", {{{"type", "reject"}}}},
-      {"transports",
-       {{"docker",
-         {{repo,
-           {{{"type", "sigstoreSigned"},
-             {"keyData", base::Base64Encode(AsBytes(*pub))},
-             {"signedIdentity", {{"type", "matchRepository"}}}}}}}}}}};
+  Json policy = {{"default", {{{"type", "reject"}}}},
+                 {"transports",
+                  {{"docker",
+                    {{repo,
+                      {{{"type", "sigstoreSigned"},
+                        {"keyData", base::Base64Encode(AsBytes(*pub))},
+                        {"signedIdentity", {{"type", "matchRepository"}}}}}}}}}}};
   if (auto st = WriteText(env.File("policy.json"), policy.dump(2) + "\n",
                           fs::perms::owner_read | fs::perms::owner_write);
       !st) {
     return fail(st.error());
   }
   std::fprintf(stderr, "demo: the owner registers the sample TEE's reference values\n");
-  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"launch_digest", R"(["abcde"])"},
-           {"svn", R"(["1"])"},
-           {"major_version", "1"},
-           {"minimum_minor_version", "0"}}) {
+  for (auto [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"launch_digest", R"(["abcde"])"},
+                                                        {"svn", R"(["1"])"},
+                                                        {"major_version", "1"},
+                                                        {"minimum_minor_version", "0"}}) {
     if (auto st = Self({"kbs", "set-reference-value", name, value, "--url", env.kbs_url(),
                         "--admin-key", env.File("admin.key")});
         !st) {

@@ -68,7 +68,7 @@ Result<std::optional<image::Credentials>> CredentialsFor(const std::string& ref,
 }  // namespace
 
 RemappedRef RemapReference(const std::string& transport_ref,
-                           const std::vector<RegistryRemap>& registries) {
+                           const std::vector<initdata::RegistryRemap>& registries) {
   if (!transport_ref.starts_with("docker://")) return {transport_ref, false};
   std::string name = transport_ref.substr(9);
   for (const auto& r : registries) {

@@ -9,12 +9,12 @@
 #include <string>
 
 #include "agent.pb.h"
-#include "guest/initdata_config.h"
 #include "base/error.h"
 #include "image/ocicrypt_keyprovider.h"
 #include "image/policy.h"
 #include "image/puller.h"
 #include "image/registry_client.h"
+#include "initdata/initdata.h"
 
 namespace cocoon::guest {
 
@@ -22,7 +22,7 @@ struct GuestPullConfig {
   const image::ContainersPolicy* policy = nullptr;   // null: signatures not checked
   std::shared_ptr<image::KeyProvider> key_provider;  // null: encrypted layers fail
   image::RegistryOptions registry;
-  std::vector<RegistryRemap> registries;  // first matching prefix wins
+  std::vector<initdata::RegistryRemap> registries;  // first matching prefix wins
   std::string auth_json;  // containers auth.json text from the host (CreateSandbox); may be empty
   std::function<void(std::string_view)> progress;  // pull progress lines
 };
@@ -36,7 +36,7 @@ struct RemappedRef {
   std::string ca_certs{};    // the remap's CA bundle (PEM), else empty
 };
 RemappedRef RemapReference(const std::string& transport_ref,
-                           const std::vector<RegistryRemap>& registries);
+                           const std::vector<initdata::RegistryRemap>& registries);
 
 // Registry options for fetching from `where`: unverified TLS / plain HTTP when insecure, and for
 // a forwarded registry its connections routed to connect_to (curl CONNECT_TO for the registry's
