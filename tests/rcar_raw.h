@@ -6,10 +6,10 @@
 #include <optional>
 #include <string>
 
-#include "attestation/init_data.h"
 #include "attestation/service.h"
 #include "base/json.h"
 #include "crypto/keys.h"
+#include "initdata/initdata.h"
 #include "jose/jwk.h"
 #include "net/http_client.h"
 
@@ -29,7 +29,7 @@ class RawRcarClient {
   // POST /kbs/v0/attest with `make_evidence(report_data)` for the nonce of `auth_body`.
   Result<net::ClientResponse> Attest(const std::string& auth_body,
                                      const std::function<Result<Json>(ByteSpan)>& make_evidence,
-                                     std::optional<attestation::InitData> init = std::nullopt) {
+                                     std::optional<initdata::InitData> init = std::nullopt) {
     ASSIGN_OR_RETURN(Json challenge, base::ParseJson(auth_body));
     ASSIGN_OR_RETURN(std::string nonce, base::GetString(challenge, "nonce"));
     ASSIGN_OR_RETURN(auto key, crypto::PrivateKey::Generate(crypto::KeyType::kEcP256));
@@ -58,7 +58,7 @@ class RawRcarClient {
   // Auth + Attest + Resource; the first non-200 reply (or the resource's) is returned.
   Result<net::ClientResponse> Fetch(const std::string& tee, const std::string& path,
                                     const std::function<Result<Json>(ByteSpan)>& make_evidence,
-                                    std::optional<attestation::InitData> init = std::nullopt) {
+                                    std::optional<initdata::InitData> init = std::nullopt) {
     ASSIGN_OR_RETURN(auto auth, Auth(tee));
     if (auth.status != 200) return auth;
     ASSIGN_OR_RETURN(auto att, Attest(auth.body, make_evidence, std::move(init)));

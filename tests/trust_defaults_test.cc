@@ -85,7 +85,7 @@ class TrustDefaults : public ::testing::Test {
   }
 
   Result<net::ClientResponse> Fetch(uint64_t policy, Bytes host_data = {},
-                                    std::optional<attestation::InitData> init = std::nullopt) {
+                                    std::optional<initdata::InitData> init = std::nullopt) {
     rcar_test::RawRcarClient client(url_);
     return client.Fetch("snp", "default/key/1", SyntheticSnp(policy, std::move(host_data)),
                         std::move(init));
@@ -131,12 +131,12 @@ TEST_F(TrustDefaults, RegisteredGuestGetsTheSecretButNotWithDebug) {
 
 TEST_F(TrustDefaults, InitDataMismatchIsRefused) {
   RegisterReferenceValues();
-  attestation::InitData init{"toml", "version = \"0.1.0\"\nalgorithm = \"sha384\"\n[data]\n"};
+  initdata::InitData init{"toml", "version = \"0.1.0\"\nalgorithm = \"sha384\"\n[data]\n"};
   Bytes digest = crypto::Sha384(AsBytes(init.body));
   // HOSTDATA holds the digest of what is sent: released.
   ExpectReleased(Fetch(kPolicy, digest, init));
   // HOSTDATA of other init-data than the one sent.
-  attestation::InitData other{"toml", init.body + "# changed\n"};
+  initdata::InitData other{"toml", init.body + "# changed\n"};
   ExpectRefused(Fetch(kPolicy, digest, other), "mismatch");
   // Launched with init-data, but the request hides it.
   ExpectRefused(Fetch(kPolicy, digest), "init-data mismatch: the evidence's HOSTDATA is");

@@ -2,8 +2,8 @@
 // modules, network, root on tmpfs) and serves ttrpc on a virtio-serial port; with --listen it
 // serves on a unix socket without those steps (tests, development).
 #include <fcntl.h>
-#include <malloc.h>
 #include <google/protobuf/stubs/logging.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -17,17 +17,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
-#include "attestation/init_data.h"
 #include "base/file.h"
 #include "guest/agent_service.h"
 #include "guest/child_process.h"
 #include "guest/pid1.h"
+#include "initdata/initdata.h"
 #include "net/ttrpc_server.h"
-#include "runtime/pod.h"  // kStepPrefix only (header constant)
+#include "podproto/podproto.h"
 #include "tee/sample/sample.h"
 #include "tee/snp/attester.h"
 #include "tee/tdx/tdx.h"
@@ -35,13 +35,11 @@
 
 namespace {
 
-constexpr char kInitDataFwCfg[] = "/sys/firmware/qemu_fw_cfg/by_name/opt/io.cocoon/initdata/raw";
-
 using namespace cocoon;
 
 struct Flags {
   std::string listen;
-  std::string port = "io.cocoon.agent";  // runtime/hypervisor.h kAgentPortName
+  std::string port = std::string(podproto::kAgentPortName);
   std::string policy_file, image_policy_file, initdata_file;
   std::string modules = "/etc/cocoon/modules";
   std::string attester = "auto";
@@ -69,10 +67,10 @@ void Pid1Setup(const Flags& f) {
   auto last = std::chrono::steady_clock::now();
   auto step = [&](const char* what, Status st) {
     auto now = std::chrono::steady_clock::now();
-    timings += std::string(timings.empty() ? "" : ", ") + what + " " +
-               std::to_string(
-                   std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count()) +
-               " ms";
+    timings +=
+        std::string(timings.empty() ? "" : ", ") + what + " " +
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count()) +
+        " ms";
     last = now;
     if (!st) Log(std::string(what) + ": " + st.error().ToString());
   };
@@ -84,8 +82,7 @@ void Pid1Setup(const Flags& f) {
   step("mounts", guest::pid1::MountPseudoFilesystems());
   step("modules", guest::pid1::LoadModules(f.modules, "/lib/modules"));
   step("network", guest::pid1::ConfigureNetwork());
-  std::fprintf(stderr, "%.*sguest setup: %s\n", static_cast<int>(runtime::kStepPrefix.size()),
-               runtime::kStepPrefix.data(), timings.c_str());
+  std::fprintf(stderr, "%s\n", podproto::ConsoleStepLine("guest setup: " + timings).c_str());
 }
 
 // Blocks SIGTERM/SIGINT for all threads; one thread waits for them and shuts the service down.
@@ -132,7 +129,7 @@ int ServePort(net::ttrpc::Server& server, const std::string& name) {
 // elsewhere.
 std::string ResolveAttester(const std::string& flag) {
   if (flag != "auto") return flag;
-  struct stat st{};
+  struct stat st {};
   if (::stat("/dev/sev-guest", &st) == 0) return "snp";
   if (::stat("/dev/tdx_guest", &st) == 0) return "tdx";
   if (::stat("/dev/tpmrm0", &st) == 0) return "tpm";
@@ -163,7 +160,7 @@ std::unique_ptr<tee::Attester> MakeTpmAttester(const std::string& tcti,
   if (!a) return std::make_unique<UnavailableAttester>("tpm", a.error());
   if (!initdata.empty()) {
     std::call_once(extended, [&] {
-      auto d = attestation::DigestInitData({"toml", initdata});
+      auto d = initdata::DigestInitData({"toml", initdata});
       if (!d) {
         extend_status = std::unexpected(d.error());
       } else if (d->digest.size() != 32) {
@@ -205,7 +202,7 @@ int Run(Flags& f, bool pid1) {
     f.config.init_data_toml = *text;
   } else if (pid1) {
     // cocoon's QEMU delivers initdata over fw_cfg; kata's runtime as a disk with its header.
-    auto text = base::ReadFile(kInitDataFwCfg, "initdata (fw_cfg)");
+    auto text = base::ReadFile(std::string(podproto::kInitDataFwCfgPath), "initdata (fw_cfg)");
     if (!text) text = guest::pid1::ReadInitDataDisk();
     if (text)
       f.config.init_data_toml = *text;
@@ -214,14 +211,13 @@ int Run(Flags& f, bool pid1) {
   }
   f.config.init_daemon = pid1;
   f.config.progress = [](std::string_view line) {
-    std::fprintf(stderr, "%.*s%.*s\n", static_cast<int>(runtime::kStepPrefix.size()),
-                 runtime::kStepPrefix.data(), static_cast<int>(line.size()), line.data());
+    std::fprintf(stderr, "%s\n", podproto::ConsoleStepLine(line).c_str());
   };
   f.config.log = [](std::string_view line) { Log(std::string(line)); };
   // The TEE also picks the default agent policy: allow-all only for the sample attester.
   f.config.tee = ResolveAttester(f.attester);
   f.config.attester_factory = [kind = f.config.tee, tcti = f.tpm_tcti,
-                                initdata = f.config.init_data_toml] {
+                               initdata = f.config.init_data_toml] {
     return MakeAttester(kind, tcti, initdata);
   };
   auto service = guest::AgentService::Create(f.config);
@@ -283,9 +279,10 @@ int main(int argc, char** argv) {
                  "verify registry TLS; false also allows plain HTTP")
       ->default_str("true");
   app.add_option("--modules", f.modules, "kernel module list (PID 1)")->capture_default_str();
-  app.add_option("--attester", f.attester,
-                 "auto (SEV-SNP, TDX or TPM from the guest's devices, else sample) | sample | snp | "
-                 "tdx | tpm")
+  app.add_option(
+         "--attester", f.attester,
+         "auto (SEV-SNP, TDX or TPM from the guest's devices, else sample) | sample | snp | "
+         "tdx | tpm")
       ->check(CLI::IsMember({"auto", "sample", "snp", "tdx", "tpm"}))
       ->capture_default_str();
   app.add_option("--tpm-tcti", f.tpm_tcti, "tpm2-tss TCTI for --attester tpm")

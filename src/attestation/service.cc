@@ -60,7 +60,7 @@ Result<Json> CheckTrustClaims(const Json& tc) {
 }  // namespace
 
 Result<EarSubmod> AttestationService::Appraise(const tee::TeeClaims& tc, const Json& runtime_data,
-                                               const std::optional<InitDataDigest>& init,
+                                               const std::optional<initdata::InitDataDigest>& init,
                                                size_t index) const {
   Json tee_claims = tc.claims;
   Json annotated = Json::object();
@@ -101,9 +101,9 @@ Result<std::string> AttestationService::Attest(const std::vector<EvidenceToVerif
     if (!item.runtime_data.is_null()) {
       ASSIGN_OR_RETURN(report_data, RuntimeDataDigest(item.runtime_data, hash));
     }
-    std::optional<InitDataDigest> init;
+    std::optional<initdata::InitDataDigest> init;
     if (item.init_data) {
-      ASSIGN_OR_RETURN(init, DigestInitData(*item.init_data));
+      ASSIGN_OR_RETURN(init, initdata::DigestInitData(*item.init_data));
     }
     tee::VerifyRequest req;
     req.evidence = &item.evidence;

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "attestation/ear.h"
-#include "attestation/init_data.h"
 #include "base/error.h"
 #include "base/json.h"
 #include "crypto/digest.h"
+#include "initdata/initdata.h"
 #include "policy/policy_engine.h"
 #include "tee/tee.h"
 
@@ -23,7 +23,7 @@ struct EvidenceToVerify {
   std::string tee;
   Json evidence;
   Json runtime_data;  // structured runtime data (JCS + hash bind it); null = none
-  std::optional<InitData> init_data;
+  std::optional<initdata::InitData> init_data;
 };
 
 class AttestationService {
@@ -42,7 +42,8 @@ class AttestationService {
 
  private:
   Result<EarSubmod> Appraise(const tee::TeeClaims& tc, const Json& runtime_data,
-                             const std::optional<InitDataDigest>& init, size_t index) const;
+                             const std::optional<initdata::InitDataDigest>& init,
+                             size_t index) const;
   Result<std::shared_ptr<const policy::Policy>> PolicyFor(const std::string& tee_class) const;
 
   const tee::VerifierRegistry* verifiers_;

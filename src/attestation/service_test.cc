@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include "base/encoding.h"
 #include "jose/jws.h"
 #include "tee/sample/sample.h"
@@ -61,14 +60,14 @@ TEST_F(AttestationServiceTest, InitDataIsDigestedAndReported) {
   std::string toml =
       "version = \"0.1.0\"\nalgorithm = \"sha256\"\n[data]\n\"aa.toml\" = '''\n[token_configs]\nx "
       "= 1\n'''\n";
-  e.init_data = InitData{"toml", toml};
+  e.init_data = initdata::InitData{"toml", toml};
   auto token = as.Attest({e}, crypto::HashAlg::kSha384, 1'800'000'000);
   ASSERT_TRUE(token) << token.error().ToString();
   Json claims = *base::ParseJson(jose::ParseCompact(*token)->payload);
   const Json& ae = claims["submods"]["cpu0"]["ear.veraison.annotated-evidence"];
   EXPECT_EQ(ae["init_data"], base::Base64Encode(crypto::Sha256(AsBytes(toml))));
   EXPECT_EQ(ae["init_data_claims"]["aa.toml"]["token_configs"]["x"], 1);
-  e.init_data = InitData{"json", "{}"};
+  e.init_data = initdata::InitData{"json", "{}"};
   auto bad = as.Attest({e}, crypto::HashAlg::kSha384, 1'800'000'000);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code(), Code::kInvalidArgument);

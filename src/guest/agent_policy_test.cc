@@ -6,7 +6,7 @@
 
 #include "agent.pb.h"
 #include "base/file.h"
-#include "guest/initdata_config.h"
+#include "initdata/initdata.h"
 
 namespace cocoon::guest {
 namespace {
@@ -59,7 +59,7 @@ TEST(AgentPolicy, RequestJsonUsesProtoFieldNamesAndDefaults) {
 TEST(AgentPolicy, KataGenpolicyFromInitDataLoads) {
   auto toml = base::ReadFile(COCOON_TESTDATA_DIR "/initdata/init-data-with-policy.toml");
   ASSERT_TRUE(toml);
-  auto cfg = ParseInitDataConfig(*toml);
+  auto cfg = initdata::ParseDocument(*toml);
   ASSERT_TRUE(cfg) << cfg.error().ToString();
   ASSERT_FALSE(cfg->agent_policy.empty());
   auto p = AgentPolicy::Compile(cfg->agent_policy);
@@ -71,28 +71,6 @@ TEST(AgentPolicy, KataGenpolicyFromInitDataLoads) {
   auto st = (*p)->Check(exec);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code(), Code::kPermissionDenied);
-}
-
-TEST(InitDataConfig, ReadsKbsUrlAndImagePolicy) {
-  constexpr char kToml[] = R"(version = "0.1.0"
-algorithm = "sha256"
-[data]
-"cdh.toml" = '''
-[kbc]
-name = "cc_kbc"
-url = "http://10.0.2.100:8080"
-[image]
-image_security_policy = '{"default":[{"type":"reject"}]}'
-'''
-)";
-  auto cfg = ParseInitDataConfig(kToml);
-  ASSERT_TRUE(cfg) << cfg.error().ToString();
-  EXPECT_EQ(cfg->kbs_url, "http://10.0.2.100:8080");
-  EXPECT_EQ(cfg->image_security_policy, R"({"default":[{"type":"reject"}]})");
-  EXPECT_TRUE(cfg->agent_policy.empty());
-  auto bad = ParseInitDataConfig("version = ");
-  ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code(), Code::kInvalidArgument);
 }
 
 }  // namespace

@@ -14,8 +14,9 @@
 #include "base/limits.h"
 #include "guest/guest_pull.h"
 #include "guest/initdata_binding.h"
-#include "guest/initdata_config.h"
 #include "guest/kbs_key_provider.h"
+#include "initdata/initdata.h"
+#include "podproto/podproto.h"
 
 namespace cocoon::guest {
 namespace {
@@ -55,7 +56,8 @@ std::string MemoryReport() {
 }
 
 // The agent policy in force and a line saying where it came from.
-std::pair<std::string, std::string> ChoosePolicy(const AgentConfig& c, const InitDataConfig& init) {
+std::pair<std::string, std::string> ChoosePolicy(const AgentConfig& c,
+                                                 const initdata::Document& init) {
   if (!c.agent_policy.empty()) return {c.agent_policy, "agent policy: from the agent's --policy"};
   if (!init.agent_policy.empty()) return {init.agent_policy, "agent policy: initdata policy.rego"};
   std::string rego = DefaultAgentPolicy(c.tee);
@@ -69,8 +71,8 @@ std::pair<std::string, std::string> ChoosePolicy(const AgentConfig& c, const Ini
 
 // Whether the agent may act on its initdata: the digest matches the evidence, and the agent's
 // own --kbs flag does not contradict it.
-Status CheckTrust(const AgentConfig& c, const InitDataConfig& init) {
-  TRY(ChooseKbsUrl(init, c.kbs_url, "the agent's --kbs flag"));
+Status CheckTrust(const AgentConfig& c, const initdata::Document& init) {
+  TRY(initdata::ChooseKbsUrl(init, c.kbs_url, "the agent's --kbs flag"));
   if (c.init_data_toml.empty()) return Ok();
   std::unique_ptr<tee::Attester> attester = c.attester_factory();
   if (!attester) return Internal("initdata check: no attester");
@@ -82,9 +84,9 @@ Status CheckTrust(const AgentConfig& c, const InitDataConfig& init) {
 }  // namespace
 
 Result<std::unique_ptr<AgentService>> AgentService::Create(AgentConfig config) {
-  InitDataConfig init;
+  initdata::Document init;
   if (!config.init_data_toml.empty()) {
-    ASSIGN_OR_RETURN(init, ParseInitDataConfig(config.init_data_toml));
+    ASSIGN_OR_RETURN(init, initdata::ParseDocument(config.init_data_toml));
   }
   if (!config.attester_factory) return InvalidArgument("agent config has no attester");
   auto [rego, source] = ChoosePolicy(config, init);
@@ -111,8 +113,8 @@ Result<std::unique_ptr<AgentService>> AgentService::Create(AgentConfig config) {
 }
 
 AgentService::AgentService(AgentConfig config, std::unique_ptr<AgentPolicy> policy,
-                           std::optional<image::ContainersPolicy> image_policy, InitDataConfig init,
-                           Status trust)
+                           std::optional<image::ContainersPolicy> image_policy,
+                           initdata::Document init, Status trust)
     : config_(std::move(config)),
       policy_(std::move(policy)),
       image_policy_(std::move(image_policy)),
@@ -133,7 +135,7 @@ void AgentService::Shutdown() {
 Result<google::protobuf::Empty> AgentService::CreateSandbox(const ::grpc::CreateSandboxRequest& r) {
   std::lock_guard lock(mu_);
   if (sandbox_) return FailedPrecondition("sandbox already created");
-  TRY(ChooseKbsUrl(init_, r.kbs_url(), "CreateSandbox"));
+  TRY(initdata::ChooseKbsUrl(init_, r.kbs_url(), "CreateSandbox"));
   if (!r.hostname().empty() && config_.init_daemon) {
     (void)::sethostname(r.hostname().data(), r.hostname().size());
   }
@@ -179,7 +181,7 @@ Result<std::shared_ptr<image::KeyProvider>> AgentService::GetKeyProvider() {
   o.ca_file = config_.kbs_cacert;
   o.ca_pem = init_.kbs_cert;  // the measured certificate, and only it
   if (!config_.init_data_toml.empty()) {
-    o.init_data = attestation::InitData{"toml", config_.init_data_toml};
+    o.init_data = initdata::InitData{"toml", config_.init_data_toml};
   }
   ASSIGN_OR_RETURN(auto client, KbsClient::Create(std::move(o), config_.attester_factory()));
   key_provider_ = std::make_shared<KbsKeyProvider>(std::move(client), config_.progress);
@@ -218,7 +220,7 @@ Result<google::protobuf::Empty> AgentService::CreateContainer(
   GuestPullConfig pc;
   pc.policy = image_policy_ ? &*image_policy_ : nullptr;
   pc.registry = config_.registry;
-  pc.registries = init_.registries;
+  pc.registries = ToImageRemaps(init_.registries);
   {
     std::lock_guard lock(mu_);
     pc.auth_json = sandbox_auth_;
@@ -232,11 +234,12 @@ Result<google::protobuf::Empty> AgentService::CreateContainer(
   auto pulled = PullContainerImage(pull->source(), bundle, r.oci(), pc);
   ::malloc_trim(0);  // give the pull's buffers back before the container runs
   if (pulled && config_.progress) {
-    config_.progress("image: " + pull->source() + " " + pulled->manifest_digest.String() +
-                     (image_policy_ ? ", signature policy satisfied" : ", signatures not checked") +
-                     ", " + std::to_string(pulled->encrypted_layers) + " of " +
-                     std::to_string(pulled->layers.size()) +
-                     " layers decrypted, unpacked in the guest");
+    config_.progress(podproto::StepLine(
+        podproto::Step::kImage,
+        pull->source() + " " + pulled->manifest_digest.String() +
+            (image_policy_ ? ", signature policy satisfied" : ", signatures not checked") + ", " +
+            std::to_string(pulled->encrypted_layers) + " of " +
+            std::to_string(pulled->layers.size()) + " layers decrypted, unpacked in the guest"));
   }
   auto container = std::make_shared<Container>(config_.runtime, r.container_id(), bundle);
   Status st = pulled ? container->Create() : Status(std::unexpected(pulled.error()));

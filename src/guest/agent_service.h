@@ -14,12 +14,12 @@
 #include "base/error.h"
 #include "guest/agent_policy.h"
 #include "guest/container.h"
-#include "guest/initdata_config.h"
 #include "guest/kbs_client.h"
 #include "health.pb.h"
 #include "image/ocicrypt/ocicrypt_keyprovider.h"
 #include "image/registry/registry_client.h"
 #include "image/signature/signature_policy.h"
+#include "initdata/initdata.h"
 #include "net/ttrpc_server.h"
 #include "tee/tee.h"
 
@@ -54,7 +54,7 @@ struct AgentConfig {
   bool init_daemon = false;  // running as PID 1 (reported in GetGuestDetails)
   // Hears the confidential steps as they happen (attested, key released, image pulled and
   // verified, container created); cocoon-agent prints them on the console with
-  // runtime::kStepPrefix for the host to show.
+  // podproto::kStepPrefix for the host to show.
   std::function<void(std::string_view)> progress;
   // Hears the agent's own notes (which agent policy is in force); cocoon-agent logs them.
   std::function<void(std::string_view)> log;
@@ -88,7 +88,7 @@ class AgentService {
   Result<google::protobuf::Empty> CloseStdin(const ::grpc::CloseStdinRequest& r);
 
   AgentService(AgentConfig config, std::unique_ptr<AgentPolicy> policy,
-               std::optional<image::ContainersPolicy> image_policy, InitDataConfig init,
+               std::optional<image::ContainersPolicy> image_policy, initdata::Document init,
                Status trust);
   Result<std::shared_ptr<Container>> Find(const std::string& id);
   Result<std::shared_ptr<ContainerProcess>> FindProcess(const std::string& cid,
@@ -99,7 +99,7 @@ class AgentService {
   AgentConfig config_;
   std::unique_ptr<AgentPolicy> policy_;
   std::optional<image::ContainersPolicy> image_policy_;
-  InitDataConfig init_;
+  initdata::Document init_;
   // Ok, or why the initdata cannot be trusted (digest mismatch, conflicting KBS URL): then every
   // request fails with it.
   Status trust_;

@@ -8,8 +8,8 @@
 
 #include <thread>
 
-#include "attestation/init_data.h"
 #include "base/encoding.h"
+#include "initdata/initdata.h"
 #include "net/ttrpc_client.h"
 #include "policy/rego_engine.h"
 #include "tee/sample/sample.h"
@@ -220,7 +220,7 @@ TEST(AgentServiceInitData, DigestMismatchWithTheEvidenceStopsTheSandbox) {
   c.attester_factory = [launched] { return std::make_unique<SnpAttester>(launched); };
   Agent a(std::move(c));
   ASSERT_TRUE(a.created) << a.created.error().ToString();
-  Bytes digest = attestation::DigestInitData({"toml", InitData(kKbcA)})->digest;
+  Bytes digest = initdata::DigestInitData({"toml", InitData(kKbcA)})->digest;
   for (Status st : {a.CreateSandbox(), a.Exec("c1", "e1")}) {
     ASSERT_FALSE(st);
     EXPECT_EQ(st.error().code(), Code::kFailedPrecondition);
@@ -236,7 +236,7 @@ TEST(AgentServiceInitData, MatchingDigestIsReportedAndTheSandboxRuns) {
   AgentConfig c;
   c.tee = "snp";
   c.init_data_toml = InitData(kKbcA);
-  Bytes digest = attestation::DigestInitData({"toml", c.init_data_toml})->digest;
+  Bytes digest = initdata::DigestInitData({"toml", c.init_data_toml})->digest;
   c.attester_factory = [digest] { return std::make_unique<SnpAttester>(digest); };
   Agent a(std::move(c));
   ASSERT_TRUE(a.created);

@@ -56,6 +56,13 @@ Result<std::optional<image::Credentials>> CredentialsFor(const image::TransportR
 
 }  // namespace
 
+std::vector<image::RegistryRemap> ToImageRemaps(const std::vector<initdata::RegistryRemap>& in) {
+  std::vector<image::RegistryRemap> out;
+  out.reserve(in.size());
+  for (const auto& r : in) out.push_back({r.prefix, r.location, r.insecure, r.connect_to, r.ca_certs});
+  return out;
+}
+
 Result<image::PullResult> PullContainerImage(const std::string& image,
                                              const std::string& bundle_dir, const ::grpc::Spec& oci,
                                              const GuestPullConfig& config) {

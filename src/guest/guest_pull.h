@@ -10,11 +10,12 @@
 
 #include "agent.pb.h"
 #include "base/error.h"
-#include "guest/initdata_config.h"
 #include "image/ocicrypt/ocicrypt_keyprovider.h"
 #include "image/puller.h"
 #include "image/registry/registry_client.h"
+#include "image/registry/registry_remap.h"
 #include "image/signature/signature_policy.h"
+#include "initdata/initdata.h"
 
 namespace cocoon::guest {
 
@@ -22,10 +23,13 @@ struct GuestPullConfig {
   const image::ContainersPolicy* policy = nullptr;   // null: signatures not checked
   std::shared_ptr<image::KeyProvider> key_provider;  // null: encrypted layers fail
   image::RegistryOptions registry;
-  std::vector<RegistryRemap> registries;  // first matching prefix wins
+  std::vector<image::RegistryRemap> registries;  // first matching prefix wins
   std::string auth_json;  // containers auth.json text from the host (CreateSandbox); may be empty
   std::function<void(std::string_view)> progress;  // pull progress lines
 };
+
+// The initdata's registry entries as the image module's remap entries (the same fields).
+std::vector<image::RegistryRemap> ToImageRemaps(const std::vector<initdata::RegistryRemap>& in);
 
 // Pulls `image` (docker://REF or oci:DIR[:TAG]; a bare reference means docker://) into
 // `bundle_dir` (must not exist), fetching from where config.registries remaps it (the image keeps

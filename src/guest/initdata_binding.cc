@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <optional>
 
-#include "attestation/init_data.h"
 #include "base/encoding.h"
 #include "crypto/digest.h"
 #include "crypto/secret_bytes.h"
+#include "initdata/initdata.h"
 #include "tee/snp/evidence.h"
 #include "tee/tdx/quote.h"
 #include "tee/tpm/tpm.h"
@@ -85,7 +85,7 @@ Result<std::optional<Field>> SampleField(const Json& evidence, const Bytes& dige
 
 Result<std::string> CheckInitDataBinding(std::string_view tee, const Json& evidence,
                                          std::string_view initdata_toml) {
-  auto d = attestation::DigestInitData({"toml", std::string(initdata_toml)});
+  auto d = initdata::DigestInitData({"toml", std::string(initdata_toml)});
   if (!d) return std::unexpected(d.error().WithContext("initdata"));
   const Bytes& digest = d->digest;
   std::optional<Field> f;

@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "attestation/init_data.h"
 #include "base/encoding.h"
 #include "crypto/digest.h"
+#include "initdata/initdata.h"
 #include "tee/snp/evidence.h"
 #include "tee/snp/test_util.h"
 #include "tee/tpm/marshal.h"
@@ -22,9 +22,7 @@ std::string InitData(std::string_view algorithm, std::string_view url) {
          "\"\n'''\n";
 }
 
-Bytes Digest(const std::string& toml) {
-  return attestation::DigestInitData({"toml", toml})->digest;
-}
+Bytes Digest(const std::string& toml) { return initdata::DigestInitData({"toml", toml})->digest; }
 
 Json SnpEvidence(ByteSpan host_data) {
   tee::snp::Report r = tee::snp::testing::SyntheticTurinReport();

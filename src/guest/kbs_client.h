@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
-#include "attestation/init_data.h"
 #include "base/error.h"
 #include "crypto/keys.h"
 #include "crypto/secret_bytes.h"
+#include "initdata/initdata.h"
 #include "net/http_client.h"
 #include "tee/tee.h"
 
@@ -37,7 +37,7 @@ struct KbsClientOptions {
   // The only certificate(s) trusted for HTTPS (initdata's kbc.kbs_cert); wins over ca_file.
   std::string ca_pem;
   TeeKeyType key_type = TeeKeyType::kEcP256;
-  std::optional<attestation::InitData> init_data;
+  std::optional<initdata::InitData> init_data;
   int max_resource_attempts = 3;
   // Transient failures reaching the KBS (connection refused/reset, timeouts, 5xx, 429) are
   // tried this often, backing off from retry_delay (doubling); then Unavailable names the URL

@@ -107,7 +107,7 @@ Result<std::vector<attestation::EvidenceToVerify>> ParseAttestation(std::string_
     auto format = base::GetString(*init, "format");
     auto toml = base::GetString(*init, "body");
     if (!format || !toml) return InvalidArgument("init-data needs string members format and body");
-    items[0].init_data = attestation::InitData{*format, *toml};
+    items[0].init_data = initdata::InitData{*format, *toml};
   }
   if (!additional.empty()) {
     auto extra = base::ParseJson(additional);

@@ -5,7 +5,7 @@
 #include <array>
 #include <vector>
 
-#include "runtime/pod.h"
+#include "podproto/podproto.h"
 
 namespace cocoon::runtime {
 namespace {
@@ -48,7 +48,7 @@ bool IsHarmlessConsoleLine(std::string_view line) {
 }
 
 bool IsAgentConsoleLine(std::string_view line) {
-  if (Contains(line, "cocoon-agent:") || Contains(line, kStepPrefix)) return true;
+  if (Contains(line, "cocoon-agent:") || Contains(line, podproto::kStepPrefix)) return true;
   // The agent's spdlog lines: "2026-01-01T12:00:00.000 info …"
   return line.size() > 11 && line[4] == '-' && line[7] == '-' && line[10] == 'T';
 }

@@ -17,14 +17,6 @@
 
 namespace cocoon::runtime {
 
-// The virtio-serial port the guest agent serves on (/dev/virtio-ports/<name> in the guest).
-inline constexpr std::string_view kAgentPortName = "io.cocoon.agent";
-// The fw_cfg entry carrying the initdata TOML
-// (/sys/firmware/qemu_fw_cfg/by_name/opt/io.cocoon/initdata/raw in the guest).
-inline constexpr std::string_view kInitDataFwCfgName = "opt/io.cocoon/initdata";
-// The guest reaches forwarded host services at this address (QEMU user networking guestfwd).
-inline constexpr std::string_view kGuestServiceAddress = "10.0.2.100";
-
 enum class Accel { kAuto, kTcg, kKvm };
 enum class Tee { kNone, kSevSnp, kTdx };
 enum class Machine { kAuto, kMicrovm, kQ35 };  // auto: microvm for plain VMs, q35 for TEEs
@@ -38,9 +30,9 @@ std::string_view AccelName(Accel accel);
 std::string_view TeeName(Tee tee);
 std::string_view MachineName(Machine machine);
 
-// A service the guest reaches at kGuestServiceAddress:guest_port: on this host's loopback, or
-// (a registry the user names) at host:host_port, connected to from this host. Each guest
-// connection gets its own socat; the guest reaches nothing else.
+// A service the guest reaches at podproto::kGuestServiceAddress:guest_port: on this host's
+// loopback, or (a registry the user names) at host:host_port, connected to from this host. Each
+// guest connection gets its own socat; the guest reaches nothing else.
 struct ForwardedService {
   uint16_t guest_port = 0;
   uint16_t host_port = 0;
@@ -57,7 +49,8 @@ struct VmConfig {
   Tee tee = Tee::kNone;
   Machine machine = Machine::kAuto;
   // The initdata TOML, byte for byte (its digest is over these exact bytes). Empty: none.
-  // Delivered through fw_cfg (kInitDataFwCfgName); bound in SNP host-data / TDX mrconfigid.
+  // Delivered through fw_cfg (podproto::kInitDataFwCfgName); bound in SNP host-data / TDX
+  // mrconfigid.
   std::string initdata;
   std::vector<ForwardedService> services;
   std::string vtpm_socket;     // swtpm control socket (`swtpm socket --ctrl type=unixio,...`)

@@ -50,7 +50,7 @@ std::vector<std::string> DefaultGuestModules() {
           "virtio_net",  "virtio_blk", "9pnet_virtio",
           "9p",          "overlay",    "vmw_vsock_virtio_transport",
           "sev-guest",   "tpm_tis",    "tpm_crb",
-          "qemu_fw_cfg"};  // initdata from QEMU (runtime/hypervisor.h kInitDataFwCfgName)
+          "qemu_fw_cfg"};  // initdata from QEMU (podproto::kInitDataFwCfgName)
 }
 
 std::string ModuleNameFromPath(std::string_view path) {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "podproto/podproto.h"
 #include "runtime/agent_client.h"
 #include "runtime/console_lines.h"
 
@@ -75,8 +76,8 @@ class ConsoleTail {
 
   void Line(std::string line) {
     while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-    auto pos = line.find(kStepPrefix);
-    if (pos != std::string::npos && on_step_) on_step_(line.substr(pos + kStepPrefix.size()));
+    auto step = podproto::StepFromConsole(line);
+    if (step && on_step_) on_step_(*step);
     std::lock_guard lock(mu_);
     lines_.push_back(std::move(line));
     if (lines_.size() > 200) lines_.pop_front();
@@ -101,8 +102,9 @@ Result<int> RunPod(Hypervisor& hypervisor, const PodSpec& spec, const PodCallbac
   std::mutex step_mu;  // steps come from the console thread and this one
   auto step = [&](std::string_view line) {
     std::lock_guard lock(step_mu);
-    if (line.starts_with("attestation:") && t.attested.count() == 0) t.attested = since();
-    if (line.starts_with("key released:") && t.key_released.count() == 0) {
+    auto kind = podproto::StepOf(line);
+    if (kind == podproto::Step::kAttestation && t.attested.count() == 0) t.attested = since();
+    if (kind == podproto::Step::kKeyReleased && t.key_released.count() == 0) {
       t.key_released = since();
     }
     if (cb.step) cb.step(line);
@@ -165,7 +167,7 @@ Result<int> RunPod(Hypervisor& hypervisor, const PodSpec& spec, const PodCallbac
     return fail(st.error(), "StartContainer");
   }
   t.container_started = since();
-  step("container started");
+  step(podproto::StepLine(podproto::Step::kContainerStarted, ""));
 
   // stdout and stderr stream concurrently over the one connection; the exit status follows.
   std::mutex out_mu;

@@ -18,9 +18,6 @@
 
 namespace cocoon::runtime {
 
-// The guest agent prints its confidential steps on the console as kStepPrefix + text.
-inline constexpr std::string_view kStepPrefix = "cocoon-step: ";
-
 struct PodSpec {
   std::string kernel;
   std::string initrd;
@@ -38,7 +35,7 @@ struct PodSpec {
   std::string firmware;
   std::string vtpm_socket;  // swtpm's control socket: the guest gets a TPM (tpm-tis)
   std::string container_id = "c0";
-  std::chrono::milliseconds agent_timeout{180'000};  // boot to agent ready
+  std::chrono::milliseconds agent_timeout{180'000};   // boot to agent ready
   std::chrono::milliseconds create_timeout{900'000};  // attest + keys + pull + unpack
 };
 
@@ -46,8 +43,8 @@ struct PodSpec {
 struct PodTimings {
   std::chrono::milliseconds vm_started{0};
   std::chrono::milliseconds agent_ready{0};
-  std::chrono::milliseconds attested{0};         // the agent's "attestation:" step
-  std::chrono::milliseconds key_released{0};     // its first "key released:" step
+  std::chrono::milliseconds attested{0};           // the agent's "attestation:" step
+  std::chrono::milliseconds key_released{0};       // its first "key released:" step
   std::chrono::milliseconds container_created{0};  // pull + verify + decrypt + unpack done
   std::chrono::milliseconds container_started{0};
   std::chrono::milliseconds first_output{0};

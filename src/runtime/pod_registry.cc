@@ -9,6 +9,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "image/registry/auth.h"
+#include "podproto/podproto.h"
 
 namespace cocoon::runtime {
 namespace {
@@ -143,7 +144,7 @@ Result<RegistryAccess> PlanRegistryAccess(const image::Reference& ref,
                                           std::vector<ForwardedService>& services) {
   RegistryAccess out;
   ASSIGN_OR_RETURN(out.auth_json, AuthJson(ref, o.authfile));
-  std::string guest_host(kGuestServiceAddress);
+  std::string guest_host(podproto::kGuestServiceAddress);
   auto [host, port] = SplitHostPort(ref.domain);
   if (IsLoopbackHost(host)) {  // this host's own registry: plain HTTP on loopback, as before
     if (port == 0)

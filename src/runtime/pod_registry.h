@@ -13,8 +13,8 @@
 
 #include "base/error.h"
 #include "image/reference.h"
+#include "initdata/initdata.h"
 #include "runtime/hypervisor.h"
-#include "runtime/pod_initdata.h"
 
 namespace cocoon::runtime {
 
@@ -32,8 +32,8 @@ struct RegistryAccessOptions {
 };
 
 struct RegistryAccess {
-  PodRegistryRemap remap;  // for the initdata
-  bool insecure = false;   // plain HTTP or unverified TLS was asked for (to log it)
+  initdata::RegistryRemap remap;  // for the initdata
+  bool insecure = false;          // plain HTTP or unverified TLS was asked for (to log it)
   // {"auths":{"<domain>":{"auth":"<base64 user:pass>"}}} for the guest (PodSpec::registry_auth),
   // only the image's registry; empty when auth.json has no entry (anonymous pull).
   std::string auth_json;

@@ -4,9 +4,10 @@
 
 #include <sys/un.h>
 
-#include "attestation/init_data.h"
 #include "base/encoding.h"
 #include "base/json.h"
+#include "initdata/initdata.h"
+#include "podproto/podproto.h"
 
 namespace cocoon::runtime {
 namespace {
@@ -122,7 +123,7 @@ void AddDevices(const VmConfig& c, Machine machine, const RunPaths& paths,
   bool pci = machine == Machine::kQ35;
   std::string netdev = "user,id=n0,restrict=on";
   for (const auto& s : c.services) {
-    netdev += ",guestfwd=tcp:" + std::string(kGuestServiceAddress) + ":" +
+    netdev += ",guestfwd=tcp:" + std::string(podproto::kGuestServiceAddress) + ":" +
               std::to_string(s.guest_port) + "-cmd:socat - TCP:" + s.host + ":" +
               std::to_string(s.host_port);
   }
@@ -131,10 +132,11 @@ void AddDevices(const VmConfig& c, Machine machine, const RunPaths& paths,
       {"-chardev", "file,id=console,path=" + Escape(paths.console), "-serial", "chardev:console",
        "-device", pci ? "virtio-serial-pci" : "virtio-serial-device", "-chardev",
        "socket,id=agent,path=" + Escape(paths.channel) + ",server=on,wait=off", "-device",
-       "virtserialport,chardev=agent,name=" + std::string(kAgentPortName), "-netdev", netdev,
-       "-device", std::string(pci ? "virtio-net-pci" : "virtio-net-device") + ",netdev=n0"});
+       "virtserialport,chardev=agent,name=" + std::string(podproto::kAgentPortName), "-netdev",
+       netdev, "-device",
+       std::string(pci ? "virtio-net-pci" : "virtio-net-device") + ",netdev=n0"});
   if (!c.initdata.empty()) {
-    out->insert(out->end(), {"-fw_cfg", "name=" + std::string(kInitDataFwCfgName) +
+    out->insert(out->end(), {"-fw_cfg", "name=" + std::string(podproto::kInitDataFwCfgName) +
                                             ",file=" + Escape(paths.initdata)});
   }
   if (!c.vtpm_socket.empty()) {
@@ -152,8 +154,8 @@ RunPaths PathsIn(const std::string& run_dir) {
 }
 
 Result<Bytes> InitDataBinding(std::string_view toml, size_t field_size) {
-  ASSIGN_OR_RETURN(attestation::InitDataDigest d,
-                   attestation::DigestInitData({"toml", std::string(toml)}));
+  ASSIGN_OR_RETURN(initdata::InitDataDigest d,
+                   initdata::DigestInitData({"toml", std::string(toml)}));
   Bytes out = std::move(d.digest);
   out.resize(field_size, 0);
   return out;
