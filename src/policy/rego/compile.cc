@@ -116,43 +116,19 @@ class CallResolver {
 
   // `f`, `data.pkg.f`, `alias.f` (import data.pkg as alias), or a builtin name.
   Status Resolve(const rego::Term& t, const ModuleCtx& m) {
-    std::vector<std::string> segs;
-    for (size_t b = 0, e; b <= t.name.size(); b = e + 1) {
-      e = t.name.find('.', b);
-      if (e == std::string::npos) e = t.name.size();
-      segs.push_back(t.name.substr(b, e - b));
-    }
-    std::vector<std::string> pkg_path;
-    bool user_form = false;
-    if (segs.size() == 1) {
-      pkg_path = m.pkg->path;
-      user_form = true;
-    } else if (segs[0] == "data") {
-      pkg_path.assign(segs.begin() + 1, segs.end() - 1);
-      user_form = true;
-    } else if (auto imp = m.import_paths.find(segs[0]);
-               imp != m.import_paths.end() && imp->second[0] == "data") {
-      pkg_path.assign(imp->second.begin() + 1, imp->second.end());
-      pkg_path.insert(pkg_path.end(), segs.begin() + 1, segs.end() - 1);
-      user_form = true;
-    }
-    if (user_form) {
-      if (const CompiledPackage* p = cp_.FindPackage(pkg_path)) {
-        if (auto r = p->rules.find(segs.back()); r != p->rules.end()) {
-          if (!r->second.is_function()) {
-            return FailAt(m, t.pos, "rego_type_error: " + t.name + " is not a function");
-          }
-          size_t arity = FunctionArity(r->second);
-          if (t.args.size() != arity && t.args.size() != arity + 1) {
-            return FailAt(m, t.pos,
-                          "rego_type_error: " + t.name + ": arity mismatch: expects " +
-                              std::to_string(arity) + " arguments, got " +
-                              std::to_string(t.args.size()));
-          }
-          out_[&t] = CallTarget{&r->second, nullptr, t.args.size() == arity + 1};
-          return Ok();
-        }
+    if (const RuleSet* r = FindUserFunction(cp_, m, t.name)) {
+      if (!r->is_function()) {
+        return FailAt(m, t.pos, "rego_type_error: " + t.name + " is not a function");
       }
+      size_t arity = FunctionArity(*r);
+      if (t.args.size() != arity && t.args.size() != arity + 1) {
+        return FailAt(m, t.pos,
+                      "rego_type_error: " + t.name + ": arity mismatch: expects " +
+                          std::to_string(arity) + " arguments, got " +
+                          std::to_string(t.args.size()));
+      }
+      out_[&t] = CallTarget{r, nullptr, t.args.size() == arity + 1};
+      return Ok();
     }
     if (t.name == "query_reference_value") {
       out_[&t] = CallTarget{};
@@ -194,6 +170,32 @@ Status MakeSafe(CompiledPolicy& cp) {
 }
 
 }  // namespace
+
+const RuleSet* FindUserFunction(const CompiledPolicy& cp, const ModuleCtx& m,
+                                const std::string& name) {
+  std::vector<std::string> segs;
+  for (size_t b = 0, e; b <= name.size(); b = e + 1) {
+    e = name.find('.', b);
+    if (e == std::string::npos) e = name.size();
+    segs.push_back(name.substr(b, e - b));
+  }
+  std::vector<std::string> pkg_path;
+  if (segs.size() == 1) {
+    pkg_path = m.pkg->path;
+  } else if (segs[0] == "data") {
+    pkg_path.assign(segs.begin() + 1, segs.end() - 1);
+  } else if (auto imp = m.import_paths.find(segs[0]);
+             imp != m.import_paths.end() && imp->second[0] == "data") {
+    pkg_path.assign(imp->second.begin() + 1, imp->second.end());
+    pkg_path.insert(pkg_path.end(), segs.begin() + 1, segs.end() - 1);
+  } else {
+    return nullptr;
+  }
+  const CompiledPackage* p = cp.FindPackage(pkg_path);
+  if (!p) return nullptr;
+  auto r = p->rules.find(segs.back());
+  return r == p->rules.end() ? nullptr : &r->second;
+}
 
 const CompiledPackage* CompiledPolicy::FindPackage(const std::vector<std::string>& path) const {
   auto it = packages.find(path);
@@ -237,6 +239,7 @@ Result<std::unique_ptr<CompiledQuery>> CompileQuery(const CompiledPolicy& cp, Bo
   auto q = std::make_unique<CompiledQuery>();
   q->ctx.file = "query";
   q->ctx.pkg = &kQueryPackage;
+  q->ctx.policy = &cp;
   for (auto& e : body) QueryVars(*e, q->vars);
   Rule r;
   r.name = "query";
@@ -255,6 +258,7 @@ Result<CompiledPolicy> CompilePolicy(std::vector<Module> modules) {
     ModuleCtx& ctx = cp.modules.emplace_back();
     ctx.file = m.file;
     ctx.pkg = &pkg;
+    ctx.policy = &cp;  // during compilation only: cp is moved to the caller
     for (auto& imp : m.imports) {
       if (imp.path.empty() || (imp.path[0] != "data" && imp.path[0] != "input")) continue;
       ctx.imports[imp.alias] = ImportTerm(imp);
@@ -266,6 +270,7 @@ Result<CompiledPolicy> CompilePolicy(std::vector<Module> modules) {
     }
   }
   TRY(MakeSafe(cp));
+  for (ModuleCtx& ctx : cp.modules) ctx.policy = nullptr;
   CallResolver calls(cp, cp.calls);
   for (auto& [path, pkg] : cp.packages) {
     for (auto& [name, set] : pkg.rules) {

@@ -69,6 +69,8 @@ class Evaluator {
                   const ValCont& k);
   Status Unify(const Term& pattern, const Json& v, bool declare, const Cont& k);
   Status UnifyTerms(const Term& lhs, const Term& rhs, bool declare, const Cont& k);
+  // Unifies term pairs, each when one of its sides is known (`[1, x] = [y, 2]`).
+  Status UnifyPairs(std::vector<std::pair<const Term*, const Term*>>& pairs, const Cont& k);
 
   Result<const Json*> RuleValue(const Term& at, const RuleSet& rs);
   Result<std::optional<Json>> ComputeRule(const RuleSet& rs);

@@ -75,6 +75,11 @@ Status Evaluator::Walk(const Json& cur, const Term& ref, size_t i, const ValCont
       return Bind(e.name, key, [&]() { return Walk(v, ref, i + 1, k); });
     });
   }
+  if ((e.kind == TermKind::kArray || e.kind == TermKind::kObject) && HasUnbound(e)) {
+    return ForEachEntry(cur, [&](const Json& key, const Json& v) -> Status {
+      return Unify(e, key, false, [&]() { return Walk(v, ref, i + 1, k); });
+    });
+  }
   return EvalTerm(e, [&](const Json& key) -> Status {
     const Json* at = Index(cur, key);
     return at ? Walk(*at, ref, i + 1, k) : Ok();
