@@ -20,7 +20,7 @@ class Parser {
     if (!IsWord("package")) return Fail("expected 'package'");
     Advance();
     ASSIGN_OR_RETURN(m.package, DottedName());
-    while (IsWord("import")) {
+    while (IsWord("import") && !WordStartsRef()) {
       Import imp;
       imp.pos = Cur().pos;
       Advance();
@@ -118,6 +118,14 @@ class Parser {
     return out;
   }
 
+  // A keyword or literal word directly followed by '.' starts a reference (`if.x`, `true.y`).
+  bool WordStartsRef() const {
+    const Token& n = Peek();
+    return Cur().kind == Tok::kIdent && n.kind == Tok::kPunct && n.text == "." && !n.nl_before &&
+           n.pos.line == Cur().pos.line &&
+           n.pos.col == Cur().pos.col + static_cast<int>(Cur().text.size());
+  }
+
   static bool IsKeyword(std::string_view w) {
     for (auto k : {"package", "import", "default", "if", "else", "not", "some", "every", "in",
                    "contains", "with", "as"}) {
@@ -202,11 +210,13 @@ class Parser {
   Result<std::shared_ptr<Rule>> ParseRule() {
     auto r = std::make_shared<Rule>();
     r->pos = Cur().pos;
-    if (IsWord("default")) {
+    if (IsWord("default") && !WordStartsRef()) {
       Advance();
       r->is_default = true;
     }
-    if (Cur().kind != Tok::kIdent || IsKeyword(Cur().text)) return Fail("expected rule name");
+    if (Cur().kind != Tok::kIdent || (IsKeyword(Cur().text) && !WordStartsRef())) {
+      return Fail("expected rule name");
+    }
     r->name = Advance().text;
     TRY(ParseHead(*r));
     if (!r->multi && (IsPunct(":=") || IsPunct("="))) {
@@ -223,7 +233,7 @@ class Parser {
     }
     TRY(ParseRuleBody(*r));
     Rule* tail = r.get();
-    while (IsWord("else")) {
+    while (IsWord("else") && !WordStartsRef()) {
       auto e = std::make_shared<Rule>();
       e->pos = Cur().pos;
       e->kind = r->kind;
@@ -294,13 +304,13 @@ class Parser {
   Result<std::shared_ptr<const Expr>> ParseExprInner() {
     auto e = std::make_shared<Expr>();
     e->pos = Cur().pos;
-    if (IsWord("not")) {
+    if (IsWord("not") && !WordStartsRef()) {
       Advance();
       e->kind = ExprKind::kNot;
       ASSIGN_OR_RETURN(e->sub, ParseExpr());
       return std::shared_ptr<const Expr>(e);
     }
-    if (IsWord("some") || IsWord("every")) {
+    if ((IsWord("some") || IsWord("every")) && !WordStartsRef()) {
       bool every = IsWord("every");
       Advance();
       while (true) {
@@ -562,7 +572,10 @@ class Parser {
         return TermPtr(t);
       }
       case Tok::kIdent:
-        if (tok.text == "true" || tok.text == "false") {
+        if (WordStartsRef()) {
+          t->kind = TermKind::kVar;
+          t->name = Advance().text;
+        } else if (tok.text == "true" || tok.text == "false") {
           t->value = Advance().text == "true";
         } else if (tok.text == "null") {
           Advance();
@@ -583,6 +596,29 @@ class Parser {
       bool saved = no_bar_;
       no_bar_ = false;
       ASSIGN_OR_RETURN(auto inner, ParseTerm());
+      if (IsPunct(",")) {  // `(k, v in xs)`: key-value membership in parentheses
+        Advance();
+        ASSIGN_OR_RETURN(auto v, ParseRelation());
+        if (!IsWord("in")) return Fail("expected 'in'");
+        Pos p = Cur().pos;
+        Advance();
+        ASSIGN_OR_RETURN(auto coll, ParseRelation());
+        auto m = std::make_shared<Term>();
+        m->kind = TermKind::kMember;
+        m->pos = p;
+        m->args = {inner, v, coll};
+        inner = m;
+        while (IsWord("in")) {
+          Pos q = Cur().pos;
+          Advance();
+          ASSIGN_OR_RETURN(auto c2, ParseRelation());
+          auto m2 = std::make_shared<Term>();
+          m2->kind = TermKind::kMember;
+          m2->pos = q;
+          m2->args = {inner, c2};
+          inner = m2;
+        }
+      }
       no_bar_ = saved;
       --nest_;
       TRY(Expect(")"));
