@@ -64,7 +64,8 @@ class Evaluator {
   Status EvalDataRef(const Term& t, const ValCont& k);
   Status Walk(const Json& cur, const Term& ref, size_t i, const ValCont& k);
   Status EvalCall(const Term& t, const ValCont& k);
-  Status CallWith(const Term& t, const CallTarget& ct, size_t nargs, const ValCont& k);
+  Status CallWith(const Term& t, const CallTarget& ct, size_t nargs, const ValCont& k,
+                  bool suspend_mocks = false);
   Status CallUser(const Term& t, const RuleSet& fn, const std::vector<Json>& args,
                   const ValCont& k);
   Status Unify(const Term& pattern, const Json& v, bool declare, const Cont& k);

@@ -96,10 +96,12 @@ Status Evaluator::EvalCall(const Term& t, const ValCont& k) {
   if (!found) return Fail(t.pos, "rego_type_error: undefined function " + t.name);
   CallTarget ct = *found;
   const Json* fixed = nullptr;  // `with f as <value>`
+  bool replaced = false;        // `with f as g`: g runs without the expression's mocks
   if (!fn_overrides_.empty()) {
     const void* key = ct.user ? static_cast<const void*>(ct.user) : ct.builtin;
     if (auto o = fn_overrides_.find(key); key && o != fn_overrides_.end()) {
       fixed = o->second.value;
+      replaced = !fixed;
       bool out = ct.output_arg;
       ct = o->second.fn;
       ct.output_arg = out;
@@ -114,12 +116,26 @@ Status Evaluator::EvalCall(const Term& t, const ValCont& k) {
     std::vector<Json> vals;
     return EvalTermsN(t.args, 0, n, vals, [&](std::vector<Json>&) { return emit(*fixed); });
   }
-  return CallWith(t, ct, n, emit);
+  return CallWith(t, ct, n, emit, replaced);
 }
 
-Status Evaluator::CallWith(const Term& t, const CallTarget& ct, size_t nargs, const ValCont& k) {
+Status Evaluator::CallWith(const Term& t, const CallTarget& ct, size_t nargs, const ValCont& k,
+                           bool suspend_mocks) {
   std::vector<Json> vals;
   return EvalTermsN(t.args, 0, nargs, vals, [&](std::vector<Json>& args) -> Status {
+    if (ct.user && suspend_mocks && !fn_overrides_.empty()) {
+      // A replacement function calls the originals (OPA: mocks do not apply inside mocks).
+      std::map<const void*, FnOverride> saved;
+      saved.swap(fn_overrides_);
+      Status st = CallUser(t, *ct.user, args, [&](const Json& r) -> Status {
+        fn_overrides_.swap(saved);
+        Status s = k(r);
+        fn_overrides_.swap(saved);
+        return s;
+      });
+      fn_overrides_.swap(saved);
+      return st;
+    }
     if (ct.user) return CallUser(t, *ct.user, args, k);
     if (!ct.builtin) {  // query_reference_value
       if (args.size() != 1 || !args[0].is_string()) return Ok();

@@ -92,6 +92,22 @@ class Safety {
     return b && b->arity >= 0 && t.args.size() == static_cast<size_t>(b->arity) + 1;
   }
 
+  // `count`, `object.union_n`, `g`, `data.pkg.g`: a builtin or function named as a with value.
+  bool NamesFunction(const Term& t, const VarSet& declared) const {
+    const Term* head = t.kind == TermKind::kRef ? t.args[0].get() : &t;
+    if (head->kind != TermKind::kVar || declared.contains(head->name)) return false;
+    std::string name = head->name;
+    for (size_t i = 1; t.kind == TermKind::kRef && i < t.args.size(); ++i) {
+      const Term& s = *t.args[i];
+      if (s.kind != TermKind::kScalar || !s.value.is_string()) return false;
+      name += "." + s.value.get<std::string>();
+    }
+    if (FindBuiltin(name)) return true;
+    const RuleSet* r = nullptr;
+    if (ctx_.policy) r = FindUserFunction(*ctx_.policy, ctx_, name);
+    return r && r->is_function();
+  }
+
   // Local vars of t outside comprehensions: reads, and ref keys.
   void Collect(const Term& t, const VarSet& declared, TermVars& out) const {
     if (IsCompr(t)) return;
@@ -363,6 +379,7 @@ class Safety {
     for (auto& t : e.terms) ClosureVars(*t, info.closure);
     if (e.term) ClosureVars(*e.term, info.closure);
     for (auto& w : e.withs) {
+      if (NamesFunction(*w.value, declared)) continue;  // `with f as count`
       TermVars tv;
       Collect(*w.value, declared, tv);
       AddReads(tv, bound, info, true);
