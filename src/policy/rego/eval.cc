@@ -414,6 +414,29 @@ Status Evaluator::EvalMember(const Term& t, const ValCont& k) {
   });
 }
 
+namespace {
+
+// Why `a op b` has no value, in OPA's words (strict mode).
+std::string ArithError(const std::string& op, const Json& a, const Json& b) {
+  const char* name = op == "+"   ? "plus"
+                     : op == "-" ? "minus"
+                     : op == "*" ? "mul"
+                     : op == "/" ? "div"
+                                 : "rem";
+  if (!a.is_number())
+    return "eval_type_error: " + std::string(name) + ": operand 1 must be number but got " +
+           TypeNameOf(a);
+  if (!b.is_number())
+    return "eval_type_error: " + std::string(name) + ": operand 2 must be number but got " +
+           TypeNameOf(b);
+  if (op == "/" && b.get<double>() == 0) return "eval_builtin_error: div: divide by zero";
+  if (op == "%" && b.get<double>() == 0) return "eval_builtin_error: rem: modulo by zero";
+  if (op == "%") return "eval_builtin_error: rem: modulo on floating-point number";
+  return "eval_builtin_error: " + std::string(name) + ": result out of range";
+}
+
+}  // namespace
+
 Status Evaluator::EvalBinary(const Term& t, const ValCont& k) {
   const std::string& op = t.name;
   if (op == ":=" || op == "=") {
@@ -428,9 +451,15 @@ Status Evaluator::EvalBinary(const Term& t, const ValCont& k) {
       if (op == ">") return k(Json(Compare(a, b) > 0));
       if (op == ">=") return k(Json(Compare(a, b) >= 0));
       if (op == "|" || op == "&" || (op == "-" && IsSet(a))) {
-        return IsSet(a) && IsSet(b) ? k(SetOp(op[0], a, b)) : Ok();
+        if (IsSet(a) && IsSet(b)) return k(SetOp(op[0], a, b));
+        if (!p_.strict) return Ok();
+        const Json& bad = IsSet(a) ? b : a;
+        return Fail(t.pos, std::string("eval_type_error: ") +
+                               (IsSet(a) ? "operand 2" : "operand 1") + " must be set but got " +
+                               TypeNameOf(bad));
       }
       auto r = Arith(op, a, b);
+      if (!r && p_.strict) return Fail(t.pos, ArithError(op, a, b));
       return r ? k(*r) : Ok();
     });
   });

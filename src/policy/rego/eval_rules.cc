@@ -86,6 +86,20 @@ Status Evaluator::Walk(const Json& cur, const Term& ref, size_t i, const ValCont
   });
 }
 
+namespace {
+
+// A failed builtin call in strict mode, as OPA words it: "eval_type_error: NAME: operand N must
+// be T but got U" for operand types, else "eval_builtin_error: NAME: <why>".
+std::string StrictBuiltinError(const std::string& name, const std::vector<Json>& args) {
+  if (auto te = OperandTypeError(name, args)) return "eval_type_error: " + name + ": " + *te;
+  if (auto e = TakeBuiltinError()) return e->kind + ": " + name + ": " + e->msg;
+  std::string types;
+  for (const Json& a : args) types += (types.empty() ? "" : ", ") + TypeNameOf(a);
+  return "eval_builtin_error: " + name + ": invalid arguments (" + types + ")";
+}
+
+}  // namespace
+
 Status Evaluator::EvalCall(const Term& t, const ValCont& k) {
   const CallTarget* found = nullptr;
   if (auto it = p_.calls.find(&t); it != p_.calls.end()) {
@@ -145,12 +159,9 @@ Status Evaluator::CallWith(const Term& t, const CallTarget& ct, size_t nargs, co
     if (ct.builtin->arity >= 0 && static_cast<size_t>(ct.builtin->arity) != args.size()) {
       return Fail(t.pos, "rego_type_error: " + t.name + ": arity mismatch (with replacement)");
     }
+    if (p_.strict) ClearBuiltinError();
     auto r = ct.builtin->fn(args);
-    if (!r && p_.strict) {
-      std::string types;
-      for (const Json& a : args) types += (types.empty() ? "" : ", ") + TypeNameOf(a);
-      return Fail(t.pos, "eval_builtin_error: " + t.name + ": invalid arguments (" + types + ")");
-    }
+    if (!r && p_.strict) return Fail(t.pos, StrictBuiltinError(t.name, args));
     return r ? k(*r) : Ok();
   });
 }

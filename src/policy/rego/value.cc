@@ -352,8 +352,8 @@ std::optional<Json> Arith(const std::string& op, const Json& a, const Json& b) {
     if (y == 0) return std::nullopt;
     return NumberFrom(x / y);
   }
-  if (op == "%") {
-    if (y == 0) return std::nullopt;
+  if (op == "%") {  // OPA: integers only ("modulo on floating-point number")
+    if (y == 0 || std::floor(x) != x || std::floor(y) != y) return std::nullopt;
     return NumberFrom(std::fmod(x, y));
   }
   return std::nullopt;
