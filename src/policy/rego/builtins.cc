@@ -3,6 +3,8 @@
 #include "policy/rego/builtins.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <map>
 #include <regex>
 #include <string>
@@ -125,9 +127,21 @@ Opt ToNumber(const Args& a) {
   if (v.is_boolean()) return Json(v.get<bool>() ? 1 : 0);
   if (v.is_null()) return Json(0);
   const std::string* s = Str(v);
-  if (!s || s->empty() || s->size() > 64) return std::nullopt;
-  auto j = base::ParseJson(*s, 2);
-  if (!j || !j->is_number()) return std::nullopt;
+  if (!s) return std::nullopt;
+  std::string lower;
+  for (char c : *s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view bare = lower;
+  if (!bare.empty() && (bare[0] == '-' || bare[0] == '+')) bare.remove_prefix(1);
+  if (bare == "nan" || bare == "inf" || bare == "infinity") {  // Go parses them; OPA refuses
+    SetBuiltinError("eval_type_error", "operand 1 must be a finite number");
+    return std::nullopt;
+  }
+  auto j = s->empty() || s->size() > 64 ? Result<Json>(Json()) : base::ParseJson(*s, 2);
+  if (!j || !j->is_number()) {
+    SetBuiltinError("eval_builtin_error",
+                    "strconv.ParseFloat: parsing " + Json(*s).dump() + ": invalid syntax");
+    return std::nullopt;
+  }
   return *j;
 }
 
@@ -149,7 +163,12 @@ Opt ObjectUnionN(const Args& a) {
   if (!xs) return std::nullopt;
   Json out = Json::object();
   for (auto& o : *xs) {
-    if (!o.is_object()) return std::nullopt;
+    if (!o.is_object()) {
+      SetBuiltinError(
+          "eval_type_error",
+          "operand 1 must be array of objects but got array containing " + TypeNameOf(o));
+      return std::nullopt;
+    }
     out = MergeObjects(out, o);
   }
   return out;
@@ -257,7 +276,22 @@ Opt DecodeStr(const Args& a) {
   const std::string* s = Str(a[0]);
   if (!s) return std::nullopt;
   auto b = Decode(*s);
-  if (!b) return std::nullopt;
+  if (!b) {
+    if constexpr (Decode == base::HexDecode) {  // Go's encoding/hex wording
+      for (unsigned char c : *s) {
+        if (!std::isxdigit(c)) {
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "encoding/hex: invalid byte: U+%04X '%c'", c, c);
+          SetBuiltinError("eval_builtin_error", buf);
+          return std::nullopt;
+        }
+      }
+      SetBuiltinError("eval_builtin_error", "encoding/hex: odd length hex string");
+    } else {
+      SetBuiltinError("eval_builtin_error", "illegal base64 data");
+    }
+    return std::nullopt;
+  }
   return Json(std::string(b->begin(), b->end()));
 }
 Opt Base64Enc(const Args& a) {

@@ -101,6 +101,12 @@ Opt SemVerIsValid(const Args& a) { return Json(SemVer(a[0]).has_value()); }
 
 Opt SemVerCompare(const Args& a) {
   auto x = SemVer(a[0]), y = SemVer(a[1]);
+  for (int i = 0; i < 2; ++i) {
+    if (!(i == 0 ? x : y) && a[i].is_string()) {
+      SetBuiltinError("eval_builtin_error", "operand " + std::to_string(i + 1) + ": string " +
+                                                a[i].dump() + " is not a valid SemVer");
+    }
+  }
   if (!x || !y) return std::nullopt;
   auto key = [](const auto& t) {
     return std::make_tuple(std::get<0>(t), std::get<1>(t), std::get<2>(t));
@@ -180,8 +186,16 @@ Opt ReplaceN(const Args& a) {
   if (!a[0].is_object() || !s) return std::nullopt;
   std::string out = *s;
   for (auto it = a[0].begin(); it != a[0].end(); ++it) {
+    if (!IsPlainKey(it.key())) {
+      SetBuiltinError("eval_type_error", "operand 1 non-string key found in pattern object");
+      return std::nullopt;
+    }
     const std::string* nw = Str(it.value());
-    if (!nw || it.key().empty()) return std::nullopt;
+    if (!nw) {
+      SetBuiltinError("eval_type_error", "operand 1 non-string value found in pattern object");
+      return std::nullopt;
+    }
+    if (it.key().empty()) return std::nullopt;
     std::string next;
     size_t start = 0;
     while (true) {
