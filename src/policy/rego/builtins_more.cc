@@ -51,43 +51,73 @@ Opt Product(const Args& a) {
   return acc;
 }
 
-// units.parse("10Ki") / units.parse_bytes("10KB"): SI (k, M, G, …) and IEC (Ki, Mi, …)
-// suffixes, case-insensitive for bytes; "m" is milli in units.parse.
-Opt ParseUnits(const std::string& s, bool bytes) {
+// units.parse("10Ki") / units.parse_bytes("10KB"), as OPA: quotes are dropped, spaces refused,
+// the amount may have a sign, a fraction and an exponent ("2.5e3K"); SI (k, M, G, …) and IEC
+// (Ki, Mi, …) suffixes. units.parse lowercases all but the first letter of the unit so "m"
+// (milli) and "M" (mega) differ; units.parse_bytes lowercases all, drops a trailing "b" and
+// truncates to an integer.
+Opt ParseUnits(const std::string& in, bool bytes) {
+  const char* fn = bytes ? "units.parse_bytes: " : "units.parse: ";
+  const std::string what = bytes ? "byte amount" : "amount";
+  auto fail = [&](const std::string& msg) -> Opt {
+    SetBuiltinError("eval_builtin_error", fn + msg);
+    return std::nullopt;
+  };
+  std::string s;
+  for (char c : in) {
+    if (c != '"') s += c;
+  }
+  if (s.find(' ') != std::string::npos) return fail("spaces not allowed in resource strings");
   size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t digits = i;
   while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-  if (i == 0 || s.find('.') != s.rfind('.')) return std::nullopt;
-  double n = std::strtod(s.substr(0, i).c_str(), nullptr);
-  std::string unit = s.substr(i);
-  if (unit.find(' ') != std::string::npos) return std::nullopt;
-  std::string u = unit;
+  if (i == digits) return fail("no " + what + " provided");
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {  // exponent: e[+-]digits
+    size_t j = i + 1;
+    if (j < s.size() && (s[j] == '-' || s[j] == '+')) ++j;
+    if (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) {
+      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      i = j;
+    }
+  }
+  std::string num = s.substr(0, i);
+  char* end = nullptr;
+  double n = std::strtod(num.c_str(), &end);
+  if (end != num.c_str() + num.size()) return fail("could not parse " + what + " to a number");
+  std::string u = s.substr(i);
   if (bytes) {
     for (char& c : u) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (u.ends_with("b")) u.pop_back();
+  } else {
+    for (size_t k = 1; k < u.size(); ++k) {
+      u[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(u[k])));
+    }
   }
   static const char* kSi[] = {"k", "m", "g", "t", "p", "e"};
-  double mult = 1;
+  double r = 0;
   if (u.empty()) {
-    mult = 1;
+    r = n;
   } else if (!bytes && u == "m") {
-    mult = 1e-3;
+    r = n / 1000;
   } else {
+    std::string cmp = u;  // units.parse: "M" is mega; "m" (milli) was handled above
+    for (char& c : cmp) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     bool found = false;
     for (int p = 0; p < 6 && !found; ++p) {
       std::string si = kSi[p], iec = si + "i";
-      std::string cmp = u;  // units.parse: only "m" (milli) vs "M" (mega) is case-sensitive
-      for (char& c : cmp) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (cmp == si) {
-        mult = std::pow(1000.0, p + 1);
+        r = n * std::pow(1000.0, p + 1);
         found = true;
       } else if (cmp == iec) {
-        mult = std::pow(1024.0, p + 1);
+        r = n * std::pow(1024.0, p + 1);
         found = true;
       }
     }
-    if (!found) return std::nullopt;
+    if (!found) return fail("unit " + s.substr(i) + " not recognized");
   }
-  return NumberFrom(n * mult);
+  if (bytes) r = std::trunc(r);
+  return NumberFrom(r);
 }
 Opt UnitsParse(const Args& a) {
   const std::string* s = Str(a[0]);
