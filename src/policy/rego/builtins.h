@@ -42,5 +42,7 @@ const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins();
 // builtins_more.cc; these replace same-named entries of the tables above.
 const std::vector<std::pair<std::string, Builtin>>& StringBuiltins();
 const std::vector<std::pair<std::string, Builtin>>& MoreBuiltins();
+// time.* with zones and Go layouts (builtins_time.cc); replaces the entries above.
+const std::vector<std::pair<std::string, Builtin>>& TimeBuiltins();
 
 }  // namespace cocoon::policy::rego

@@ -113,6 +113,7 @@ class Evaluator {
   };
   std::map<const void*, FnOverride> fn_overrides_;
   std::deque<Json> with_values_;
+  std::optional<Json> now_;  // time.now_ns(): fixed for the evaluation
   std::set<const RuleSet*> in_progress_;
   int depth_ = 0;
 };

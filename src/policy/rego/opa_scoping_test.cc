@@ -91,8 +91,10 @@ TEST(RegoErrors, StrictBuiltinErrors) {
   auto e = (*strict)->Evaluate("data.p.x", nullptr, Json::object());
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().code(), Code::kInvalidArgument);
-  EXPECT_EQ(e.error().message(),
-            "t.rego:2:6: eval_builtin_error: count: invalid arguments (number)");
+  EXPECT_EQ(
+      e.error().message(),
+      "t.rego:2:6: eval_type_error: count: operand 1 must be one of {array, object, set, string} "
+      "but got number");
 }
 
 }  // namespace

@@ -414,6 +414,34 @@ class Safety {
       }
       declared.insert(names.begin(), names.end());
     }
+    // OPA: a var read before the `:=` that declares it is an error ("var y referenced above").
+    for (size_t j = 0; j < body.size(); ++j) {
+      const Expr& e = *body[j];
+      if (e.kind != ExprKind::kTerm || e.term->kind != TermKind::kBinary || e.term->name != ":=") {
+        continue;
+      }
+      VarSet names;
+      NamesOf(*e.term->args[0], names);
+      for (size_t i = 0; i < j; ++i) {
+        TermVars tv;
+        const Expr& x = body[i]->kind == ExprKind::kNot ? *body[i]->sub : *body[i];
+        if (x.term) Collect(*x.term, declared, tv);
+        if (x.kind == ExprKind::kSomeIn || x.kind == ExprKind::kEvery) {
+          if (!x.terms.empty()) Collect(*x.terms.back(), declared, tv);  // the rest declare
+        } else if (x.kind != ExprKind::kSomeDecl) {
+          for (auto& t : x.terms) Collect(*t, declared, tv);
+        }
+        for (auto* l : {&tv.reads, &tv.keys}) {
+          for (auto& u : *l) {
+            if (names.contains(u.name) && !declared_outer.contains(u.name)) {
+              return InvalidArgument(ctx_.file + ":" + std::to_string(u.pos.line) + ":" +
+                                     std::to_string(u.pos.col) + ": rego_compile_error: var " +
+                                     u.name + " referenced above");
+            }
+          }
+        }
+      }
+    }
     VarSet body_vars = TopVars(body, declared);
     body_vars.insert(bound.begin(), bound.end());
     std::vector<bool> done(body.size(), false);
