@@ -2,6 +2,9 @@
 // type checks, encoding. Each returns nullopt (undefined) on wrong argument types.
 #include "policy/rego/builtins.h"
 
+#include <locale.h>
+#include <wctype.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -81,13 +84,63 @@ Opt Contains(const Args& a) {
       a, [](const std::string& x, const std::string& y) { return x.find(y) != std::string::npos; });
 }
 
+void PutUtf8(std::string& out, uint32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+// lower / upper by Unicode code point (Go's unicode.ToLower / ToUpper: simple case mappings,
+// from glibc's C.UTF-8 tables; ASCII only where that locale is missing). Invalid UTF-8 bytes
+// become U+FFFD, as Go's strings.Map writes them.
 Opt Case(const Json& j, bool upper) {
   const std::string* s = Str(j);
   if (!s) return std::nullopt;
-  std::string out = *s;
-  for (char& c : out)
-    c = upper ? std::toupper(static_cast<unsigned char>(c))
-              : std::tolower(static_cast<unsigned char>(c));
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0));
+  std::string out;
+  out.reserve(s->size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s->data());
+  size_t n = s->size();
+  for (size_t i = 0; i < n;) {
+    unsigned char b = p[i];
+    if (b < 0x80) {
+      out += static_cast<char>(upper ? std::toupper(b) : std::tolower(b));
+      ++i;
+      continue;
+    }
+    int len = b >= 0xF0 && b < 0xF5 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 && b < 0xE0 ? 2 : 0;
+    uint32_t c = len == 4 ? b & 0x07 : len == 3 ? b & 0x0F : b & 0x1F;
+    bool ok = len > 0 && i + len <= n;
+    for (int k = 1; ok && k < len; ++k) {
+      ok = (p[i + k] & 0xC0) == 0x80;
+      c = (c << 6) | (p[i + k] & 0x3F);
+    }
+    ok = ok && !(len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) &&
+         !(len == 4 && (c < 0x10000 || c > 0x10FFFF));
+    if (!ok) {
+      PutUtf8(out, 0xFFFD);
+      ++i;
+      continue;
+    }
+    if (utf8) {
+      c = static_cast<uint32_t>(upper ? towupper_l(static_cast<wint_t>(c), utf8)
+                                      : towlower_l(static_cast<wint_t>(c), utf8));
+    }
+    PutUtf8(out, c);
+    i += len;
+  }
   return Json(out);
 }
 Opt Lower(const Args& a) { return Case(a[0], false); }

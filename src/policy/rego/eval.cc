@@ -19,6 +19,8 @@ Status ForEachEntry(const Json& coll, const std::function<Status(const Json&, co
     for (const Json& m : Members(coll)) TRY(f(m, m));
   } else if (coll.is_array()) {
     for (size_t i = 0; i < coll.size(); ++i) TRY(f(Json(i), coll[i]));
+  } else if (coll.is_object() && HasEncodedKeys(coll)) {
+    for (const auto& [key, value] : SortedEntries(coll)) TRY(f(key, *value));
   } else if (coll.is_object()) {
     for (auto it = coll.begin(); it != coll.end(); ++it) {
       if (IsPlainKey(it.key())) {

@@ -133,7 +133,16 @@ int Compare(const Json& a, const Json& b) {
       return CompareSeq(Items(a), Items(b));
     case 8:
       return CompareSeq(Members(a), Members(b));
-    case 7: {  // nlohmann objects iterate in sorted key order
+    case 7: {                                        // nlohmann objects iterate in sorted key order
+      if (HasEncodedKeys(a) || HasEncodedKeys(b)) {  // number keys: compare in Rego key order
+        auto ea = SortedEntries(a), eb = SortedEntries(b);
+        for (size_t i = 0; i < ea.size() && i < eb.size(); ++i) {
+          int c = Compare(ea[i].first, eb[i].first);
+          if (c == 0) c = Compare(*ea[i].second, *eb[i].second);
+          if (c != 0) return c;
+        }
+        return ea.size() < eb.size() ? -1 : (ea.size() > eb.size() ? 1 : 0);
+      }
       auto ia = a.begin(), ib = b.begin();
       for (; ia != a.end() && ib != b.end(); ++ia, ++ib) {
         int c = ia.key().compare(ib.key());
@@ -149,6 +158,24 @@ int Compare(const Json& a, const Json& b) {
 }
 
 bool Equal(const Json& a, const Json& b) { return Compare(a, b) == 0; }
+
+bool HasEncodedKeys(const Json& obj) {
+  if (!obj.is_object() || obj.empty()) return false;
+  auto last = obj.end();
+  --last;
+  return !IsPlainKey(last.key());
+}
+
+std::vector<std::pair<Json, const Json*>> SortedEntries(const Json& obj) {
+  std::vector<std::pair<Json, const Json*>> out;
+  out.reserve(obj.size());
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    out.emplace_back(IsPlainKey(it.key()) ? Json(it.key()) : KeyValue(it.key()), &it.value());
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& x, const auto& y) { return Compare(x.first, y.first) < 0; });
+  return out;
+}
 
 bool IsSet(const Json& j) {
   if (!j.is_array()) return false;
