@@ -13,6 +13,7 @@
 #include <string>
 
 #include "base/encoding.h"
+#include "policy/rego/bigint.h"
 #include "policy/rego/value.h"
 
 namespace cocoon::policy::rego {
@@ -176,7 +177,7 @@ Opt RegexMatch(const Args& a) {
 
 Opt ToNumber(const Args& a) {
   const Json& v = a[0];
-  if (v.is_number()) return v;
+  if (IsNumeric(v)) return v;
   if (v.is_boolean()) return Json(v.get<bool>() ? 1 : 0);
   if (v.is_null()) return Json(0);
   const std::string* s = Str(v);
@@ -364,9 +365,10 @@ Opt IsSetFn(const Args& a) { return Json(IsSet(a[0])); }
 Opt IsArrayFn(const Args& a) { return Json(IsArray(a[0])); }
 
 Opt TypeName(const Args& a) { return Json(TypeNameOf(a[0])); }
+Opt IsNumberFn(const Args& a) { return Json(IsNumeric(a[0])); }
 
 Opt Abs(const Args& a) {
-  if (!a[0].is_number()) return std::nullopt;
+  if (!IsNumeric(a[0])) return std::nullopt;
   return Compare(a[0], Json(0)) < 0 ? Arith("-", Json(0), a[0]) : Opt(a[0]);
 }
 
@@ -412,7 +414,7 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
       {"hex.decode", {1, DecodeStr<base::HexDecode>}},
       {"hex.encode", {1, HexEnc}},
       {"is_string", {1, Is<&Json::is_string>}},
-      {"is_number", {1, Is<&Json::is_number>}},
+      {"is_number", {1, IsNumberFn}},
       {"is_boolean", {1, Is<&Json::is_boolean>}},
       {"is_null", {1, Is<&Json::is_null>}},
       {"is_array", {1, IsArrayFn}},

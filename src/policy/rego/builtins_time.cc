@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/rego/bigint.h"
 #include "policy/rego/builtins.h"
 #include "policy/rego/value.h"
 
@@ -222,6 +223,10 @@ std::optional<Instant> InstantArg(const Json& x) {
     if (x.size() != 2 || !x[1].is_string()) return std::nullopt;
     ns = &x[0];
     zone = x[1].get<std::string>();
+  }
+  if (IsBigInt(*ns)) {
+    Fail("timestamp too big");
+    return std::nullopt;
   }
   if (!ns->is_number()) return std::nullopt;
   int64_t v;

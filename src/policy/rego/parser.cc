@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "policy/rego/bigint.h"
 #include "policy/rego/lexer.h"
 
 namespace cocoon::policy::rego {
@@ -561,10 +562,8 @@ class Parser {
             t->value = v;
             return TermPtr(t);
           }
-          uint64_t u = 0;  // up to 2^64-1 stays exact (certificate serials, masks)
-          auto [pu, ecu] = std::from_chars(s.data(), s.data() + s.size(), u);
-          if (ecu == std::errc() && pu == s.data() + s.size()) {
-            t->value = u;
+          if (auto big = IntegerFromText(s)) {  // beyond int64: exact (bigint.h)
+            t->value = std::move(*big);
             return TermPtr(t);
           }
         }
