@@ -426,6 +426,7 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
   for (const auto& [name, b] : StringBuiltins()) t->insert_or_assign(name, b);
   for (const auto& [name, b] : MoreBuiltins()) t->insert_or_assign(name, b);
   for (const auto& [name, b] : TimeBuiltins()) t->insert_or_assign(name, b);
+  for (const auto& [name, b] : X509Builtins()) t->insert_or_assign(name, b);
   return *t;
 }
 

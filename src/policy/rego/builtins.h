@@ -44,5 +44,7 @@ const std::vector<std::pair<std::string, Builtin>>& StringBuiltins();
 const std::vector<std::pair<std::string, Builtin>>& MoreBuiltins();
 // time.* with zones and Go layouts (builtins_time.cc); replaces the entries above.
 const std::vector<std::pair<std::string, Builtin>>& TimeBuiltins();
+// crypto.x509.* (builtins_x509.cc).
+const std::vector<std::pair<std::string, Builtin>>& X509Builtins();
 
 }  // namespace cocoon::policy::rego
