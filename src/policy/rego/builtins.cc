@@ -248,6 +248,14 @@ bool Subset(const Json& sup, const Json& sub) {
     }
     return true;
   }
+  if (IsArray(sup) && IsSet(sub)) {  // every member of the set is in the array
+    for (const Json& x : Members(sub)) {
+      if (std::none_of(sup.begin(), sup.end(), [&](const Json& y) { return Equal(x, y); })) {
+        return false;
+      }
+    }
+    return true;
+  }
   if (IsArray(sup) && IsArray(sub)) {
     for (auto& x : sub) {
       if (std::none_of(sup.begin(), sup.end(), [&](const Json& y) { return Equal(x, y); })) {
@@ -427,6 +435,7 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
   for (const auto& [name, b] : MoreBuiltins()) t->insert_or_assign(name, b);
   for (const auto& [name, b] : TimeBuiltins()) t->insert_or_assign(name, b);
   for (const auto& [name, b] : X509Builtins()) t->insert_or_assign(name, b);
+  for (const auto& [name, b] : ExtraBuiltins()) t->insert_or_assign(name, b);
   return *t;
 }
 

@@ -46,5 +46,8 @@ const std::vector<std::pair<std::string, Builtin>>& MoreBuiltins();
 const std::vector<std::pair<std::string, Builtin>>& TimeBuiltins();
 // crypto.x509.* (builtins_x509.cc).
 const std::vector<std::pair<std::string, Builtin>>& X509Builtins();
+// array.flatten, base64url.encode, numbers.range_step, bits.lsh, json.remove, json.filter, …
+// (builtins_extra.cc).
+const std::vector<std::pair<std::string, Builtin>>& ExtraBuiltins();
 
 }  // namespace cocoon::policy::rego

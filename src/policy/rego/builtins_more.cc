@@ -57,10 +57,9 @@ Opt Product(const Args& a) {
 // (milli) and "M" (mega) differ; units.parse_bytes lowercases all, drops a trailing "b" and
 // truncates to an integer.
 Opt ParseUnits(const std::string& in, bool bytes) {
-  const char* fn = bytes ? "units.parse_bytes: " : "units.parse: ";
   const std::string what = bytes ? "byte amount" : "amount";
   auto fail = [&](const std::string& msg) -> Opt {
-    SetBuiltinError("eval_builtin_error", fn + msg);
+    SetBuiltinError("eval_builtin_error", msg);
     return std::nullopt;
   };
   std::string s;

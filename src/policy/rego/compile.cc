@@ -47,6 +47,22 @@ Status AddRule(CompiledPackage& pkg, const ModuleCtx& mod, const Rule* r) {
     set.kind = r->kind;
   }
   std::string full = Dotted(pkg.path) + "." + r->name;
+  if (r->is_default && r->kind == RuleKind::kRefHead) {
+    if (!set.defs.empty() && set.kind != r->kind) {
+      return FailAt(mod, r->pos, "rego_type_error: conflicting rule kinds for " + full);
+    }
+    for (const RuleDef& d : set.ref_defaults) {
+      bool same = d.rule->path.size() == r->path.size();
+      for (size_t i = 0; same && i < r->path.size(); ++i) {
+        same = d.rule->path[i]->value == r->path[i]->value;
+      }
+      if (same)
+        return FailAt(mod, r->pos, "rego_type_error: multiple default rules " + full + " found");
+    }
+    set.kind = r->kind;
+    set.ref_defaults.push_back(RuleDef{r, &mod});
+    return Ok();
+  }
   if (r->is_default) {
     if (set.default_def)
       return FailAt(mod, r->pos, "rego_type_error: multiple default rules " + full + " found");
@@ -57,7 +73,7 @@ Status AddRule(CompiledPackage& pkg, const ModuleCtx& mod, const Rule* r) {
     set.default_def = RuleDef{r, &mod};
     return Ok();
   }
-  if (set.defs.empty() && !set.default_def) set.kind = r->kind;
+  if (set.defs.empty() && !set.default_def && set.ref_defaults.empty()) set.kind = r->kind;
   if (set.kind != r->kind)
     return FailAt(mod, r->pos, "rego_type_error: conflicting rule kinds for " + full);
   set.defs.push_back(RuleDef{r, &mod});
@@ -159,6 +175,11 @@ Status MakeSafe(CompiledPolicy& cp) {
         d.rule = safe.get();
         cp.owned.push_back(std::move(safe));
       }
+      for (RuleDef& d : set.ref_defaults) {
+        ASSIGN_OR_RETURN(auto safe, MakeRuleSafe(*d.rule, *d.mod));
+        d.rule = safe.get();
+        cp.owned.push_back(std::move(safe));
+      }
       if (set.default_def) {
         ASSIGN_OR_RETURN(auto safe, MakeRuleSafe(*set.default_def->rule, *set.default_def->mod));
         set.default_def->rule = safe.get();
@@ -179,22 +200,31 @@ const RuleSet* FindUserFunction(const CompiledPolicy& cp, const ModuleCtx& m,
     if (e == std::string::npos) e = name.size();
     segs.push_back(name.substr(b, e - b));
   }
-  std::vector<std::string> pkg_path;
-  if (segs.size() == 1) {
-    pkg_path = m.pkg->path;
-  } else if (segs[0] == "data") {
-    pkg_path.assign(segs.begin() + 1, segs.end() - 1);
-  } else if (auto imp = m.import_paths.find(segs[0]);
-             imp != m.import_paths.end() && imp->second[0] == "data") {
-    pkg_path.assign(imp->second.begin() + 1, imp->second.end());
-    pkg_path.insert(pkg_path.end(), segs.begin() + 1, segs.end() - 1);
-  } else {
+  // A full path (package segments, then the rule name, which may itself be dotted for
+  // functions with ref heads: `foo.bar(x) := …`). The longest package that has the rule wins.
+  auto lookup = [&](std::vector<std::string> path) -> const RuleSet* {
+    for (size_t k = path.size(); k-- > 0;) {
+      const CompiledPackage* p = cp.FindPackage({path.begin(), path.begin() + k});
+      if (!p) continue;
+      std::string rule = path[k];
+      for (size_t i = k + 1; i < path.size(); ++i) rule += "." + path[i];
+      if (auto r = p->rules.find(rule); r != p->rules.end()) return &r->second;
+    }
     return nullptr;
+  };
+  if (segs[0] == "data" && segs.size() >= 2) return lookup({segs.begin() + 1, segs.end()});
+  if (auto imp = m.import_paths.find(segs[0]);
+      segs.size() > 1 && imp != m.import_paths.end() && imp->second[0] == "data") {
+    std::vector<std::string> path(imp->second.begin() + 1, imp->second.end());
+    path.insert(path.end(), segs.begin() + 1, segs.end());
+    return lookup(path);
   }
-  const CompiledPackage* p = cp.FindPackage(pkg_path);
-  if (!p) return nullptr;
-  auto r = p->rules.find(segs.back());
-  return r == p->rules.end() ? nullptr : &r->second;
+  if (segs.size() == 1 || m.pkg) {  // this package: `f`, or a dotted function name `foo.bar`
+    if (!m.pkg) return nullptr;
+    auto r = m.pkg->rules.find(name);
+    if (r != m.pkg->rules.end()) return &r->second;
+  }
+  return nullptr;
 }
 
 const CompiledPackage* CompiledPolicy::FindPackage(const std::vector<std::string>& path) const {
@@ -276,6 +306,7 @@ Result<CompiledPolicy> CompilePolicy(std::vector<Module> modules) {
     for (auto& [name, set] : pkg.rules) {
       for (const RuleDef& d : set.defs) TRY(calls.Rule(*d.rule, *d.mod));
       if (set.default_def) TRY(calls.Rule(*set.default_def->rule, *set.default_def->mod));
+      for (const RuleDef& d : set.ref_defaults) TRY(calls.Rule(*d.rule, *d.mod));
     }
   }
   return cp;

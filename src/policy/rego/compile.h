@@ -42,6 +42,7 @@ struct RuleSet {
   RuleKind kind = RuleKind::kComplete;
   std::vector<RuleDef> defs;  // non-default definitions
   std::optional<RuleDef> default_def;
+  std::vector<RuleDef> ref_defaults;  // `default a.b.c := v`: for constant paths under a
   bool is_function() const { return kind == RuleKind::kFunction; }
 };
 

@@ -59,6 +59,18 @@ TEST(RegoRuleHeads, DefaultFunctions) {
       {"default function when no definition applies",
        "default f(_) := \"none\"\nf(v) := \"big\" if v > 10\nx := [f(1), f(11)]", "{}",
        R"(["none","big"])"},
+      {"default on a constant ref head", "default a.b.c := \"d\"\nx := a", "{}",
+       R"({"b":{"c":"d"}})"},
+      {"default on a ref head gives way to a rule",
+       "default a.b.c := \"d\"\na.b.c := \"e\" if true\na.b.e := 1\nx := a", "{}",
+       R"({"b":{"c":"e","e":1}})"},
+      {"functions with ref heads",
+       "foo.bar(v) := v + 1\nfoo[\"baz\"](v) := v * 2\n"
+       "x := [foo.bar(1), data.p.foo.baz(2)]",
+       "{}", "[2,4]"},
+      {"keywords as ref heads",
+       "if.foo := 1\ntrue.bar contains 2\nx := [if.foo, true.bar, data.p.if]", "{}",
+       R"([1,[2],{"foo":1}])"},
       {"default function of two args",
        "default g(_, _) := 0\ng(a, b) := a + b if a > 0\n"
        "x := [g(0, 1), g(1, 1)]",
@@ -69,7 +81,8 @@ TEST(RegoRuleHeads, DefaultFunctions) {
 TEST(RegoRuleHeads, Conflicts) {
   regotest::ExpectRegoError("same ref, two values", "package p\nx.a := 1\nx.a := 2",
                             "t.rego:3:1: eval_conflict_error");
-  regotest::ExpectRegoError("default on a ref head", "package p\ndefault x.a := 1", "t.rego:2:1:");
+  regotest::ExpectRegoError("default on a ref with a variable", "package p\ndefault x[k] := 1",
+                            "t.rego:2:1:");
   regotest::ExpectRegoError("contains with a value", "package p\nx contains 1 := 2", "t.rego:2:");
 }
 

@@ -179,6 +179,18 @@ class Parser {
       TRY(Expect("]"));
       r.path.push_back(k);
     }
+    if (IsPunct("(") && !Cur().nl_before && !r.path.empty()) {
+      // `foo.bar(x) := …`, `foo["bar"](x)`: a function named by a constant ref.
+      for (auto& p : r.path) {
+        if (p->kind != TermKind::kScalar || !p->value.is_string()) {
+          return FailAt(p->pos, "function ref heads must be constant strings");
+        }
+        r.name += "." + p->value.get<std::string>();
+      }
+      r.path.clear();
+      head_dot_ = false;
+      return ParseHead(r);
+    }
     if (IsWord("contains")) {
       Advance();
       ASSIGN_OR_RETURN(r.key, ParseMember());
@@ -227,7 +239,9 @@ class Parser {
     TRY(ClassifyHead(*r));
     if (r->is_default) {
       if (!r->value) return FailAt(r->pos, "default rule needs a value");
-      if (r->kind != RuleKind::kComplete && r->kind != RuleKind::kFunction) {
+      bool const_ref = r->kind == RuleKind::kRefHead && !r->multi;
+      for (auto& p : r->path) const_ref = const_ref && p->kind == TermKind::kScalar;
+      if (r->kind != RuleKind::kComplete && r->kind != RuleKind::kFunction && !const_ref) {
         return FailAt(r->pos, "default rule " + r->name + " must be a complete rule or function");
       }
       return r;
@@ -257,7 +271,7 @@ class Parser {
 
   Status ParseRuleBody(Rule& r) {
     bool has_if = false;
-    if (IsWord("if")) {
+    if (IsWord("if") && !WordStartsRef()) {
       Advance();
       has_if = true;
     }
@@ -341,7 +355,7 @@ class Parser {
     } else {
       ASSIGN_OR_RETURN(e->term, ParseTerm());
     }
-    while (IsWord("with")) {
+    while (IsWord("with") && !WordStartsRef()) {
       Advance();
       With w;
       ASSIGN_OR_RETURN(w.target, ParsePostfix());

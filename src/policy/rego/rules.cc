@@ -105,6 +105,20 @@ Result<std::optional<Json>> Evaluator::ComputeRule(const RuleSet& rs) {
     st = EvalRuleChain(*d.rule, [&](const Rule& alt) { return EmitRule(rs, alt, result); });
     if (!st) break;
   }
+  for (const RuleDef& d : rs.ref_defaults) {  // `default a.b.c := v` where a.b.c is undefined
+    if (!st) break;
+    cur_ = d.mod;
+    Json* at = &*result;
+    for (size_t i = 0; at && i + 1 < d.rule->path.size(); ++i) {
+      auto it = at->is_object() ? at->find(KeyOf(d.rule->path[i]->value)) : at->end();
+      at = at->is_object() && it != at->end() ? &*it : nullptr;
+    }
+    if (at && at->is_object() && at->contains(KeyOf(d.rule->path.back()->value))) continue;
+    std::vector<Json> keys;
+    for (auto& p : d.rule->path) keys.push_back(p->value);
+    st = EvalTerm(*d.rule->value,
+                  [&](const Json& v) { return PutRefHead(*d.rule, *result, keys, v); });
+  }
   if (st && !result && rs.default_def) {
     cur_ = rs.default_def->mod;
     st = EvalTerm(*rs.default_def->rule->value, [&](const Json& v) -> Status {
