@@ -199,6 +199,19 @@ Opt AnyMatch(const Args& a) {
   };
   if (!a[0].is_string() && !a[0].is_array()) return std::nullopt;
   if (!a[1].is_string() && !a[1].is_array()) return std::nullopt;
+  for (int i = 0; i < 2; ++i) {  // OPA: every element must be a string
+    if (auto xs = Elements(a[i])) {
+      for (const Json& x : *xs) {
+        if (!x.is_string()) {
+          SetBuiltinError("eval_type_error", "operand " + std::to_string(i + 1) +
+                                                 " must be array of strings but got array "
+                                                 "containing " +
+                                                 TypeNameOf(x));
+          return std::nullopt;
+        }
+      }
+    }
+  }
   for (const std::string* s : list(a[0])) {
     for (const std::string* p : list(a[1])) {
       if (kPrefix ? s->starts_with(*p) : s->ends_with(*p)) return Json(true);

@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "base/json.h"
+#include "policy/rego/compile.h"
+#include "policy/rego/eval.h"
+#include "policy/rego/parser.h"
 #include "policy/rego_engine.h"
 
 namespace cocoon::policy {
@@ -16,14 +19,20 @@ namespace {
 
 Json Fail(const std::string& msg) { return Json{{"error", msg}}; }
 
-// An input written as a Rego term (input_term): the value of `x` in `x = <term>`.
+// An input written as a Rego term (input_term), kept in the interpreter's own representation
+// so sets stay sets: the value of `v := <term>`.
 Result<Json> InputTerm(const std::string& term) {
-  ASSIGN_OR_RETURN(auto p, NewRegoEngine()->Compile("input_term.rego", "package input_term\n"));
-  ASSIGN_OR_RETURN(auto sols, p->QueryAll("__input__ = " + term, nullptr, Json::object()));
-  if (sols.size() != 1 || !sols[0].bindings.contains("__input__")) {
-    return InvalidArgument("input_term: not one value");
-  }
-  return sols[0].bindings["__input__"];
+  ASSIGN_OR_RETURN(auto mod, rego::Parse("input_term.rego", "package __input_term\nv := " + term));
+  std::vector<rego::Module> mods;
+  mods.push_back(std::move(mod));
+  ASSIGN_OR_RETURN(auto cp, rego::CompilePolicy(std::move(mods)));
+  ASSIGN_OR_RETURN(auto q, rego::ParseQuery("data.__input_term.v"));
+  Json none = Json::object();
+  ReferenceValueLookup rv;
+  rego::Evaluator ev(cp, nullptr, none, rv);
+  ASSIGN_OR_RETURN(auto v, ev.Query(*q));
+  if (!v) return InvalidArgument("input_term: undefined");
+  return *v;
 }
 
 Json RunCase(const Json& c) {

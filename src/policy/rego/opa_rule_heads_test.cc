@@ -78,6 +78,17 @@ TEST(RegoRuleHeads, DefaultFunctions) {
   });
 }
 
+TEST(RegoRuleHeads, BaseDocumentWinsAConflict) {
+  // OPA: where base data and a rule of a package define the same key, data.<pkg> shows the
+  // base document's value.
+  auto p = NewRegoEngine()->Compile("t.rego", "package q\nk := \"rule\"\nj := 1\n");
+  ASSERT_TRUE(p);
+  Json data = *base::ParseJson(R"({"q": {"k": "base"}})");
+  auto r = (*p)->Evaluate("data.q", nullptr, data);
+  ASSERT_TRUE(r && r->has_value());
+  EXPECT_EQ(base::DumpJson(**r), R"({"j":1,"k":"base"})");
+}
+
 TEST(RegoRuleHeads, Conflicts) {
   regotest::ExpectRegoError("same ref, two values", "package p\nx.a := 1\nx.a := 2",
                             "t.rego:3:1: eval_conflict_error");

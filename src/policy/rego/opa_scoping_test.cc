@@ -117,6 +117,9 @@ TEST(RegoErrors, StrictReasons) {
       {"x := substring(\"abc\", -1, 1)", "eval_builtin_error: substring: negative offset"},
       {"x := units.parse_bytes(\"GB\")", "units.parse_bytes: no byte amount provided"},
       {"x := time.format(1e30)", "eval_builtin_error: time.format: timestamp too big"},
+      {"x := strings.any_prefix_match([\"a\", 1], \"a\")",
+       "eval_type_error: strings.any_prefix_match: operand 1 must be array of strings but got "
+       "array containing number"},
   };
   for (const auto& [src, want] : cases) {
     auto p = NewRegoEngine({.strict = true})->Compile("t.rego", std::string("package p\n") + src);

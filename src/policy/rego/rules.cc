@@ -202,7 +202,9 @@ Result<Json> Evaluator::DataDocument(const Term& at, const std::vector<std::stri
       cur = &(*cur)[path[i]];
     }
     if (!cur->is_object()) *cur = Json::object();
-    for (auto& [key, v] : obj.items()) (*cur)[key] = v;
+    for (auto& [key, v] : obj.items()) {
+      if (!cur->contains(key)) (*cur)[key] = v;  // OPA: the base document wins a conflict
+    }
   }
   return doc;
 }
