@@ -45,6 +45,26 @@ Status Evaluator::EvalRef(const Term& t, const ValCont& k) {
 
 // data.a.b.c: the longest constant prefix naming a package followed by one of its rules is a
 // rule reference; a prefix at or above some package is that part of the data document.
+namespace {
+
+// Merges `src` into `dst`: objects key by key, sets as their union; `dst` keeps its other values.
+void DeepMerge(Json& dst, const Json& src) {
+  if (dst.is_object() && src.is_object()) {
+    for (auto it = src.begin(); it != src.end(); ++it) {
+      auto d = dst.find(it.key());
+      if (d == dst.end()) {
+        dst[it.key()] = it.value();
+      } else {
+        DeepMerge(*d, it.value());
+      }
+    }
+  } else if (IsSet(dst) && IsSet(src)) {
+    dst = SetOp('|', dst, src);
+  }
+}
+
+}  // namespace
+
 Status Evaluator::EvalDataRef(const Term& t, const ValCont& k) {
   std::vector<std::string> prefix;
   size_t i = 1;
@@ -55,6 +75,14 @@ Status Evaluator::EvalDataRef(const Term& t, const ValCont& k) {
     if (const CompiledPackage* pkg = p_.FindPackage(prefix)) {
       if (auto r = pkg->rules.find(s); r != pkg->rules.end() && !r->second.is_function()) {
         ASSIGN_OR_RETURN(const Json* v, RuleValue(t, r->second));
+        prefix.push_back(s);
+        if (r->second.kind == RuleKind::kRefHead && p_.HasPackageUnder(prefix)) {
+          // `a.b.c contains 1` in package p and `b.c contains 2` in package p.a: one document.
+          ASSIGN_OR_RETURN(Json doc, DataDocument(t, prefix));
+          Json merged = v ? *v : Json::object();
+          DeepMerge(merged, doc);
+          return Walk(merged, t, i + 1, k);
+        }
         return v ? Walk(*v, t, i + 1, k) : Ok();
       }
     }

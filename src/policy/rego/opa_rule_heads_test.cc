@@ -78,6 +78,18 @@ TEST(RegoRuleHeads, DefaultFunctions) {
   });
 }
 
+TEST(RegoRuleHeads, RefHeadAndSubPackageAreOneDocument) {
+  // `a.b.c.d contains 1` in package t and `b.c.d contains 2` in package t.a: data.t.a is one
+  // document, the set the union of both.
+  PolicySource mods[] = {{"a.rego", "package t\na.b.c.d contains 1\n"},
+                         {"b.rego", "package t.a\nb.c.d contains 2\n"}};
+  auto p = NewRegoEngine()->CompileModules(mods);
+  ASSERT_TRUE(p) << p.error().message();
+  auto r = (*p)->Evaluate("data.t.a", nullptr, Json::object());
+  ASSERT_TRUE(r && r->has_value());
+  EXPECT_EQ(base::DumpJson(**r), R"({"b":{"c":{"d":[1,2]}}})");
+}
+
 TEST(RegoRuleHeads, BaseDocumentWinsAConflict) {
   // OPA: where base data and a rule of a package define the same key, data.<pkg> shows the
   // base document's value.
