@@ -253,14 +253,24 @@ Opt RegexSplit(const Args& a) {
   auto re = Compile(a[0]);
   const std::string* s = Str(a[1]);
   if (!re || !s || s->size() > 16384) return std::nullopt;
+  // Go's Regexp.Split(s, -1): pieces between matches; an empty match at the start adds no
+  // piece; the rest after the last match is kept (even empty) unless a match ends the string
+  // where it began.
   Json out = Json::array();
+  if (s->empty()) return Json::array({""});
   try {
-    std::sregex_token_iterator it(s->begin(), s->end(), *re, -1), end;
-    for (; it != end; ++it) out.push_back(it->str());
+    size_t beg = 0, end = 0;
+    for (std::sregex_iterator it(s->begin(), s->end(), *re), stop; it != stop; ++it) {
+      size_t m0 = static_cast<size_t>(it->position(0));
+      size_t m1 = m0 + static_cast<size_t>(it->length(0));
+      end = m0;
+      if (m1 != 0) out.push_back(s->substr(beg, end - beg));
+      beg = m1;
+    }
+    if (end != s->size()) out.push_back(s->substr(beg));
   } catch (...) {
     return std::nullopt;
   }
-  if (out.empty()) out.push_back("");
   return out;
 }
 

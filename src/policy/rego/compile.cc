@@ -299,6 +299,15 @@ Result<CompiledPolicy> CompilePolicy(std::vector<Module> modules) {
       TRY(AddRule(pkg, ctx, r.get()));
     }
   }
+  {  // OPA reports an unknown function before an unsafe variable (its output argument)
+    std::unordered_map<const rego::Term*, CallTarget> scratch;
+    CallResolver pre(cp, scratch);
+    for (auto& [path, pkg] : cp.packages) {
+      for (auto& [name, set] : pkg.rules) {
+        for (const RuleDef& d : set.defs) TRY(pre.Rule(*d.rule, *d.mod));
+      }
+    }
+  }
   TRY(MakeSafe(cp));
   for (ModuleCtx& ctx : cp.modules) ctx.policy = nullptr;
   CallResolver calls(cp, cp.calls);

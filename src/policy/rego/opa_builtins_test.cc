@@ -196,6 +196,9 @@ TEST(RegoBuiltins, RegexJsonGraph) {
        "d := {\"a\": {\"b\": 1, \"c\": [5, 6, 7]}, \"e\": 2}\n"
        "x := [json.remove(d, [\"a/b\", [\"a\", \"c\", 1]]), json.filter(d, {\"/a/c/2\", \"e\"})]",
        "{}", R"([{"a":{"c":[5,7]},"e":2},{"a":{"c":[7]},"e":2}])"},
+      {"regex.split as Go splits",
+       "x := [regex.split(\"a\", \"banana\"), regex.split(\"x\", \"\")]", "{}",
+       R"([["b","n","n",""],[""]])"},
       {"array.flatten is one level", "x := array.flatten([[1], 2, [3, [4]]])", "{}", "[1,2,3,[4]]"},
       {"numbers.range_step", "x := [numbers.range_step(0, 10, 4), numbers.range_step(5, 1, 2)]",
        "{}", "[[0,4,8],[5,3,1]]"},

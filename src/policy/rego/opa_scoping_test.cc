@@ -96,6 +96,11 @@ TEST(RegoErrors, KindsAndPositions) {
   ExpectRegoError("recursion", "package p\nx := y\ny := x", "t.rego:3:6: rego_recursion_error");
 }
 
+TEST(RegoErrors, UnknownFunctionBeforeUnsafeOutput) {
+  ExpectRegoError("unknown function with an output var", "package p\nx := y if no.such(1, y)",
+                  "t.rego:2:11: rego_type_error: undefined function no.such");
+}
+
 TEST(RegoErrors, ReferencedAbove) {
   ExpectRegoError("read before :=", "package p\nx if {\n  y > 1\n  y := 2\n}",
                   "t.rego:3:3: rego_compile_error: var y referenced above");
