@@ -199,6 +199,11 @@ TEST(RegoBuiltins, RegexJsonGraph) {
       {"regex.split as Go splits",
        "x := [regex.split(\"a\", \"banana\"), regex.split(\"x\", \"\")]", "{}",
        R"([["b","n","n",""],[""]])"},
+      {"glob.match classes, alternatives and delimiters",
+       "x := [glob.match(\"[a-c]at\", [], \"bat\"), glob.match(\"[!a-c]at\", [], \"bat\"),\n"
+       "glob.match(\"{cat,[fr]at}\", [], \"rat\"), glob.match(\"*\", [], \"a.b\"),\n"
+       "glob.match(\"*\", null, \"a.b\"), glob.match(\"*.b\", [\".\"], \"a.b\")]",
+       "{}", "[true,false,true,false,true,true]"},
       {"array.flatten is one level", "x := array.flatten([[1], 2, [3, [4]]])", "{}", "[1,2,3,[4]]"},
       {"numbers.range_step", "x := [numbers.range_step(0, 10, 4), numbers.range_step(5, 1, 2)]",
        "{}", "[[0,4,8],[5,3,1]]"},
