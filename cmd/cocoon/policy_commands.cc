@@ -248,7 +248,8 @@ void AddPolicyCommands(CLI::App& app, int* exit_code) {
   eval->add_option("--format", flags->format, "json (default) or pretty")
       ->check(CLI::IsMember({"json", "pretty"}));
   eval->add_flag("--strict", flags->strict,
-                 "builtin argument errors are errors (eval_builtin_error), not undefined");
+                 "builtin argument errors are errors (eval_type_error, eval_builtin_error), "
+                 "not undefined");
   eval->callback([flags, exit_code] { *exit_code = RunEval(*flags); });
 
   auto tflags = std::make_shared<TestFlags>();

@@ -2,12 +2,18 @@
 // type checks, encoding. Each returns nullopt (undefined) on wrong argument types.
 #include "policy/rego/builtins.h"
 
+#include <locale.h>
+#include <wctype.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <map>
 #include <regex>
 #include <string>
 
 #include "base/encoding.h"
+#include "policy/rego/bigint.h"
 #include "policy/rego/value.h"
 
 namespace cocoon::policy::rego {
@@ -79,13 +85,63 @@ Opt Contains(const Args& a) {
       a, [](const std::string& x, const std::string& y) { return x.find(y) != std::string::npos; });
 }
 
+void PutUtf8(std::string& out, uint32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+// lower / upper by Unicode code point (Go's unicode.ToLower / ToUpper: simple case mappings,
+// from glibc's C.UTF-8 tables; ASCII only where that locale is missing). Invalid UTF-8 bytes
+// become U+FFFD, as Go's strings.Map writes them.
 Opt Case(const Json& j, bool upper) {
   const std::string* s = Str(j);
   if (!s) return std::nullopt;
-  std::string out = *s;
-  for (char& c : out)
-    c = upper ? std::toupper(static_cast<unsigned char>(c))
-              : std::tolower(static_cast<unsigned char>(c));
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0));
+  std::string out;
+  out.reserve(s->size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s->data());
+  size_t n = s->size();
+  for (size_t i = 0; i < n;) {
+    unsigned char b = p[i];
+    if (b < 0x80) {
+      out += static_cast<char>(upper ? std::toupper(b) : std::tolower(b));
+      ++i;
+      continue;
+    }
+    int len = b >= 0xF0 && b < 0xF5 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 && b < 0xE0 ? 2 : 0;
+    uint32_t c = len == 4 ? b & 0x07 : len == 3 ? b & 0x0F : b & 0x1F;
+    bool ok = len > 0 && i + len <= n;
+    for (int k = 1; ok && k < len; ++k) {
+      ok = (p[i + k] & 0xC0) == 0x80;
+      c = (c << 6) | (p[i + k] & 0x3F);
+    }
+    ok = ok && !(len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) &&
+         !(len == 4 && (c < 0x10000 || c > 0x10FFFF));
+    if (!ok) {
+      PutUtf8(out, 0xFFFD);
+      ++i;
+      continue;
+    }
+    if (utf8) {
+      c = static_cast<uint32_t>(upper ? towupper_l(static_cast<wint_t>(c), utf8)
+                                      : towlower_l(static_cast<wint_t>(c), utf8));
+    }
+    PutUtf8(out, c);
+    i += len;
+  }
   return Json(out);
 }
 Opt Lower(const Args& a) { return Case(a[0], false); }
@@ -121,13 +177,25 @@ Opt RegexMatch(const Args& a) {
 
 Opt ToNumber(const Args& a) {
   const Json& v = a[0];
-  if (v.is_number()) return v;
+  if (IsNumeric(v)) return v;
   if (v.is_boolean()) return Json(v.get<bool>() ? 1 : 0);
   if (v.is_null()) return Json(0);
   const std::string* s = Str(v);
-  if (!s || s->empty() || s->size() > 64) return std::nullopt;
-  auto j = base::ParseJson(*s, 2);
-  if (!j || !j->is_number()) return std::nullopt;
+  if (!s) return std::nullopt;
+  std::string lower;
+  for (char c : *s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view bare = lower;
+  if (!bare.empty() && (bare[0] == '-' || bare[0] == '+')) bare.remove_prefix(1);
+  if (bare == "nan" || bare == "inf" || bare == "infinity") {  // Go parses them; OPA refuses
+    SetBuiltinError("eval_type_error", "operand 1 must be a finite number");
+    return std::nullopt;
+  }
+  auto j = s->empty() || s->size() > 64 ? Result<Json>(Json()) : base::ParseJson(*s, 2);
+  if (!j || !j->is_number()) {
+    SetBuiltinError("eval_builtin_error",
+                    "strconv.ParseFloat: parsing " + Json(*s).dump() + ": invalid syntax");
+    return std::nullopt;
+  }
   return *j;
 }
 
@@ -149,7 +217,12 @@ Opt ObjectUnionN(const Args& a) {
   if (!xs) return std::nullopt;
   Json out = Json::object();
   for (auto& o : *xs) {
-    if (!o.is_object()) return std::nullopt;
+    if (!o.is_object()) {
+      SetBuiltinError(
+          "eval_type_error",
+          "operand 1 must be array of objects but got array containing " + TypeNameOf(o));
+      return std::nullopt;
+    }
     out = MergeObjects(out, o);
   }
   return out;
@@ -172,6 +245,14 @@ bool Subset(const Json& sup, const Json& sub) {
   if (IsSet(sup) && sub.is_array()) {
     for (const Json& x : sub) {
       if (!SetContains(sup, x)) return false;
+    }
+    return true;
+  }
+  if (IsArray(sup) && IsSet(sub)) {  // every member of the set is in the array
+    for (const Json& x : Members(sub)) {
+      if (std::none_of(sup.begin(), sup.end(), [&](const Json& y) { return Equal(x, y); })) {
+        return false;
+      }
     }
     return true;
   }
@@ -257,7 +338,22 @@ Opt DecodeStr(const Args& a) {
   const std::string* s = Str(a[0]);
   if (!s) return std::nullopt;
   auto b = Decode(*s);
-  if (!b) return std::nullopt;
+  if (!b) {
+    if constexpr (Decode == base::HexDecode) {  // Go's encoding/hex wording
+      for (unsigned char c : *s) {
+        if (!std::isxdigit(c)) {
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "encoding/hex: invalid byte: U+%04X '%c'", c, c);
+          SetBuiltinError("eval_builtin_error", buf);
+          return std::nullopt;
+        }
+      }
+      SetBuiltinError("eval_builtin_error", "encoding/hex: odd length hex string");
+    } else {
+      SetBuiltinError("eval_builtin_error", "illegal base64 data");
+    }
+    return std::nullopt;
+  }
   return Json(std::string(b->begin(), b->end()));
 }
 Opt Base64Enc(const Args& a) {
@@ -277,9 +373,10 @@ Opt IsSetFn(const Args& a) { return Json(IsSet(a[0])); }
 Opt IsArrayFn(const Args& a) { return Json(IsArray(a[0])); }
 
 Opt TypeName(const Args& a) { return Json(TypeNameOf(a[0])); }
+Opt IsNumberFn(const Args& a) { return Json(IsNumeric(a[0])); }
 
 Opt Abs(const Args& a) {
-  if (!a[0].is_number()) return std::nullopt;
+  if (!IsNumeric(a[0])) return std::nullopt;
   return Compare(a[0], Json(0)) < 0 ? Arith("-", Json(0), a[0]) : Opt(a[0]);
 }
 
@@ -325,7 +422,7 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
       {"hex.decode", {1, DecodeStr<base::HexDecode>}},
       {"hex.encode", {1, HexEnc}},
       {"is_string", {1, Is<&Json::is_string>}},
-      {"is_number", {1, Is<&Json::is_number>}},
+      {"is_number", {1, IsNumberFn}},
       {"is_boolean", {1, Is<&Json::is_boolean>}},
       {"is_null", {1, Is<&Json::is_null>}},
       {"is_array", {1, IsArrayFn}},
@@ -336,6 +433,9 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
   for (const auto& [name, b] : ExtBuiltins()) t->emplace(name, b);
   for (const auto& [name, b] : StringBuiltins()) t->insert_or_assign(name, b);
   for (const auto& [name, b] : MoreBuiltins()) t->insert_or_assign(name, b);
+  for (const auto& [name, b] : TimeBuiltins()) t->insert_or_assign(name, b);
+  for (const auto& [name, b] : X509Builtins()) t->insert_or_assign(name, b);
+  for (const auto& [name, b] : ExtraBuiltins()) t->insert_or_assign(name, b);
   return *t;
 }
 

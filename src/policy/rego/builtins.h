@@ -19,6 +19,20 @@ struct Builtin {
   BuiltinFn fn;
 };
 
+// Why a call failed, for strict mode (OPA's --strict-builtin-errors). A builtin that returns
+// nullopt for a reason other than its operand types may say why with SetBuiltinError; kind is
+// "eval_builtin_error" or "eval_type_error". The evaluator clears it before each call.
+struct BuiltinErrorInfo {
+  std::string kind;
+  std::string msg;
+};
+void SetBuiltinError(std::string_view kind, std::string msg);
+void ClearBuiltinError();
+std::optional<BuiltinErrorInfo> TakeBuiltinError();
+// OPA's operand type error for `name` called with `args` ("operand 1 must be one of {array,
+// object, set, string} but got null"), or nullopt when the operand types fit.
+std::optional<std::string> OperandTypeError(std::string_view name, const std::vector<Json>& args);
+
 // nullptr if `name` is not a known builtin. query_reference_value is handled by the evaluator.
 const Builtin* FindBuiltin(std::string_view name);
 
@@ -28,5 +42,12 @@ const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins();
 // builtins_more.cc; these replace same-named entries of the tables above.
 const std::vector<std::pair<std::string, Builtin>>& StringBuiltins();
 const std::vector<std::pair<std::string, Builtin>>& MoreBuiltins();
+// time.* with zones and Go layouts (builtins_time.cc); replaces the entries above.
+const std::vector<std::pair<std::string, Builtin>>& TimeBuiltins();
+// crypto.x509.* (builtins_x509.cc).
+const std::vector<std::pair<std::string, Builtin>>& X509Builtins();
+// array.flatten, base64url.encode, numbers.range_step, bits.lsh, json.remove, json.filter, …
+// (builtins_extra.cc).
+const std::vector<std::pair<std::string, Builtin>>& ExtraBuiltins();
 
 }  // namespace cocoon::policy::rego

@@ -48,25 +48,93 @@ struct Globber {
     }
     if (si == s.size()) return false;
     if (p[pi] == '?') return (m = (!Delim(s[si]) && Match(pi + 1, si + 1))) != 0;
+    if (p[pi] == '[') {  // [abc], [a-c], [!abc]: one character from (or not from) the list
+      size_t i = pi + 1;
+      bool neg = i < p.size() && p[i] == '!';
+      if (neg) ++i;
+      size_t close = p.find(']', i + 1);
+      if (close != std::string_view::npos) {
+        bool in = false;
+        for (size_t k = i; k < close; ++k) {
+          if (k + 2 < close && p[k + 1] == '-') {
+            in = in || (s[si] >= p[k] && s[si] <= p[k + 2]);
+            k += 2;
+          } else {
+            in = in || s[si] == p[k];
+          }
+        }
+        return (m = (in != neg && !Delim(s[si]) && Match(close + 1, si + 1))) != 0;
+      }
+    }
+    if (p[pi] == '\\' && pi + 1 < p.size()) {  // an escaped character is itself
+      return (m = (p[pi + 1] == s[si] && Match(pi + 2, si + 1))) != 0;
+    }
     return (m = (p[pi] == s[si] && Match(pi + 1, si + 1))) != 0;
   }
 };
 
+// {a,b}: every alternative spelled out (nested braces too), at most 256 patterns.
+bool ExpandBraces(const std::string& p, std::vector<std::string>& out) {
+  size_t open = std::string::npos;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\') {
+      ++i;
+    } else if (p[i] == '{') {
+      open = i;
+      break;
+    }
+  }
+  if (open == std::string::npos) {
+    out.push_back(p);
+    return out.size() <= 256;
+  }
+  int depth = 0;
+  std::vector<std::string> alts(1);
+  size_t close = std::string::npos;
+  for (size_t i = open + 1; i < p.size() && close == std::string::npos; ++i) {
+    char c = p[i];
+    if (c == '{') ++depth;
+    if (c == '}' && depth-- == 0) {
+      close = i;
+    } else if (c == ',' && depth == 0) {
+      alts.emplace_back();
+    } else {
+      alts.back() += c;
+    }
+  }
+  if (close == std::string::npos) {
+    out.push_back(p);
+    return out.size() <= 256;
+  }
+  for (const auto& alt : alts) {
+    if (!ExpandBraces(p.substr(0, open) + alt + p.substr(close + 1), out)) return false;
+  }
+  return true;
+}
+
 bool Glob(std::string_view p, std::string_view s, const std::string& delims) {
-  Globber g{p, s, delims, std::vector<int8_t>((p.size() + 1) * (s.size() + 1), -1)};
-  return g.Match(0, 0);
+  std::vector<std::string> pats;
+  if (!ExpandBraces(std::string(p), pats)) return false;
+  for (const std::string& pat : pats) {
+    Globber g{pat, s, delims, std::vector<int8_t>((pat.size() + 1) * (s.size() + 1), -1)};
+    if (g.Match(0, 0)) return true;
+  }
+  return false;
 }
 
 Opt GlobMatch(const Args& a) {
   const std::string* p = Str(a[0]);
   const std::string* s = Str(a[2]);
   if (!p || !s || p->size() > 256 || s->size() > 4096) return std::nullopt;
-  std::string delims = ".";
+  // OPA: null means no delimiters, [] the default ".".
+  std::string delims;
   if (a[1].is_array()) {
-    delims.clear();
     for (auto& d : a[1]) {
       if (const std::string* ds = Str(d)) delims += *ds;
     }
+    if (a[1].empty()) delims = ".";
+  } else if (!a[1].is_null()) {
+    return std::nullopt;
   }
   return Json(Glob(*p, *s, delims));
 }
@@ -101,6 +169,12 @@ Opt SemVerIsValid(const Args& a) { return Json(SemVer(a[0]).has_value()); }
 
 Opt SemVerCompare(const Args& a) {
   auto x = SemVer(a[0]), y = SemVer(a[1]);
+  for (int i = 0; i < 2; ++i) {
+    if (!(i == 0 ? x : y) && a[i].is_string()) {
+      SetBuiltinError("eval_builtin_error", "operand " + std::to_string(i + 1) + ": string " +
+                                                a[i].dump() + " is not a valid SemVer");
+    }
+  }
   if (!x || !y) return std::nullopt;
   auto key = [](const auto& t) {
     return std::make_tuple(std::get<0>(t), std::get<1>(t), std::get<2>(t));
@@ -180,8 +254,16 @@ Opt ReplaceN(const Args& a) {
   if (!a[0].is_object() || !s) return std::nullopt;
   std::string out = *s;
   for (auto it = a[0].begin(); it != a[0].end(); ++it) {
+    if (!IsPlainKey(it.key())) {
+      SetBuiltinError("eval_type_error", "operand 1 non-string key found in pattern object");
+      return std::nullopt;
+    }
     const std::string* nw = Str(it.value());
-    if (!nw || it.key().empty()) return std::nullopt;
+    if (!nw) {
+      SetBuiltinError("eval_type_error", "operand 1 non-string value found in pattern object");
+      return std::nullopt;
+    }
+    if (it.key().empty()) return std::nullopt;
     std::string next;
     size_t start = 0;
     while (true) {

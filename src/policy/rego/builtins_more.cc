@@ -51,43 +51,72 @@ Opt Product(const Args& a) {
   return acc;
 }
 
-// units.parse("10Ki") / units.parse_bytes("10KB"): SI (k, M, G, …) and IEC (Ki, Mi, …)
-// suffixes, case-insensitive for bytes; "m" is milli in units.parse.
-Opt ParseUnits(const std::string& s, bool bytes) {
+// units.parse("10Ki") / units.parse_bytes("10KB"), as OPA: quotes are dropped, spaces refused,
+// the amount may have a sign, a fraction and an exponent ("2.5e3K"); SI (k, M, G, …) and IEC
+// (Ki, Mi, …) suffixes. units.parse lowercases all but the first letter of the unit so "m"
+// (milli) and "M" (mega) differ; units.parse_bytes lowercases all, drops a trailing "b" and
+// truncates to an integer.
+Opt ParseUnits(const std::string& in, bool bytes) {
+  const std::string what = bytes ? "byte amount" : "amount";
+  auto fail = [&](const std::string& msg) -> Opt {
+    SetBuiltinError("eval_builtin_error", msg);
+    return std::nullopt;
+  };
+  std::string s;
+  for (char c : in) {
+    if (c != '"') s += c;
+  }
+  if (s.find(' ') != std::string::npos) return fail("spaces not allowed in resource strings");
   size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t digits = i;
   while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-  if (i == 0 || s.find('.') != s.rfind('.')) return std::nullopt;
-  double n = std::strtod(s.substr(0, i).c_str(), nullptr);
-  std::string unit = s.substr(i);
-  if (unit.find(' ') != std::string::npos) return std::nullopt;
-  std::string u = unit;
+  if (i == digits) return fail("no " + what + " provided");
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {  // exponent: e[+-]digits
+    size_t j = i + 1;
+    if (j < s.size() && (s[j] == '-' || s[j] == '+')) ++j;
+    if (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) {
+      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      i = j;
+    }
+  }
+  std::string num = s.substr(0, i);
+  char* end = nullptr;
+  double n = std::strtod(num.c_str(), &end);
+  if (end != num.c_str() + num.size()) return fail("could not parse " + what + " to a number");
+  std::string u = s.substr(i);
   if (bytes) {
     for (char& c : u) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (u.ends_with("b")) u.pop_back();
+  } else {
+    for (size_t k = 1; k < u.size(); ++k) {
+      u[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(u[k])));
+    }
   }
   static const char* kSi[] = {"k", "m", "g", "t", "p", "e"};
-  double mult = 1;
+  double r = 0;
   if (u.empty()) {
-    mult = 1;
+    r = n;
   } else if (!bytes && u == "m") {
-    mult = 1e-3;
+    r = n / 1000;
   } else {
+    std::string cmp = u;  // units.parse: "M" is mega; "m" (milli) was handled above
+    for (char& c : cmp) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     bool found = false;
     for (int p = 0; p < 6 && !found; ++p) {
       std::string si = kSi[p], iec = si + "i";
-      std::string cmp = u;  // units.parse: only "m" (milli) vs "M" (mega) is case-sensitive
-      for (char& c : cmp) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (cmp == si) {
-        mult = std::pow(1000.0, p + 1);
+        r = n * std::pow(1000.0, p + 1);
         found = true;
       } else if (cmp == iec) {
-        mult = std::pow(1024.0, p + 1);
+        r = n * std::pow(1024.0, p + 1);
         found = true;
       }
     }
-    if (!found) return std::nullopt;
+    if (!found) return fail("unit " + s.substr(i) + " not recognized");
   }
-  return NumberFrom(n * mult);
+  if (bytes) r = std::trunc(r);
+  return NumberFrom(r);
 }
 Opt UnitsParse(const Args& a) {
   const std::string* s = Str(a[0]);
@@ -98,120 +127,8 @@ Opt UnitsParseBytes(const Args& a) {
   return s ? ParseUnits(*s, true) : std::nullopt;
 }
 
-// ---- time (UTC) ----
+// ---- time (durations; the rest is builtins_time.cc) ----
 constexpr int64_t kNs = 1000000000;
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-}
-
-// time.parse_rfc3339_ns("2024-01-02T03:04:05.5Z" or with ±hh:mm offset)
-Opt ParseRfc3339(const Args& a) {
-  const std::string* s = Str(a[0]);
-  if (!s || s->size() < 20) return std::nullopt;
-  int y, mo, d, h, mi, sec;
-  char t;
-  if (std::sscanf(s->c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &y, &mo, &d, &t, &h, &mi, &sec) != 7 ||
-      (t != 'T' && t != 't') || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-      sec > 60) {
-    return std::nullopt;
-  }
-  size_t i = 19;
-  int64_t frac = 0;
-  if (i < s->size() && (*s)[i] == '.') {
-    int digits = 0;
-    for (++i; i < s->size() && std::isdigit(static_cast<unsigned char>((*s)[i])); ++i) {
-      if (digits++ < 9) frac = frac * 10 + ((*s)[i] - '0');
-    }
-    if (digits == 0) return std::nullopt;
-    for (; digits < 9; ++digits) frac *= 10;
-  }
-  int64_t offset = 0;
-  std::string tz = s->substr(i);
-  if (tz == "Z" || tz == "z") {
-    offset = 0;
-  } else if (tz.size() == 6 && (tz[0] == '+' || tz[0] == '-') && tz[3] == ':') {
-    int oh = std::atoi(tz.substr(1, 2).c_str()), om = std::atoi(tz.substr(4, 2).c_str());
-    offset = (oh * 3600 + om * 60) * (tz[0] == '-' ? -1 : 1);
-  } else {
-    return std::nullopt;
-  }
-  int64_t secs = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
-  return Json(secs * kNs + frac);
-}
-
-std::optional<int64_t> Ns(const Json& j) {
-  if (j.is_number_integer()) return j.get<int64_t>();
-  if (IsArray(j) && j.size() == 2 && j[0].is_number_integer() && j[1].is_string() &&
-      (j[1] == "UTC" || j[1] == "")) {
-    return j[0].get<int64_t>();
-  }
-  return std::nullopt;
-}
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-Opt Date(const Args& a) {
-  auto ns = Ns(a[0]);
-  if (!ns) return std::nullopt;
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(FloorDiv(FloorDiv(*ns, kNs), 86400), y, m, d);
-  return Json::array({y, m, d});
-}
-
-Opt Clock(const Args& a) {
-  auto ns = Ns(a[0]);
-  if (!ns) return std::nullopt;
-  int64_t s = FloorDiv(*ns, kNs) - FloorDiv(FloorDiv(*ns, kNs), 86400) * 86400;
-  return Json::array({s / 3600, s / 60 % 60, s % 60});
-}
-
-Opt Weekday(const Args& a) {
-  auto ns = Ns(a[0]);
-  if (!ns) return std::nullopt;
-  static const char* kDays[] = {"Thursday", "Friday",  "Saturday", "Sunday",
-                                "Monday",   "Tuesday", "Wednesday"};
-  int64_t days = FloorDiv(FloorDiv(*ns, kNs), 86400);
-  return Json(kDays[((days % 7) + 7) % 7]);
-}
-
-// time.add_date(ns, years, months, days), normalising like Go's time.Date.
-Opt AddDate(const Args& a) {
-  if (!a[0].is_number_integer() || !a[1].is_number_integer() || !a[2].is_number_integer() ||
-      !a[3].is_number_integer()) {
-    return std::nullopt;
-  }
-  int64_t ns = a[0].get<int64_t>();
-  int64_t secs = FloorDiv(ns, kNs), rem = ns - secs * kNs;
-  int64_t days = FloorDiv(secs, 86400), tod = secs - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, y, m, d);
-  int64_t months = static_cast<int64_t>(m) - 1 + a[2].get<int64_t>();
-  y += a[1].get<int64_t>() + FloorDiv(months, 12);
-  months -= FloorDiv(months, 12) * 12;
-  int64_t nd = DaysFromCivil(y, static_cast<unsigned>(months + 1), 1) + d - 1 + a[3].get<int64_t>();
-  return Json((nd * 86400 + tod) * kNs + rem);
-}
 
 // time.parse_duration_ns("1h2m3.5s"): units ns, us/µs, ms, s, m, h.
 Opt ParseDuration(const Args& a) {
@@ -336,14 +253,24 @@ Opt RegexSplit(const Args& a) {
   auto re = Compile(a[0]);
   const std::string* s = Str(a[1]);
   if (!re || !s || s->size() > 16384) return std::nullopt;
+  // Go's Regexp.Split(s, -1): pieces between matches; an empty match at the start adds no
+  // piece; the rest after the last match is kept (even empty) unless a match ends the string
+  // where it began.
   Json out = Json::array();
+  if (s->empty()) return Json::array({""});
   try {
-    std::sregex_token_iterator it(s->begin(), s->end(), *re, -1), end;
-    for (; it != end; ++it) out.push_back(it->str());
+    size_t beg = 0, end = 0;
+    for (std::sregex_iterator it(s->begin(), s->end(), *re), stop; it != stop; ++it) {
+      size_t m0 = static_cast<size_t>(it->position(0));
+      size_t m1 = m0 + static_cast<size_t>(it->length(0));
+      end = m0;
+      if (m1 != 0) out.push_back(s->substr(beg, end - beg));
+      beg = m1;
+    }
+    if (end != s->size()) out.push_back(s->substr(beg));
   } catch (...) {
     return std::nullopt;
   }
-  if (out.empty()) out.push_back("");
   return out;
 }
 
@@ -537,11 +464,6 @@ const std::vector<std::pair<std::string, Builtin>>& MoreBuiltins() {
       {"product", {1, Product}},
       {"units.parse", {1, UnitsParse}},
       {"units.parse_bytes", {1, UnitsParseBytes}},
-      {"time.parse_rfc3339_ns", {1, ParseRfc3339}},
-      {"time.date", {1, Date}},
-      {"time.clock", {1, Clock}},
-      {"time.weekday", {1, Weekday}},
-      {"time.add_date", {4, AddDate}},
       {"time.parse_duration_ns", {1, ParseDuration}},
       {"crypto.sha256", {1, Sha256Hex}},
       {"crypto.hmac.sha256", {2, HmacHex<crypto::HashAlg::kSha256>}},

@@ -70,7 +70,10 @@ Opt Substring(const Args& a) {
   const std::string* s = Str(a[0]);
   if (!s || !a[1].is_number_integer() || !a[2].is_number_integer()) return std::nullopt;
   int64_t start = a[1].get<int64_t>(), len = a[2].get<int64_t>();
-  if (start < 0) return std::nullopt;
+  if (start < 0) {
+    SetBuiltinError("eval_builtin_error", "negative offset");
+    return std::nullopt;
+  }
   auto cps = CodePoints(*s);
   int64_t n = static_cast<int64_t>(cps.size());
   if (start >= n) return Json("");
@@ -164,7 +167,10 @@ Opt SprintfFn(const Args& a) {
 Opt FormatInt(const Args& a) {
   if (!a[0].is_number() || !a[1].is_number_integer()) return std::nullopt;
   int64_t base = a[1].get<int64_t>();
-  if (base != 2 && base != 8 && base != 10 && base != 16) return std::nullopt;
+  if (base != 2 && base != 8 && base != 10 && base != 16) {
+    SetBuiltinError("eval_type_error", "operand 2 must be one of {2, 8, 10, 16}");
+    return std::nullopt;
+  }
   double d = a[0].get<double>();
   if (!a[0].is_number_integer() && !(std::fabs(d) < 9.2e18)) return std::nullopt;
   int64_t v = a[0].is_number_integer() ? a[0].get<int64_t>() : static_cast<int64_t>(std::floor(d));
@@ -193,6 +199,19 @@ Opt AnyMatch(const Args& a) {
   };
   if (!a[0].is_string() && !a[0].is_array()) return std::nullopt;
   if (!a[1].is_string() && !a[1].is_array()) return std::nullopt;
+  for (int i = 0; i < 2; ++i) {  // OPA: every element must be a string
+    if (auto xs = Elements(a[i])) {
+      for (const Json& x : *xs) {
+        if (!x.is_string()) {
+          SetBuiltinError("eval_type_error", "operand " + std::to_string(i + 1) +
+                                                 " must be array of strings but got array "
+                                                 "containing " +
+                                                 TypeNameOf(x));
+          return std::nullopt;
+        }
+      }
+    }
+  }
   for (const std::string* s : list(a[0])) {
     for (const std::string* p : list(a[1])) {
       if (kPrefix ? s->starts_with(*p) : s->ends_with(*p)) return Json(true);

@@ -47,6 +47,22 @@ Status AddRule(CompiledPackage& pkg, const ModuleCtx& mod, const Rule* r) {
     set.kind = r->kind;
   }
   std::string full = Dotted(pkg.path) + "." + r->name;
+  if (r->is_default && r->kind == RuleKind::kRefHead) {
+    if (!set.defs.empty() && set.kind != r->kind) {
+      return FailAt(mod, r->pos, "rego_type_error: conflicting rule kinds for " + full);
+    }
+    for (const RuleDef& d : set.ref_defaults) {
+      bool same = d.rule->path.size() == r->path.size();
+      for (size_t i = 0; same && i < r->path.size(); ++i) {
+        same = d.rule->path[i]->value == r->path[i]->value;
+      }
+      if (same)
+        return FailAt(mod, r->pos, "rego_type_error: multiple default rules " + full + " found");
+    }
+    set.kind = r->kind;
+    set.ref_defaults.push_back(RuleDef{r, &mod});
+    return Ok();
+  }
   if (r->is_default) {
     if (set.default_def)
       return FailAt(mod, r->pos, "rego_type_error: multiple default rules " + full + " found");
@@ -57,7 +73,7 @@ Status AddRule(CompiledPackage& pkg, const ModuleCtx& mod, const Rule* r) {
     set.default_def = RuleDef{r, &mod};
     return Ok();
   }
-  if (set.defs.empty() && !set.default_def) set.kind = r->kind;
+  if (set.defs.empty() && !set.default_def && set.ref_defaults.empty()) set.kind = r->kind;
   if (set.kind != r->kind)
     return FailAt(mod, r->pos, "rego_type_error: conflicting rule kinds for " + full);
   set.defs.push_back(RuleDef{r, &mod});
@@ -116,43 +132,19 @@ class CallResolver {
 
   // `f`, `data.pkg.f`, `alias.f` (import data.pkg as alias), or a builtin name.
   Status Resolve(const rego::Term& t, const ModuleCtx& m) {
-    std::vector<std::string> segs;
-    for (size_t b = 0, e; b <= t.name.size(); b = e + 1) {
-      e = t.name.find('.', b);
-      if (e == std::string::npos) e = t.name.size();
-      segs.push_back(t.name.substr(b, e - b));
-    }
-    std::vector<std::string> pkg_path;
-    bool user_form = false;
-    if (segs.size() == 1) {
-      pkg_path = m.pkg->path;
-      user_form = true;
-    } else if (segs[0] == "data") {
-      pkg_path.assign(segs.begin() + 1, segs.end() - 1);
-      user_form = true;
-    } else if (auto imp = m.import_paths.find(segs[0]);
-               imp != m.import_paths.end() && imp->second[0] == "data") {
-      pkg_path.assign(imp->second.begin() + 1, imp->second.end());
-      pkg_path.insert(pkg_path.end(), segs.begin() + 1, segs.end() - 1);
-      user_form = true;
-    }
-    if (user_form) {
-      if (const CompiledPackage* p = cp_.FindPackage(pkg_path)) {
-        if (auto r = p->rules.find(segs.back()); r != p->rules.end()) {
-          if (!r->second.is_function()) {
-            return FailAt(m, t.pos, "rego_type_error: " + t.name + " is not a function");
-          }
-          size_t arity = FunctionArity(r->second);
-          if (t.args.size() != arity && t.args.size() != arity + 1) {
-            return FailAt(m, t.pos,
-                          "rego_type_error: " + t.name + ": arity mismatch: expects " +
-                              std::to_string(arity) + " arguments, got " +
-                              std::to_string(t.args.size()));
-          }
-          out_[&t] = CallTarget{&r->second, nullptr, t.args.size() == arity + 1};
-          return Ok();
-        }
+    if (const RuleSet* r = FindUserFunction(cp_, m, t.name)) {
+      if (!r->is_function()) {
+        return FailAt(m, t.pos, "rego_type_error: " + t.name + " is not a function");
       }
+      size_t arity = FunctionArity(*r);
+      if (t.args.size() != arity && t.args.size() != arity + 1) {
+        return FailAt(m, t.pos,
+                      "rego_type_error: " + t.name + ": arity mismatch: expects " +
+                          std::to_string(arity) + " arguments, got " +
+                          std::to_string(t.args.size()));
+      }
+      out_[&t] = CallTarget{r, nullptr, t.args.size() == arity + 1};
+      return Ok();
     }
     if (t.name == "query_reference_value") {
       out_[&t] = CallTarget{};
@@ -183,6 +175,11 @@ Status MakeSafe(CompiledPolicy& cp) {
         d.rule = safe.get();
         cp.owned.push_back(std::move(safe));
       }
+      for (RuleDef& d : set.ref_defaults) {
+        ASSIGN_OR_RETURN(auto safe, MakeRuleSafe(*d.rule, *d.mod));
+        d.rule = safe.get();
+        cp.owned.push_back(std::move(safe));
+      }
       if (set.default_def) {
         ASSIGN_OR_RETURN(auto safe, MakeRuleSafe(*set.default_def->rule, *set.default_def->mod));
         set.default_def->rule = safe.get();
@@ -194,6 +191,41 @@ Status MakeSafe(CompiledPolicy& cp) {
 }
 
 }  // namespace
+
+const RuleSet* FindUserFunction(const CompiledPolicy& cp, const ModuleCtx& m,
+                                const std::string& name) {
+  std::vector<std::string> segs;
+  for (size_t b = 0, e; b <= name.size(); b = e + 1) {
+    e = name.find('.', b);
+    if (e == std::string::npos) e = name.size();
+    segs.push_back(name.substr(b, e - b));
+  }
+  // A full path (package segments, then the rule name, which may itself be dotted for
+  // functions with ref heads: `foo.bar(x) := …`). The longest package that has the rule wins.
+  auto lookup = [&](std::vector<std::string> path) -> const RuleSet* {
+    for (size_t k = path.size(); k-- > 0;) {
+      const CompiledPackage* p = cp.FindPackage({path.begin(), path.begin() + k});
+      if (!p) continue;
+      std::string rule = path[k];
+      for (size_t i = k + 1; i < path.size(); ++i) rule += "." + path[i];
+      if (auto r = p->rules.find(rule); r != p->rules.end()) return &r->second;
+    }
+    return nullptr;
+  };
+  if (segs[0] == "data" && segs.size() >= 2) return lookup({segs.begin() + 1, segs.end()});
+  if (auto imp = m.import_paths.find(segs[0]);
+      segs.size() > 1 && imp != m.import_paths.end() && imp->second[0] == "data") {
+    std::vector<std::string> path(imp->second.begin() + 1, imp->second.end());
+    path.insert(path.end(), segs.begin() + 1, segs.end());
+    return lookup(path);
+  }
+  if (segs.size() == 1 || m.pkg) {  // this package: `f`, or a dotted function name `foo.bar`
+    if (!m.pkg) return nullptr;
+    auto r = m.pkg->rules.find(name);
+    if (r != m.pkg->rules.end()) return &r->second;
+  }
+  return nullptr;
+}
 
 const CompiledPackage* CompiledPolicy::FindPackage(const std::vector<std::string>& path) const {
   auto it = packages.find(path);
@@ -237,6 +269,7 @@ Result<std::unique_ptr<CompiledQuery>> CompileQuery(const CompiledPolicy& cp, Bo
   auto q = std::make_unique<CompiledQuery>();
   q->ctx.file = "query";
   q->ctx.pkg = &kQueryPackage;
+  q->ctx.policy = &cp;
   for (auto& e : body) QueryVars(*e, q->vars);
   Rule r;
   r.name = "query";
@@ -255,6 +288,7 @@ Result<CompiledPolicy> CompilePolicy(std::vector<Module> modules) {
     ModuleCtx& ctx = cp.modules.emplace_back();
     ctx.file = m.file;
     ctx.pkg = &pkg;
+    ctx.policy = &cp;  // during compilation only: cp is moved to the caller
     for (auto& imp : m.imports) {
       if (imp.path.empty() || (imp.path[0] != "data" && imp.path[0] != "input")) continue;
       ctx.imports[imp.alias] = ImportTerm(imp);
@@ -265,12 +299,23 @@ Result<CompiledPolicy> CompilePolicy(std::vector<Module> modules) {
       TRY(AddRule(pkg, ctx, r.get()));
     }
   }
+  {  // OPA reports an unknown function before an unsafe variable (its output argument)
+    std::unordered_map<const rego::Term*, CallTarget> scratch;
+    CallResolver pre(cp, scratch);
+    for (auto& [path, pkg] : cp.packages) {
+      for (auto& [name, set] : pkg.rules) {
+        for (const RuleDef& d : set.defs) TRY(pre.Rule(*d.rule, *d.mod));
+      }
+    }
+  }
   TRY(MakeSafe(cp));
+  for (ModuleCtx& ctx : cp.modules) ctx.policy = nullptr;
   CallResolver calls(cp, cp.calls);
   for (auto& [path, pkg] : cp.packages) {
     for (auto& [name, set] : pkg.rules) {
       for (const RuleDef& d : set.defs) TRY(calls.Rule(*d.rule, *d.mod));
       if (set.default_def) TRY(calls.Rule(*set.default_def->rule, *set.default_def->mod));
+      for (const RuleDef& d : set.ref_defaults) TRY(calls.Rule(*d.rule, *d.mod));
     }
   }
   return cp;

@@ -21,10 +21,12 @@ namespace cocoon::policy::rego {
 struct CompiledPackage;
 
 // What a rule body sees besides its locals: its file (for errors), package and imports.
+struct CompiledPolicy;
 struct ModuleCtx {
   std::string file;
   const CompiledPackage* pkg = nullptr;
-  std::map<std::string, TermPtr> imports;                        // alias -> ref term
+  const CompiledPolicy* policy = nullptr;  // while compiling: resolves other packages' calls
+  std::map<std::string, TermPtr> imports;  // alias -> ref term
   std::map<std::string, std::vector<std::string>> import_paths;  // alias -> path
 };
 
@@ -40,6 +42,7 @@ struct RuleSet {
   RuleKind kind = RuleKind::kComplete;
   std::vector<RuleDef> defs;  // non-default definitions
   std::optional<RuleDef> default_def;
+  std::vector<RuleDef> ref_defaults;  // `default a.b.c := v`: for constant paths under a
   bool is_function() const { return kind == RuleKind::kFunction; }
 };
 
@@ -50,6 +53,11 @@ struct CompiledPackage {
 
 // Number of parameters of a user function.
 size_t FunctionArity(const RuleSet& fn);
+
+// The rule set a call name in user form names (`f`, `data.pkg.f`, `alias.f` with an import of
+// data.pkg), or nullptr (a builtin, or nothing). Not necessarily a function.
+const RuleSet* FindUserFunction(const CompiledPolicy& cp, const ModuleCtx& m,
+                                const std::string& name);
 
 // Resolution of one call term, fixed at compile time.
 struct CallTarget {

@@ -10,7 +10,7 @@ namespace {
 
 // Context of the query itself: no imports, no package of its own.
 const CompiledPackage kNoPackage;
-const ModuleCtx kQueryCtx{"query", &kNoPackage, {}, {}};
+const ModuleCtx kQueryCtx{"query", &kNoPackage, nullptr, {}, {}};
 
 }  // namespace
 
@@ -19,6 +19,8 @@ Status ForEachEntry(const Json& coll, const std::function<Status(const Json&, co
     for (const Json& m : Members(coll)) TRY(f(m, m));
   } else if (coll.is_array()) {
     for (size_t i = 0; i < coll.size(); ++i) TRY(f(Json(i), coll[i]));
+  } else if (coll.is_object() && HasEncodedKeys(coll)) {
+    for (const auto& [key, value] : SortedEntries(coll)) TRY(f(key, *value));
   } else if (coll.is_object()) {
     for (auto it = coll.begin(); it != coll.end(); ++it) {
       if (IsPlainKey(it.key())) {
@@ -229,7 +231,69 @@ Status Evaluator::Unify(const Term& p, const Json& v, bool declare, const Cont& 
   return EvalTerm(p, [&](const Json& pv) -> Status { return Equal(pv, v) ? k() : Ok(); });
 }
 
+namespace {
+
+// `[1, x] = [y, 2]` as element pairs (arrays of one length, objects with the same constant
+// keys, recursively); false when the two terms are not split.
+bool SplitPairs(const Term& a, const Term& b,
+                std::vector<std::pair<const Term*, const Term*>>& out) {
+  if (a.kind == TermKind::kArray && b.kind == TermKind::kArray) {
+    if (a.args.size() != b.args.size()) return false;
+    for (size_t i = 0; i < a.args.size(); ++i) {
+      if (!SplitPairs(*a.args[i], *b.args[i], out))
+        out.push_back({a.args[i].get(), b.args[i].get()});
+    }
+    return true;
+  }
+  if (a.kind == TermKind::kObject && b.kind == TermKind::kObject &&
+      a.args.size() == b.args.size()) {
+    std::vector<std::pair<const Term*, const Term*>> pairs;
+    for (size_t i = 0; i + 1 < a.args.size(); i += 2) {
+      if (a.args[i]->kind != TermKind::kScalar) return false;
+      const Term* match = nullptr;
+      for (size_t j = 0; j + 1 < b.args.size(); j += 2) {
+        if (b.args[j]->kind == TermKind::kScalar && b.args[j]->value == a.args[i]->value) {
+          match = b.args[j + 1].get();
+        }
+      }
+      if (!match) return false;
+      pairs.push_back({a.args[i + 1].get(), match});
+    }
+    for (auto [x, y] : pairs) {
+      if (!SplitPairs(*x, *y, out)) out.push_back({x, y});
+    }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status Evaluator::UnifyPairs(std::vector<std::pair<const Term*, const Term*>>& pairs,
+                             const Cont& k) {
+  if (pairs.empty()) return k();
+  size_t pick = 0;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (!HasUnbound(*pairs[i].first) || !HasUnbound(*pairs[i].second)) {
+      pick = i;
+      break;
+    }
+  }
+  auto [l, r] = pairs[pick];
+  std::vector<std::pair<const Term*, const Term*>> rest = pairs;
+  rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(pick));
+  return UnifyTerms(*l, *r, false, [&]() { return UnifyPairs(rest, k); });
+}
+
 Status Evaluator::UnifyTerms(const Term& lhs, const Term& rhs, bool declare, const Cont& k) {
+  if (!declare && HasUnbound(rhs) && HasUnbound(lhs)) {
+    std::vector<std::pair<const Term*, const Term*>> pairs;
+    if (lhs.kind == TermKind::kArray && rhs.kind == TermKind::kArray &&
+        lhs.args.size() != rhs.args.size()) {
+      return Ok();  // arrays of different lengths never unify
+    }
+    if (SplitPairs(lhs, rhs, pairs)) return UnifyPairs(pairs, k);
+  }
   if (!declare && HasUnbound(rhs) && !HasUnbound(lhs)) {
     return EvalTerm(lhs, [&](const Json& v) { return Unify(rhs, v, false, k); });
   }
@@ -352,6 +416,29 @@ Status Evaluator::EvalMember(const Term& t, const ValCont& k) {
   });
 }
 
+namespace {
+
+// Why `a op b` has no value, in OPA's words (strict mode).
+std::string ArithError(const std::string& op, const Json& a, const Json& b) {
+  const char* name = op == "+"   ? "plus"
+                     : op == "-" ? "minus"
+                     : op == "*" ? "mul"
+                     : op == "/" ? "div"
+                                 : "rem";
+  if (!a.is_number())
+    return "eval_type_error: " + std::string(name) + ": operand 1 must be number but got " +
+           TypeNameOf(a);
+  if (!b.is_number())
+    return "eval_type_error: " + std::string(name) + ": operand 2 must be number but got " +
+           TypeNameOf(b);
+  if (op == "/" && b.get<double>() == 0) return "eval_builtin_error: div: divide by zero";
+  if (op == "%" && b.get<double>() == 0) return "eval_builtin_error: rem: modulo by zero";
+  if (op == "%") return "eval_builtin_error: rem: modulo on floating-point number";
+  return "eval_builtin_error: " + std::string(name) + ": result out of range";
+}
+
+}  // namespace
+
 Status Evaluator::EvalBinary(const Term& t, const ValCont& k) {
   const std::string& op = t.name;
   if (op == ":=" || op == "=") {
@@ -366,9 +453,15 @@ Status Evaluator::EvalBinary(const Term& t, const ValCont& k) {
       if (op == ">") return k(Json(Compare(a, b) > 0));
       if (op == ">=") return k(Json(Compare(a, b) >= 0));
       if (op == "|" || op == "&" || (op == "-" && IsSet(a))) {
-        return IsSet(a) && IsSet(b) ? k(SetOp(op[0], a, b)) : Ok();
+        if (IsSet(a) && IsSet(b)) return k(SetOp(op[0], a, b));
+        if (!p_.strict) return Ok();
+        const Json& bad = IsSet(a) ? b : a;
+        return Fail(t.pos, std::string("eval_type_error: ") +
+                               (IsSet(a) ? "operand 2" : "operand 1") + " must be set but got " +
+                               TypeNameOf(bad));
       }
       auto r = Arith(op, a, b);
+      if (!r && p_.strict) return Fail(t.pos, ArithError(op, a, b));
       return r ? k(*r) : Ok();
     });
   });

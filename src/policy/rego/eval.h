@@ -64,11 +64,14 @@ class Evaluator {
   Status EvalDataRef(const Term& t, const ValCont& k);
   Status Walk(const Json& cur, const Term& ref, size_t i, const ValCont& k);
   Status EvalCall(const Term& t, const ValCont& k);
-  Status CallWith(const Term& t, const CallTarget& ct, size_t nargs, const ValCont& k);
+  Status CallWith(const Term& t, const CallTarget& ct, size_t nargs, const ValCont& k,
+                  bool suspend_mocks = false);
   Status CallUser(const Term& t, const RuleSet& fn, const std::vector<Json>& args,
                   const ValCont& k);
   Status Unify(const Term& pattern, const Json& v, bool declare, const Cont& k);
   Status UnifyTerms(const Term& lhs, const Term& rhs, bool declare, const Cont& k);
+  // Unifies term pairs, each when one of its sides is known (`[1, x] = [y, 2]`).
+  Status UnifyPairs(std::vector<std::pair<const Term*, const Term*>>& pairs, const Cont& k);
 
   Result<const Json*> RuleValue(const Term& at, const RuleSet& rs);
   Result<std::optional<Json>> ComputeRule(const RuleSet& rs);
@@ -110,6 +113,7 @@ class Evaluator {
   };
   std::map<const void*, FnOverride> fn_overrides_;
   std::deque<Json> with_values_;
+  std::optional<Json> now_;  // time.now_ns(): fixed for the evaluation
   std::set<const RuleSet*> in_progress_;
   int depth_ = 0;
 };

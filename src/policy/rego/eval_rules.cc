@@ -45,6 +45,26 @@ Status Evaluator::EvalRef(const Term& t, const ValCont& k) {
 
 // data.a.b.c: the longest constant prefix naming a package followed by one of its rules is a
 // rule reference; a prefix at or above some package is that part of the data document.
+namespace {
+
+// Merges `src` into `dst`: objects key by key, sets as their union; `dst` keeps its other values.
+void DeepMerge(Json& dst, const Json& src) {
+  if (dst.is_object() && src.is_object()) {
+    for (auto it = src.begin(); it != src.end(); ++it) {
+      auto d = dst.find(it.key());
+      if (d == dst.end()) {
+        dst[it.key()] = it.value();
+      } else {
+        DeepMerge(*d, it.value());
+      }
+    }
+  } else if (IsSet(dst) && IsSet(src)) {
+    dst = SetOp('|', dst, src);
+  }
+}
+
+}  // namespace
+
 Status Evaluator::EvalDataRef(const Term& t, const ValCont& k) {
   std::vector<std::string> prefix;
   size_t i = 1;
@@ -55,6 +75,14 @@ Status Evaluator::EvalDataRef(const Term& t, const ValCont& k) {
     if (const CompiledPackage* pkg = p_.FindPackage(prefix)) {
       if (auto r = pkg->rules.find(s); r != pkg->rules.end() && !r->second.is_function()) {
         ASSIGN_OR_RETURN(const Json* v, RuleValue(t, r->second));
+        prefix.push_back(s);
+        if (r->second.kind == RuleKind::kRefHead && p_.HasPackageUnder(prefix)) {
+          // `a.b.c contains 1` in package p and `b.c contains 2` in package p.a: one document.
+          ASSIGN_OR_RETURN(Json doc, DataDocument(t, prefix));
+          Json merged = v ? *v : Json::object();
+          DeepMerge(merged, doc);
+          return Walk(merged, t, i + 1, k);
+        }
         return v ? Walk(*v, t, i + 1, k) : Ok();
       }
     }
@@ -75,11 +103,30 @@ Status Evaluator::Walk(const Json& cur, const Term& ref, size_t i, const ValCont
       return Bind(e.name, key, [&]() { return Walk(v, ref, i + 1, k); });
     });
   }
+  if ((e.kind == TermKind::kArray || e.kind == TermKind::kObject) && HasUnbound(e)) {
+    return ForEachEntry(cur, [&](const Json& key, const Json& v) -> Status {
+      return Unify(e, key, false, [&]() { return Walk(v, ref, i + 1, k); });
+    });
+  }
   return EvalTerm(e, [&](const Json& key) -> Status {
     const Json* at = Index(cur, key);
     return at ? Walk(*at, ref, i + 1, k) : Ok();
   });
 }
+
+namespace {
+
+// A failed builtin call in strict mode, as OPA words it: "eval_type_error: NAME: operand N must
+// be T but got U" for operand types, else "eval_builtin_error: NAME: <why>".
+std::string StrictBuiltinError(const std::string& name, const std::vector<Json>& args) {
+  if (auto te = OperandTypeError(name, args)) return "eval_type_error: " + name + ": " + *te;
+  if (auto e = TakeBuiltinError()) return e->kind + ": " + name + ": " + e->msg;
+  std::string types;
+  for (const Json& a : args) types += (types.empty() ? "" : ", ") + TypeNameOf(a);
+  return "eval_builtin_error: " + name + ": invalid arguments (" + types + ")";
+}
+
+}  // namespace
 
 Status Evaluator::EvalCall(const Term& t, const ValCont& k) {
   const CallTarget* found = nullptr;
@@ -91,10 +138,12 @@ Status Evaluator::EvalCall(const Term& t, const ValCont& k) {
   if (!found) return Fail(t.pos, "rego_type_error: undefined function " + t.name);
   CallTarget ct = *found;
   const Json* fixed = nullptr;  // `with f as <value>`
+  bool replaced = false;        // `with f as g`: g runs without the expression's mocks
   if (!fn_overrides_.empty()) {
     const void* key = ct.user ? static_cast<const void*>(ct.user) : ct.builtin;
     if (auto o = fn_overrides_.find(key); key && o != fn_overrides_.end()) {
       fixed = o->second.value;
+      replaced = !fixed;
       bool out = ct.output_arg;
       ct = o->second.fn;
       ct.output_arg = out;
@@ -109,12 +158,26 @@ Status Evaluator::EvalCall(const Term& t, const ValCont& k) {
     std::vector<Json> vals;
     return EvalTermsN(t.args, 0, n, vals, [&](std::vector<Json>&) { return emit(*fixed); });
   }
-  return CallWith(t, ct, n, emit);
+  return CallWith(t, ct, n, emit, replaced);
 }
 
-Status Evaluator::CallWith(const Term& t, const CallTarget& ct, size_t nargs, const ValCont& k) {
+Status Evaluator::CallWith(const Term& t, const CallTarget& ct, size_t nargs, const ValCont& k,
+                           bool suspend_mocks) {
   std::vector<Json> vals;
   return EvalTermsN(t.args, 0, nargs, vals, [&](std::vector<Json>& args) -> Status {
+    if (ct.user && suspend_mocks && !fn_overrides_.empty()) {
+      // A replacement function calls the originals (OPA: mocks do not apply inside mocks).
+      std::map<const void*, FnOverride> saved;
+      saved.swap(fn_overrides_);
+      Status st = CallUser(t, *ct.user, args, [&](const Json& r) -> Status {
+        fn_overrides_.swap(saved);
+        Status s = k(r);
+        fn_overrides_.swap(saved);
+        return s;
+      });
+      fn_overrides_.swap(saved);
+      return st;
+    }
     if (ct.user) return CallUser(t, *ct.user, args, k);
     if (!ct.builtin) {  // query_reference_value
       if (args.size() != 1 || !args[0].is_string()) return Ok();
@@ -124,12 +187,14 @@ Status Evaluator::CallWith(const Term& t, const CallTarget& ct, size_t nargs, co
     if (ct.builtin->arity >= 0 && static_cast<size_t>(ct.builtin->arity) != args.size()) {
       return Fail(t.pos, "rego_type_error: " + t.name + ": arity mismatch (with replacement)");
     }
-    auto r = ct.builtin->fn(args);
-    if (!r && p_.strict) {
-      std::string types;
-      for (const Json& a : args) types += (types.empty() ? "" : ", ") + TypeNameOf(a);
-      return Fail(t.pos, "eval_builtin_error: " + t.name + ": invalid arguments (" + types + ")");
+    static const Builtin* const kNow = FindBuiltin("time.now_ns");
+    if (ct.builtin == kNow) {  // one value per evaluation, as OPA
+      if (!now_) now_ = *ct.builtin->fn(args);
+      return k(*now_);
     }
+    if (p_.strict) ClearBuiltinError();
+    auto r = ct.builtin->fn(args);
+    if (!r && p_.strict) return Fail(t.pos, StrictBuiltinError(t.name, args));
     return r ? k(*r) : Ok();
   });
 }

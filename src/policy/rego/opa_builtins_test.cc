@@ -115,6 +115,59 @@ TEST(RegoBuiltins, TimeCryptoNet) {
   });
 }
 
+TEST(RegoBuiltins, TimeZonesAndLayouts) {
+  RunRegoTable({
+      {"format: default RFC 3339 with nanoseconds in UTC", "x := time.format(1670006453141828752)",
+       "{}", R"("2022-12-02T18:40:53.141828752Z")"},
+      {"format in a zone", "x := time.format([1670006453141828752, \"Asia/Kolkata\"])", "{}",
+       R"("2022-12-03T00:10:53.141828752+05:30")"},
+      {"format with a Go layout and a named layout",
+       "t := [1670006453141828752, \"Asia/Kolkata\"]\n"
+       "x := [time.format(array.concat(t, [\"Mon Jan 02 15:04:05 -0700 2006\"])),\n"
+       "time.format(array.concat(t, [\"RFC1123Z\"])), time.format(array.concat(t, [\"3:04PM\"]))]",
+       "{}", R"(["Sat Dec 03 00:10:53 +0530 2022","Sat, 03 Dec 2022 00:10:53 +0530","12:10AM"])"},
+      {"parse_ns with layouts",
+       "x := [time.parse_ns(\"2006-01-02\", \"2020-02-29\"),\n"
+       "time.parse_ns(\"02 Jan 06 15:04 -0700\", \"02 Jun 17 19:00 -0700\"),\n"
+       "time.parse_ns(\"RFC822Z\", \"02 Jun 17 19:00 -0700\")]",
+       "{}", "[1582934400000000000,1496455200000000000,1496455200000000000]"},
+      {"parse_ns of a bad value is undefined", "x := time.parse_ns(\"2006-01-02\", \"2020-02-30\")",
+       "{}", "undefined"},
+      {"date and clock in a zone with DST",
+       "t := 1517814000000000000\n"
+       "x := [time.date([t, \"America/Los_Angeles\"]), time.clock([t, \"America/New_York\"])]",
+       "{}", "[[2018,2,4],[2,0,0]]"},
+      {"diff in years, months, days, hours, minutes, seconds",
+       "p(s) := time.parse_ns(\"2006-01-02\", s)\n"
+       "x := [time.diff(p(\"2020-02-02\"), p(\"2020-03-01\")), time.diff(p(\"2005-03-01\"), "
+       "p(\"2004-02-29\"))]",
+       "{}", "[[0,0,28,0,0,0],[1,0,1,0,0,0]]"},
+      {"rfc3339 beyond int64 nanoseconds is undefined",
+       "x := time.parse_rfc3339_ns(\"2262-04-11T23:47:16.854775808Z\")", "{}", "undefined"},
+      {"now_ns is one value per evaluation",
+       "x := count({time.now_ns() | numbers.range(1, 50)[_]})", "{}", "1"},
+  });
+}
+
+TEST(RegoBuiltins, UnicodeCaseAndBigNumbers) {
+  RunRegoTable({
+      {"lower and upper by code point",
+       "x := [lower(\"\u00c9COLE \u0130 \u03a3\"), upper(\"\u00e9t\u00e9 \u01c5\")]", "{}",
+       "[\"\u00e9cole i \u03c3\",\"\u00c9T\u00c9 \u01c4\"]"},
+      {"integers beyond 64 bits are exact",
+       "a := 1208925819614629174706175\n"
+       "x := [a + 1 > a, (a * a) / a == a, a % 1000, sprintf(\"%d\", [a * 10]), is_number(a)]",
+       "{}", R"([true,true,175,"12089258196146291747061750",true])"},
+      {"int64 overflow stays exact", "x := sprintf(\"%v\", [9223372036854775807 + 1])", "{}",
+       R"("9223372036854775808")"},
+      {"units with exponents and quotes",
+       "x := [units.parse(\"2.5e3K\"), units.parse(\"-3.5E2m\"), "
+       "units.parse_bytes(\"\\\"1e3KB\\\"\"),\n"
+       "units.parse_bytes(\"1.1KiB\")]",
+       "{}", "[2500000,-0.35,1000000,1126]"},
+  });
+}
+
 TEST(RegoBuiltins, RegexJsonGraph) {
   RunRegoTable({
       {"regex family",
@@ -139,6 +192,26 @@ TEST(RegoBuiltins, RegexJsonGraph) {
        "x := graph.reachable(g, [\"a\"])",
        "{}", R"(["a","b","c"])"},
       {"object.filter", "x := object.filter({\"a\": 1, \"b\": 2}, {\"a\"})", "{}", R"({"a":1})"},
+      {"json.remove and json.filter by string and array paths",
+       "d := {\"a\": {\"b\": 1, \"c\": [5, 6, 7]}, \"e\": 2}\n"
+       "x := [json.remove(d, [\"a/b\", [\"a\", \"c\", 1]]), json.filter(d, {\"/a/c/2\", \"e\"})]",
+       "{}", R"([{"a":{"c":[5,7]},"e":2},{"a":{"c":[7]},"e":2}])"},
+      {"regex.split as Go splits",
+       "x := [regex.split(\"a\", \"banana\"), regex.split(\"x\", \"\")]", "{}",
+       R"([["b","n","n",""],[""]])"},
+      {"glob.match classes, alternatives and delimiters",
+       "x := [glob.match(\"[a-c]at\", [], \"bat\"), glob.match(\"[!a-c]at\", [], \"bat\"),\n"
+       "glob.match(\"{cat,[fr]at}\", [], \"rat\"), glob.match(\"*\", [], \"a.b\"),\n"
+       "glob.match(\"*\", null, \"a.b\"), glob.match(\"*.b\", [\".\"], \"a.b\")]",
+       "{}", "[true,false,true,false,true,true]"},
+      {"array.flatten is one level", "x := array.flatten([[1], 2, [3, [4]]])", "{}", "[1,2,3,[4]]"},
+      {"numbers.range_step", "x := [numbers.range_step(0, 10, 4), numbers.range_step(5, 1, 2)]",
+       "{}", "[[0,4,8],[5,3,1]]"},
+      {"base64url.encode pads", "x := base64url.encode(\"a?\")", "{}", R"("YT8=")"},
+      {"bits.lsh beyond 64 bits", "x := sprintf(\"%d\", [bits.lsh(9223372036854775807, 1)])", "{}",
+       R"("18446744073709551614")"},
+      {"object.subset of an array and a set",
+       "x := [object.subset([1, 2, 3], {3, 1}), object.subset([1, 2], {4})]", "{}", "[true,false]"},
   });
 }
 

@@ -59,6 +59,18 @@ TEST(RegoRuleHeads, DefaultFunctions) {
       {"default function when no definition applies",
        "default f(_) := \"none\"\nf(v) := \"big\" if v > 10\nx := [f(1), f(11)]", "{}",
        R"(["none","big"])"},
+      {"default on a constant ref head", "default a.b.c := \"d\"\nx := a", "{}",
+       R"({"b":{"c":"d"}})"},
+      {"default on a ref head gives way to a rule",
+       "default a.b.c := \"d\"\na.b.c := \"e\" if true\na.b.e := 1\nx := a", "{}",
+       R"({"b":{"c":"e","e":1}})"},
+      {"functions with ref heads",
+       "foo.bar(v) := v + 1\nfoo[\"baz\"](v) := v * 2\n"
+       "x := [foo.bar(1), data.p.foo.baz(2)]",
+       "{}", "[2,4]"},
+      {"keywords as ref heads",
+       "if.foo := 1\ntrue.bar contains 2\nx := [if.foo, true.bar, data.p.if]", "{}",
+       R"([1,[2],{"foo":1}])"},
       {"default function of two args",
        "default g(_, _) := 0\ng(a, b) := a + b if a > 0\n"
        "x := [g(0, 1), g(1, 1)]",
@@ -66,10 +78,34 @@ TEST(RegoRuleHeads, DefaultFunctions) {
   });
 }
 
+TEST(RegoRuleHeads, RefHeadAndSubPackageAreOneDocument) {
+  // `a.b.c.d contains 1` in package t and `b.c.d contains 2` in package t.a: data.t.a is one
+  // document, the set the union of both.
+  PolicySource mods[] = {{"a.rego", "package t\na.b.c.d contains 1\n"},
+                         {"b.rego", "package t.a\nb.c.d contains 2\n"}};
+  auto p = NewRegoEngine()->CompileModules(mods);
+  ASSERT_TRUE(p) << p.error().message();
+  auto r = (*p)->Evaluate("data.t.a", nullptr, Json::object());
+  ASSERT_TRUE(r && r->has_value());
+  EXPECT_EQ(base::DumpJson(**r), R"({"b":{"c":{"d":[1,2]}}})");
+}
+
+TEST(RegoRuleHeads, BaseDocumentWinsAConflict) {
+  // OPA: where base data and a rule of a package define the same key, data.<pkg> shows the
+  // base document's value.
+  auto p = NewRegoEngine()->Compile("t.rego", "package q\nk := \"rule\"\nj := 1\n");
+  ASSERT_TRUE(p);
+  Json data = *base::ParseJson(R"({"q": {"k": "base"}})");
+  auto r = (*p)->Evaluate("data.q", nullptr, data);
+  ASSERT_TRUE(r && r->has_value());
+  EXPECT_EQ(base::DumpJson(**r), R"({"j":1,"k":"base"})");
+}
+
 TEST(RegoRuleHeads, Conflicts) {
   regotest::ExpectRegoError("same ref, two values", "package p\nx.a := 1\nx.a := 2",
                             "t.rego:3:1: eval_conflict_error");
-  regotest::ExpectRegoError("default on a ref head", "package p\ndefault x.a := 1", "t.rego:2:1:");
+  regotest::ExpectRegoError("default on a ref with a variable", "package p\ndefault x[k] := 1",
+                            "t.rego:2:1:");
   regotest::ExpectRegoError("contains with a value", "package p\nx contains 1 := 2", "t.rego:2:");
 }
 

@@ -37,6 +37,10 @@ TEST(RegoSets, Membership) {
 
 TEST(RegoSets, Iteration) {
   RunTable({
+      {"number keys iterate in value order, before strings",
+       "x := [k | some k, _ in {\"b\": 1, 10: 2, 9: 3, 1.5: 4}]", "{}", R"([1.5,9,10,"b"])"},
+      {"objects with number keys compare by key value",
+       "x := {9: \"a\", 10: \"b\"} == {10: \"b\", 9: \"a\"}", "{}", "true"},
       {"comprehension over s[x] yields members", "s := {\"b\", \"a\"}\nx := [v | s[v]]", "{}",
        R"(["a","b"])"},
       {"some x in set", "x := [v | some v in {3, 1, 2}]", "{}", "[1,2,3]"},

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "policy/rego/bigint.h"
 #include "policy/rego/lexer.h"
 
 namespace cocoon::policy::rego {
@@ -20,7 +21,7 @@ class Parser {
     if (!IsWord("package")) return Fail("expected 'package'");
     Advance();
     ASSIGN_OR_RETURN(m.package, DottedName());
-    while (IsWord("import")) {
+    while (IsWord("import") && !WordStartsRef()) {
       Import imp;
       imp.pos = Cur().pos;
       Advance();
@@ -118,6 +119,14 @@ class Parser {
     return out;
   }
 
+  // A keyword or literal word directly followed by '.' starts a reference (`if.x`, `true.y`).
+  bool WordStartsRef() const {
+    const Token& n = Peek();
+    return Cur().kind == Tok::kIdent && n.kind == Tok::kPunct && n.text == "." && !n.nl_before &&
+           n.pos.line == Cur().pos.line &&
+           n.pos.col == Cur().pos.col + static_cast<int>(Cur().text.size());
+  }
+
   static bool IsKeyword(std::string_view w) {
     for (auto k : {"package", "import", "default", "if", "else", "not", "some", "every", "in",
                    "contains", "with", "as"}) {
@@ -170,6 +179,18 @@ class Parser {
       TRY(Expect("]"));
       r.path.push_back(k);
     }
+    if (IsPunct("(") && !Cur().nl_before && !r.path.empty()) {
+      // `foo.bar(x) := …`, `foo["bar"](x)`: a function named by a constant ref.
+      for (auto& p : r.path) {
+        if (p->kind != TermKind::kScalar || !p->value.is_string()) {
+          return FailAt(p->pos, "function ref heads must be constant strings");
+        }
+        r.name += "." + p->value.get<std::string>();
+      }
+      r.path.clear();
+      head_dot_ = false;
+      return ParseHead(r);
+    }
     if (IsWord("contains")) {
       Advance();
       ASSIGN_OR_RETURN(r.key, ParseMember());
@@ -202,11 +223,13 @@ class Parser {
   Result<std::shared_ptr<Rule>> ParseRule() {
     auto r = std::make_shared<Rule>();
     r->pos = Cur().pos;
-    if (IsWord("default")) {
+    if (IsWord("default") && !WordStartsRef()) {
       Advance();
       r->is_default = true;
     }
-    if (Cur().kind != Tok::kIdent || IsKeyword(Cur().text)) return Fail("expected rule name");
+    if (Cur().kind != Tok::kIdent || (IsKeyword(Cur().text) && !WordStartsRef())) {
+      return Fail("expected rule name");
+    }
     r->name = Advance().text;
     TRY(ParseHead(*r));
     if (!r->multi && (IsPunct(":=") || IsPunct("="))) {
@@ -216,14 +239,16 @@ class Parser {
     TRY(ClassifyHead(*r));
     if (r->is_default) {
       if (!r->value) return FailAt(r->pos, "default rule needs a value");
-      if (r->kind != RuleKind::kComplete && r->kind != RuleKind::kFunction) {
+      bool const_ref = r->kind == RuleKind::kRefHead && !r->multi;
+      for (auto& p : r->path) const_ref = const_ref && p->kind == TermKind::kScalar;
+      if (r->kind != RuleKind::kComplete && r->kind != RuleKind::kFunction && !const_ref) {
         return FailAt(r->pos, "default rule " + r->name + " must be a complete rule or function");
       }
       return r;
     }
     TRY(ParseRuleBody(*r));
     Rule* tail = r.get();
-    while (IsWord("else")) {
+    while (IsWord("else") && !WordStartsRef()) {
       auto e = std::make_shared<Rule>();
       e->pos = Cur().pos;
       e->kind = r->kind;
@@ -246,7 +271,7 @@ class Parser {
 
   Status ParseRuleBody(Rule& r) {
     bool has_if = false;
-    if (IsWord("if")) {
+    if (IsWord("if") && !WordStartsRef()) {
       Advance();
       has_if = true;
     }
@@ -294,13 +319,13 @@ class Parser {
   Result<std::shared_ptr<const Expr>> ParseExprInner() {
     auto e = std::make_shared<Expr>();
     e->pos = Cur().pos;
-    if (IsWord("not")) {
+    if (IsWord("not") && !WordStartsRef()) {
       Advance();
       e->kind = ExprKind::kNot;
       ASSIGN_OR_RETURN(e->sub, ParseExpr());
       return std::shared_ptr<const Expr>(e);
     }
-    if (IsWord("some") || IsWord("every")) {
+    if ((IsWord("some") || IsWord("every")) && !WordStartsRef()) {
       bool every = IsWord("every");
       Advance();
       while (true) {
@@ -330,7 +355,7 @@ class Parser {
     } else {
       ASSIGN_OR_RETURN(e->term, ParseTerm());
     }
-    while (IsWord("with")) {
+    while (IsWord("with") && !WordStartsRef()) {
       Advance();
       With w;
       ASSIGN_OR_RETURN(w.target, ParsePostfix());
@@ -551,10 +576,8 @@ class Parser {
             t->value = v;
             return TermPtr(t);
           }
-          uint64_t u = 0;  // up to 2^64-1 stays exact (certificate serials, masks)
-          auto [pu, ecu] = std::from_chars(s.data(), s.data() + s.size(), u);
-          if (ecu == std::errc() && pu == s.data() + s.size()) {
-            t->value = u;
+          if (auto big = IntegerFromText(s)) {  // beyond int64: exact (bigint.h)
+            t->value = std::move(*big);
             return TermPtr(t);
           }
         }
@@ -562,7 +585,10 @@ class Parser {
         return TermPtr(t);
       }
       case Tok::kIdent:
-        if (tok.text == "true" || tok.text == "false") {
+        if (WordStartsRef()) {
+          t->kind = TermKind::kVar;
+          t->name = Advance().text;
+        } else if (tok.text == "true" || tok.text == "false") {
           t->value = Advance().text == "true";
         } else if (tok.text == "null") {
           Advance();
@@ -583,6 +609,29 @@ class Parser {
       bool saved = no_bar_;
       no_bar_ = false;
       ASSIGN_OR_RETURN(auto inner, ParseTerm());
+      if (IsPunct(",")) {  // `(k, v in xs)`: key-value membership in parentheses
+        Advance();
+        ASSIGN_OR_RETURN(auto v, ParseRelation());
+        if (!IsWord("in")) return Fail("expected 'in'");
+        Pos p = Cur().pos;
+        Advance();
+        ASSIGN_OR_RETURN(auto coll, ParseRelation());
+        auto m = std::make_shared<Term>();
+        m->kind = TermKind::kMember;
+        m->pos = p;
+        m->args = {inner, v, coll};
+        inner = m;
+        while (IsWord("in")) {
+          Pos q = Cur().pos;
+          Advance();
+          ASSIGN_OR_RETURN(auto c2, ParseRelation());
+          auto m2 = std::make_shared<Term>();
+          m2->kind = TermKind::kMember;
+          m2->pos = q;
+          m2->args = {inner, c2};
+          inner = m2;
+        }
+      }
       no_bar_ = saved;
       --nest_;
       TRY(Expect(")"));

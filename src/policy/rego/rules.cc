@@ -31,7 +31,13 @@ Status Evaluator::EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Jso
         std::string ks = KeyOf(key);
         auto f = result->find(ks);
         if (f != result->end() && !Equal(*f, v)) {
-          return Fail(alt.pos, "eval_conflict_error: object keys must be unique: rule " + rs.name);
+          // OPA: `p["x"] := …` with a constant key is a complete rule at p.x.
+          return Fail(alt.pos,
+                      alt.key->kind == TermKind::kScalar
+                          ? "eval_conflict_error: complete rules must not produce multiple "
+                            "outputs: rule " +
+                                rs.name
+                          : "eval_conflict_error: object keys must be unique: rule " + rs.name);
         }
         (*result)[ks] = v;
         return Ok();
@@ -66,7 +72,12 @@ Status Evaluator::EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Jso
 Status Evaluator::PutRefHead(const Rule& alt, Json& out, const std::vector<Json>& keys,
                              const Json& value) {
   auto conflict = [&]() {
-    return Fail(alt.pos, "eval_conflict_error: object keys must be unique: rule " + alt.name);
+    bool constant = !alt.path.empty() && alt.path.back()->kind == TermKind::kScalar;
+    return Fail(alt.pos, constant
+                             ? "eval_conflict_error: complete rules must not produce multiple "
+                               "outputs: rule " +
+                                   alt.name
+                             : "eval_conflict_error: object keys must be unique: rule " + alt.name);
   };
   Json* cur = &out;
   for (size_t i = 0; i + 1 < keys.size(); ++i) {
@@ -105,6 +116,20 @@ Result<std::optional<Json>> Evaluator::ComputeRule(const RuleSet& rs) {
     st = EvalRuleChain(*d.rule, [&](const Rule& alt) { return EmitRule(rs, alt, result); });
     if (!st) break;
   }
+  for (const RuleDef& d : rs.ref_defaults) {  // `default a.b.c := v` where a.b.c is undefined
+    if (!st) break;
+    cur_ = d.mod;
+    Json* at = &*result;
+    for (size_t i = 0; at && i + 1 < d.rule->path.size(); ++i) {
+      auto it = at->is_object() ? at->find(KeyOf(d.rule->path[i]->value)) : at->end();
+      at = at->is_object() && it != at->end() ? &*it : nullptr;
+    }
+    if (at && at->is_object() && at->contains(KeyOf(d.rule->path.back()->value))) continue;
+    std::vector<Json> keys;
+    for (auto& p : d.rule->path) keys.push_back(p->value);
+    st = EvalTerm(*d.rule->value,
+                  [&](const Json& v) { return PutRefHead(*d.rule, *result, keys, v); });
+  }
   if (st && !result && rs.default_def) {
     cur_ = rs.default_def->mod;
     st = EvalTerm(*rs.default_def->rule->value, [&](const Json& v) -> Status {
@@ -141,7 +166,17 @@ Result<const Json*> Evaluator::RuleValue(const Term& at, const RuleSet& rs) {
 Result<Json> Evaluator::PackageObject(const Term& at, const CompiledPackage& pkg) {
   Json out = Json::object();
   for (auto& [n, rs] : pkg.rules) {
-    if (rs.is_function()) continue;
+    if (rs.is_function()) {  // `foo.bar(x) := …` makes data.<pkg>.foo an (empty) object
+      if (size_t dot = n.find('.'); dot != std::string::npos) {
+        Json* cur = &out;
+        for (size_t b = 0, e; (e = n.find('.', b)) != std::string::npos; b = e + 1) {
+          Json& next = (*cur)[n.substr(b, e - b)];
+          if (!next.is_object()) next = Json::object();
+          cur = &next;
+        }
+      }
+      continue;
+    }
     ASSIGN_OR_RETURN(const Json* v, RuleValue(at, rs));
     if (v) out[n] = *v;
   }
@@ -167,7 +202,9 @@ Result<Json> Evaluator::DataDocument(const Term& at, const std::vector<std::stri
       cur = &(*cur)[path[i]];
     }
     if (!cur->is_object()) *cur = Json::object();
-    for (auto& [key, v] : obj.items()) (*cur)[key] = v;
+    for (auto& [key, v] : obj.items()) {
+      if (!cur->contains(key)) (*cur)[key] = v;  // OPA: the base document wins a conflict
+    }
   }
   return doc;
 }

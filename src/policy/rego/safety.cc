@@ -3,6 +3,8 @@
 // it then binds its outputs (assignment and unification patterns, ref keys, `some … in`).
 #include "policy/rego/safety.h"
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 namespace cocoon::policy::rego {
@@ -79,11 +81,31 @@ class Safety {
   // `f(a, out)`: a call with one argument more than its function (builtin or function of this
   // package) takes the result in its last argument.
   bool HasOutputArg(const Term& t) const {
-    if (auto r = ctx_.pkg->rules.find(t.name); r != ctx_.pkg->rules.end()) {
-      return r->second.is_function() && t.args.size() == FunctionArity(r->second) + 1;
+    const RuleSet* r = nullptr;
+    if (ctx_.policy) {
+      r = FindUserFunction(*ctx_.policy, ctx_, t.name);
+    } else if (auto it = ctx_.pkg->rules.find(t.name); it != ctx_.pkg->rules.end()) {
+      r = &it->second;
     }
+    if (r) return r->is_function() && t.args.size() == FunctionArity(*r) + 1;
     const Builtin* b = FindBuiltin(t.name);
     return b && b->arity >= 0 && t.args.size() == static_cast<size_t>(b->arity) + 1;
+  }
+
+  // `count`, `object.union_n`, `g`, `data.pkg.g`: a builtin or function named as a with value.
+  bool NamesFunction(const Term& t, const VarSet& declared) const {
+    const Term* head = t.kind == TermKind::kRef ? t.args[0].get() : &t;
+    if (head->kind != TermKind::kVar || declared.contains(head->name)) return false;
+    std::string name = head->name;
+    for (size_t i = 1; t.kind == TermKind::kRef && i < t.args.size(); ++i) {
+      const Term& s = *t.args[i];
+      if (s.kind != TermKind::kScalar || !s.value.is_string()) return false;
+      name += "." + s.value.get<std::string>();
+    }
+    if (FindBuiltin(name)) return true;
+    const RuleSet* r = nullptr;
+    if (ctx_.policy) r = FindUserFunction(*ctx_.policy, ctx_, name);
+    return r && r->is_function();
   }
 
   // Local vars of t outside comprehensions: reads, and ref keys.
@@ -97,6 +119,14 @@ class Safety {
       const Term& a = *t.args[i];
       if (t.kind == TermKind::kRef && i > 0 && a.kind == TermKind::kVar) {
         if (IsLocal(a.name, declared)) out.keys.push_back({a.name, a.pos});
+      } else if (t.kind == TermKind::kRef && i > 0 &&
+                 (a.kind == TermKind::kArray || a.kind == TermKind::kObject)) {
+        // `p[[x, 2]]`: a composite key is a pattern matched against each key of p.
+        TermVars kp;
+        Pattern(a, declared, kp);
+        out.reads.insert(out.reads.end(), kp.reads.begin(), kp.reads.end());
+        out.keys.insert(out.keys.end(), kp.keys.begin(), kp.keys.end());
+        out.keys.insert(out.keys.end(), kp.pats.begin(), kp.pats.end());
       } else {
         Collect(a, declared, out);
       }
@@ -209,7 +239,76 @@ class Safety {
       }
       if (!first) first = std::move(opt);
     }
+    // `[1, x, 3] = [1, 2, x]`: unknowns on both sides; element pairs are unified in an order
+    // where one side of each is known by then.
+    std::vector<std::pair<const Term*, const Term*>> pairs;
+    if (Decompose(lhs, rhs, pairs)) {
+      VarSet known = bound;
+      std::vector<bool> done(pairs.size(), false);
+      for (bool progress = true; progress;) {
+        progress = false;
+        for (size_t i = 0; i < pairs.size(); ++i) {
+          if (done[i]) continue;
+          for (auto [pat, val] : {pairs[i], std::pair{pairs[i].second, pairs[i].first}}) {
+            TermVars p, v;
+            Pattern(*pat, declared, p);
+            Collect(*val, declared, v);
+            bool ready = true;
+            for (auto* l : {&p.reads, &v.reads, &v.keys}) {
+              for (auto& u : *l) ready = ready && known.contains(u.name);
+            }
+            if (!ready) continue;
+            for (auto* l : {&p.pats, &p.keys}) {
+              for (auto& u : *l) known.insert(u.name);
+            }
+            done[i] = progress = true;
+            break;
+          }
+        }
+      }
+      if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) {
+        info.needs.clear();
+        for (auto& v : known) {
+          if (!bound.contains(v)) info.outputs.insert(v);
+        }
+        return;
+      }
+    }
     info.needs = std::move(first->needs);
+  }
+
+  // Splits `lhs = rhs` into element pairs when both are arrays of one length or objects with
+  // the same constant keys (recursively); false when there is nothing to split.
+  static bool Decompose(const Term& a, const Term& b,
+                        std::vector<std::pair<const Term*, const Term*>>& out) {
+    if (a.kind == TermKind::kArray && b.kind == TermKind::kArray &&
+        a.args.size() == b.args.size()) {
+      for (size_t i = 0; i < a.args.size(); ++i) {
+        if (!Decompose(*a.args[i], *b.args[i], out))
+          out.push_back({a.args[i].get(), b.args[i].get()});
+      }
+      return true;
+    }
+    if (a.kind == TermKind::kObject && b.kind == TermKind::kObject &&
+        a.args.size() == b.args.size()) {
+      std::vector<std::pair<const Term*, const Term*>> pairs;
+      for (size_t i = 0; i + 1 < a.args.size(); i += 2) {
+        if (a.args[i]->kind != TermKind::kScalar) return false;
+        const Term* match = nullptr;
+        for (size_t j = 0; j + 1 < b.args.size(); j += 2) {
+          if (b.args[j]->kind == TermKind::kScalar && b.args[j]->value == a.args[i]->value) {
+            match = b.args[j + 1].get();
+          }
+        }
+        if (!match) return false;
+        pairs.push_back({a.args[i + 1].get(), match});
+      }
+      for (auto [x, y] : pairs) {
+        if (!Decompose(*x, *y, out)) out.push_back({x, y});
+      }
+      return true;
+    }
+    return false;
   }
 
   ExprInfo Analyze(const Expr& e, const VarSet& bound, const VarSet& declared) const {
@@ -280,6 +379,7 @@ class Safety {
     for (auto& t : e.terms) ClosureVars(*t, info.closure);
     if (e.term) ClosureVars(*e.term, info.closure);
     for (auto& w : e.withs) {
+      if (NamesFunction(*w.value, declared)) continue;  // `with f as count`
       TermVars tv;
       Collect(*w.value, declared, tv);
       AddReads(tv, bound, info, true);
@@ -305,7 +405,43 @@ class Safety {
 
   Result<Body> Reorder(const Body& body, VarSet& bound, const VarSet& declared_outer) {
     VarSet declared = declared_outer;
-    for (auto& e : body) DeclaredBy(*e, declared);
+    std::map<std::string, size_t> declared_at;  // vars this body declares, by first declaration
+    for (size_t i = 0; i < body.size(); ++i) {
+      VarSet names;
+      DeclaredBy(*body[i], names);
+      for (auto& n : names) {
+        if (!declared_outer.contains(n)) declared_at.emplace(n, i);
+      }
+      declared.insert(names.begin(), names.end());
+    }
+    // OPA: a var read before the `:=` that declares it is an error ("var y referenced above").
+    for (size_t j = 0; j < body.size(); ++j) {
+      const Expr& e = *body[j];
+      if (e.kind != ExprKind::kTerm || e.term->kind != TermKind::kBinary || e.term->name != ":=") {
+        continue;
+      }
+      VarSet names;
+      NamesOf(*e.term->args[0], names);
+      for (size_t i = 0; i < j; ++i) {
+        TermVars tv;
+        const Expr& x = body[i]->kind == ExprKind::kNot ? *body[i]->sub : *body[i];
+        if (x.term) Collect(*x.term, declared, tv);
+        if (x.kind == ExprKind::kSomeIn || x.kind == ExprKind::kEvery) {
+          if (!x.terms.empty()) Collect(*x.terms.back(), declared, tv);  // the rest declare
+        } else if (x.kind != ExprKind::kSomeDecl) {
+          for (auto& t : x.terms) Collect(*t, declared, tv);
+        }
+        for (auto* l : {&tv.reads, &tv.keys}) {
+          for (auto& u : *l) {
+            if (names.contains(u.name) && !declared_outer.contains(u.name)) {
+              return InvalidArgument(ctx_.file + ":" + std::to_string(u.pos.line) + ":" +
+                                     std::to_string(u.pos.col) + ": rego_compile_error: var " +
+                                     u.name + " referenced above");
+            }
+          }
+        }
+      }
+    }
     VarSet body_vars = TopVars(body, declared);
     body_vars.insert(bound.begin(), bound.end());
     std::vector<bool> done(body.size(), false);
@@ -317,6 +453,8 @@ class Safety {
         if (done[i]) continue;
         ExprInfo info = Analyze(*body[i], bound, declared);
         for (auto& v : info.closure) {
+          // `x := …` declares x from there on: a comprehension before it has its own x.
+          if (auto d = declared_at.find(v); d != declared_at.end() && d->second > i) continue;
           if (body_vars.contains(v) && !bound.contains(v)) info.needs.push_back({v, body[i]->pos});
         }
         if (!info.needs.empty()) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/encoding.h"
+#include "policy/rego/bigint.h"
 #include "policy/rego/value.h"
 
 namespace cocoon::policy::rego {
@@ -21,7 +22,7 @@ struct Spec {
   char verb = 0;
 };
 
-enum class Kind { kInt, kUint, kFloat, kString };
+enum class Kind { kInt, kUint, kBig, kFloat, kString };  // kBig: decimal text in s
 
 struct Arg {
   Kind kind = Kind::kString;
@@ -32,6 +33,7 @@ struct Arg {
   const char* GoType() const {
     return kind == Kind::kInt     ? "int"
            : kind == Kind::kUint  ? "uint64"
+           : kind == Kind::kBig   ? "*big.Int"
            : kind == Kind::kFloat ? "float64"
                                   : "string";
   }
@@ -48,6 +50,7 @@ Arg Make(Kind k, int64_t i, uint64_t u, double f, std::string s) {
 }
 
 Arg ToArg(const Json& v) {
+  if (IsBigInt(v)) return Make(Kind::kBig, 0, 0, 0, IntegerText(v));
   if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) {
     return Make(Kind::kUint, 0, v.get<uint64_t>(), 0, "");
   }
@@ -99,6 +102,9 @@ std::string Bad(const Spec& sp, const Arg& a) {
     case Kind::kUint:
       val = std::to_string(a.u);
       break;
+    case Kind::kBig:
+      val = a.s;
+      break;
     case Kind::kFloat:
       val = GoFloat(a.f, 'g', -1);
       break;
@@ -110,6 +116,11 @@ std::string Bad(const Spec& sp, const Arg& a) {
 }
 
 std::string FormatInt(const Spec& sp, const Arg& a) {
+  if (a.kind == Kind::kBig) {  // Go's *big.Int formats d, s and v in decimal
+    if (sp.verb != 'd' && sp.verb != 's' && sp.verb != 'v') return Bad(sp, a);
+    bool neg = !a.s.empty() && a.s[0] == '-';
+    return Signed(neg, neg ? a.s.substr(1) : a.s, sp);
+  }
   bool neg = a.kind == Kind::kInt && a.i < 0;
   uint64_t mag = a.kind == Kind::kUint ? a.u : neg ? 0 - static_cast<uint64_t>(a.i) : a.i;
   switch (sp.verb) {

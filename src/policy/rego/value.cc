@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "policy/rego/bigint.h"
+
 namespace cocoon::policy::rego {
 namespace {
 
@@ -29,6 +31,8 @@ int Rank(const Json& j) {
       return IsSet(j) ? 8 : 6;
     case Json::value_t::object:
       return 7;
+    case Json::value_t::binary:
+      return IsBigInt(j) ? 2 : 9;
     default:
       return 9;
   }
@@ -41,6 +45,11 @@ __int128 Wide(const Json& j) {
 }
 
 int CompareNumbers(const Json& a, const Json& b) {
+  if (IsBigInt(a) || IsBigInt(b)) {
+    if (IsInteger(a) && IsInteger(b)) return CompareIntegers(a, b);
+    double x = ToDouble(a), y = ToDouble(b);
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
   if (a.is_number_integer() && b.is_number_integer()) {
     __int128 x = Wide(a), y = Wide(b);
     return x < y ? -1 : (x > y ? 1 : 0);
@@ -133,7 +142,16 @@ int Compare(const Json& a, const Json& b) {
       return CompareSeq(Items(a), Items(b));
     case 8:
       return CompareSeq(Members(a), Members(b));
-    case 7: {  // nlohmann objects iterate in sorted key order
+    case 7: {                                        // nlohmann objects iterate in sorted key order
+      if (HasEncodedKeys(a) || HasEncodedKeys(b)) {  // number keys: compare in Rego key order
+        auto ea = SortedEntries(a), eb = SortedEntries(b);
+        for (size_t i = 0; i < ea.size() && i < eb.size(); ++i) {
+          int c = Compare(ea[i].first, eb[i].first);
+          if (c == 0) c = Compare(*ea[i].second, *eb[i].second);
+          if (c != 0) return c;
+        }
+        return ea.size() < eb.size() ? -1 : (ea.size() > eb.size() ? 1 : 0);
+      }
       auto ia = a.begin(), ib = b.begin();
       for (; ia != a.end() && ib != b.end(); ++ia, ++ib) {
         int c = ia.key().compare(ib.key());
@@ -149,6 +167,24 @@ int Compare(const Json& a, const Json& b) {
 }
 
 bool Equal(const Json& a, const Json& b) { return Compare(a, b) == 0; }
+
+bool HasEncodedKeys(const Json& obj) {
+  if (!obj.is_object() || obj.empty()) return false;
+  auto last = obj.end();
+  --last;
+  return !IsPlainKey(last.key());
+}
+
+std::vector<std::pair<Json, const Json*>> SortedEntries(const Json& obj) {
+  std::vector<std::pair<Json, const Json*>> out;
+  out.reserve(obj.size());
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    out.emplace_back(IsPlainKey(it.key()) ? Json(it.key()) : KeyValue(it.key()), &it.value());
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& x, const auto& y) { return Compare(x.first, y.first) < 0; });
+  return out;
+}
 
 bool IsSet(const Json& j) {
   if (!j.is_array()) return false;
@@ -229,6 +265,7 @@ Json KeyValue(const std::string& stored) {
 }
 
 bool NeedsToJson(const Json& v) {
+  if (v.is_binary()) return true;
   if (v.is_array()) {
     if (IsSet(v)) return true;
     for (const Json& m : v) {
@@ -261,6 +298,7 @@ const Json* Index(const Json& coll, const Json& key) {
 
 Json ToJson(const Json& v) {
   if (!NeedsToJson(v)) return v;
+  if (v.is_binary()) return Json(ToDouble(v));  // a big integer leaves as the nearest double
   if (v.is_array()) {
     Json arr = Json::array();
     auto es = Elements(v);
@@ -282,7 +320,7 @@ Json ToJson(const Json& v) {
 std::string TypeNameOf(const Json& v) {
   if (v.is_null()) return "null";
   if (v.is_boolean()) return "boolean";
-  if (v.is_number()) return "number";
+  if (v.is_number() || IsBigInt(v)) return "number";
   if (v.is_string()) return "string";
   if (IsSet(v)) return "set";
   return v.is_array() ? "array" : "object";
@@ -294,6 +332,7 @@ std::string RegoText(const Json& v) {
     for (size_t i = 0; i < xs.size(); ++i) out += (i ? ", " : "") + RegoText(xs[i]);
     return out;
   };
+  if (IsBigInt(v)) return IntegerText(v);
   if (IsSet(v)) return SetSize(v) == 0 ? "set()" : "{" + join(Members(v)) + "}";
   if (v.is_array()) return "[" + join(Items(v)) + "]";
   if (v.is_object()) {
@@ -326,7 +365,23 @@ Json NumberFrom(double d) {
 }
 
 std::optional<Json> Arith(const std::string& op, const Json& a, const Json& b) {
-  if (!a.is_number() || !b.is_number()) return std::nullopt;
+  if (!IsNumeric(a) || !IsNumeric(b)) return std::nullopt;
+  bool big = IsBigInt(a) || IsBigInt(b) ||
+             (a.is_number_unsigned() && a.get<uint64_t>() > INT64_MAX) ||
+             (b.is_number_unsigned() && b.get<uint64_t>() > INT64_MAX);
+  if (IsInteger(a) && IsInteger(b) && big) {
+    // Exact beyond 64 bits; `/` exact when it divides (7 / 2 is 3.5 below).
+    if (auto r = IntegerArith(op[0], a, b)) return r;
+    if (op == "%" || (op == "/" && ToDouble(b) == 0)) return std::nullopt;
+    if (op != "/") return std::nullopt;
+  } else if (big) {  // a big integer and a float: floating point
+    double x = ToDouble(a), y = ToDouble(b);
+    if (op == "+") return NumberFrom(x + y);
+    if (op == "-") return NumberFrom(x - y);
+    if (op == "*") return NumberFrom(x * y);
+    if (op == "/" && y != 0) return NumberFrom(x / y);
+    return std::nullopt;
+  }
   if (a.is_number_integer() && b.is_number_integer()) {
     int64_t x = a.get<int64_t>(), y = b.get<int64_t>(), r = 0;
     bool ok = true;
@@ -339,12 +394,18 @@ std::optional<Json> Arith(const std::string& op, const Json& a, const Json& b) {
     } else if (op == "%") {
       if (y == 0 || (x == std::numeric_limits<int64_t>::min() && y == -1)) return std::nullopt;
       return Json(x % y);
+    } else if (op == "/") {
+      if (y != 0 && x % y == 0 && !(x == std::numeric_limits<int64_t>::min() && y == -1)) {
+        return Json(x / y);
+      }
+      ok = false;
     } else {
       ok = false;
     }
     if (ok) return Json(r);
+    if (op != "/") return IntegerArith(op[0], a, b);  // beyond 64 bits: exact
   }
-  double x = a.get<double>(), y = b.get<double>();
+  double x = ToDouble(a), y = ToDouble(b);
   if (op == "+") return NumberFrom(x + y);
   if (op == "-") return NumberFrom(x - y);
   if (op == "*") return NumberFrom(x * y);
@@ -352,8 +413,8 @@ std::optional<Json> Arith(const std::string& op, const Json& a, const Json& b) {
     if (y == 0) return std::nullopt;
     return NumberFrom(x / y);
   }
-  if (op == "%") {
-    if (y == 0) return std::nullopt;
+  if (op == "%") {  // OPA: integers only ("modulo on floating-point number")
+    if (y == 0 || std::floor(x) != x || std::floor(y) != y) return std::nullopt;
     return NumberFrom(std::fmod(x, y));
   }
   return std::nullopt;

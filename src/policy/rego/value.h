@@ -55,6 +55,12 @@ inline bool IsPlainKey(const std::string& stored) {
   return stored.empty() || static_cast<unsigned char>(stored[0]) != 0xff;
 }
 
+// True when an object has non-string keys (stored encoded, after every string key).
+bool HasEncodedKeys(const Json& obj);
+// An object's entries in Rego key order (null < booleans < numbers < strings < …), OPA's
+// iteration order: {"b": 1, 10: 2, 9: 3} iterates 9, 10, "b".
+std::vector<std::pair<Json, const Json*>> SortedEntries(const Json& obj);
+
 // Plain JSON of a Rego value (sets → arrays, encoded keys → their JSON text).
 Json ToJson(const Json& v);
 // True if `v` holds a set or an encoded key anywhere (ToJson would change it).
