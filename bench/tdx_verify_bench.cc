@@ -19,7 +19,7 @@
 #include "crypto/x509.h"
 #include "tee/tdx/pck_extension.h"
 #include "tee/tdx/quote.h"
-#include "tee/tdx/test_pki.h"
+#include "tee/tdx/testing/test_pki.h"
 #include "tee/tdx/verify.h"
 
 namespace {

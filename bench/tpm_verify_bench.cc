@@ -10,7 +10,7 @@
 
 #include "base/encoding.h"
 #include "crypto/sign.h"
-#include "tee/tpm/internal/synthetic.h"
+#include "tee/tpm/testing/synthetic_quote.h"
 #include "tee/tpm/tpm.h"
 #include "tee/tpm/tpm_types.h"
 

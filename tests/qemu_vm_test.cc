@@ -12,7 +12,7 @@
 
 #include "base/encoding.h"
 #include "crypto/digest.h"
-#include "runtime/internal/owned_process.h"
+#include "runtime/owned_process.h"
 #include "runtime/qemu.h"
 #include "tests/guest_fixture.h"
 #include "tests/harness.h"

@@ -14,7 +14,7 @@
 #include "base/encoding.h"
 #include "crypto/digest.h"
 #include "tee/tpm/attester.h"
-#include "tee/tpm/internal/synthetic.h"
+#include "tee/tpm/testing/synthetic_quote.h"
 #include "tests/harness.h"
 #include "testutil/testdata.h"
 

@@ -10,7 +10,7 @@
 #include "kbs/service.h"
 #include "net/http_server.h"
 #include "tee/snp/evidence.h"
-#include "tee/snp/test_util.h"
+#include "tee/snp/testing/test_util.h"
 #include "tee/snp/verifier.h"
 #include "tests/rcar_raw.h"
 

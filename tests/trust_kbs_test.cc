@@ -7,7 +7,7 @@
 #include "base/file.h"
 #include "kbs/admin_client.h"
 #include "tee/tdx/intel_root.h"
-#include "tee/tpm/internal/synthetic.h"
+#include "tee/tpm/testing/synthetic_quote.h"
 #include "tee/tpm/tpm.h"
 #include "tests/harness.h"
 #include "tests/rcar_raw.h"

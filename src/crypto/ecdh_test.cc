@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
-#include "crypto/internal/test_util.h"
+#include "crypto/testing/test_util.h"
 
 namespace cocoon::crypto {
 namespace {

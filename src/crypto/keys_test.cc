@@ -8,7 +8,7 @@
 #include <map>
 
 #include "crypto/internal/pkey.h"
-#include "crypto/internal/test_util.h"
+#include "crypto/testing/test_util.h"
 #include "crypto/sign.h"
 
 namespace cocoon::crypto {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "crypto/internal/test_util.h"
+#include "crypto/testing/test_util.h"
 
 namespace cocoon::crypto {
 namespace {

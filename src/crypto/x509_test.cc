@@ -7,7 +7,7 @@
 #include "base/encoding.h"
 #include "base/json.h"
 #include "base/limits.h"
-#include "crypto/internal/test_util.h"
+#include "crypto/testing/test_util.h"
 #include "crypto/sign.h"
 
 namespace cocoon::crypto {

@@ -14,7 +14,7 @@
 #include "policy/rego_engine.h"
 #include "tee/sample/sample.h"
 #include "tee/snp/evidence.h"
-#include "tee/snp/test_util.h"
+#include "tee/snp/testing/test_util.h"
 #include "testutil/temp_dir.h"
 
 namespace cocoon::guest {

@@ -8,7 +8,7 @@
 #include "crypto/digest.h"
 #include "initdata/initdata.h"
 #include "tee/snp/evidence.h"
-#include "tee/snp/test_util.h"
+#include "tee/snp/testing/test_util.h"
 #include "tee/tpm/marshal.h"
 #include "tee/tpm/tpm.h"
 #include "tee/tpm/tpm_types.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "jose/internal/test_util.h"
+#include "jose/testing/test_util.h"
 #include "jose/jwe.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"

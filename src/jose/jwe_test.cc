@@ -7,7 +7,7 @@
 #include "crypto/aes.h"
 #include "crypto/ecdh.h"
 #include "crypto/rsa.h"
-#include "jose/internal/test_util.h"
+#include "jose/testing/test_util.h"
 #include "jose/jwk.h"
 
 namespace cocoon::jose {

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/keys.h"
-#include "jose/internal/test_util.h"
+#include "jose/testing/test_util.h"
 
 namespace cocoon::jose {
 namespace {

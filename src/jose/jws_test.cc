@@ -6,7 +6,7 @@
 
 #include "base/limits.h"
 #include "crypto/digest.h"
-#include "jose/internal/test_util.h"
+#include "jose/testing/test_util.h"
 #include "jose/jwk.h"
 
 namespace cocoon::jose {

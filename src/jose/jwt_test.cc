@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "base/json.h"
-#include "jose/internal/test_util.h"
+#include "jose/testing/test_util.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
 

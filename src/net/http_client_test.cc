@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "net/internal/testing.h"
+#include "net/testing/http_test_server.h"
 
 namespace cocoon::net {
 namespace {

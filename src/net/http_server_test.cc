@@ -15,7 +15,7 @@
 
 #include "base/file.h"
 #include "net/http_client.h"
-#include "net/internal/testing.h"
+#include "net/testing/http_test_server.h"
 
 namespace cocoon::net {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "base/file.h"
 #include "crypto/keys.h"
-#include "runtime/internal/owned_process.h"
+#include "runtime/owned_process.h"
 
 namespace cocoon::runtime {
 namespace {

@@ -1,6 +1,6 @@
 // OwnedProcess with real children: exit status, timeouts, exec failure, and that killing the
 // process also kills what it spawned (its process group).
-#include "runtime/internal/owned_process.h"
+#include "runtime/owned_process.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>

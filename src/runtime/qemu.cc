@@ -14,7 +14,7 @@
 #include <fstream>
 
 #include "base/file.h"
-#include "runtime/internal/owned_process.h"
+#include "runtime/owned_process.h"
 #include "runtime/qemu_args.h"
 
 namespace cocoon::runtime {

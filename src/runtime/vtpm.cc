@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "base/file.h"
-#include "runtime/internal/owned_process.h"
+#include "runtime/owned_process.h"
 
 namespace cocoon::runtime {
 

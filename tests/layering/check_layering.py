@@ -25,13 +25,15 @@ MODULE_DEPS = {
     "crypto": {"base"},
     "jose": {"crypto"},
     "net": {"base"},
+    "podproto": {"base"},
+    "initdata": {"crypto"},
     "tee": {"crypto", "net"},
     "policy": {"crypto"},
-    "attestation": {"jose", "policy", "tee"},
+    "attestation": {"jose", "policy", "tee", "initdata"},
     "kbs": {"attestation", "net"},
     "image": {"jose", "net"},
-    "guest": {"attestation", "image", "net"},
-    "runtime": {"attestation", "image", "net"},
+    "guest": {"attestation", "image", "net", "podproto"},
+    "runtime": {"attestation", "image", "net", "podproto"},
     # Test support: any module's tests may use it; it may use any library below the top.
     "testutil": {"base", "crypto", "jose", "net", "image"},
 }

@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "tee/snp/cert_table.h"
-#include "tee/snp/test_util.h"
+#include "tee/snp/testing/test_util.h"
 #include "tee/snp/verifier.h"
 #include "testutil/temp_dir.h"
 

@@ -12,7 +12,7 @@
 
 #include "net/http_server.h"
 #include "tee/snp/evidence.h"
-#include "tee/snp/test_util.h"
+#include "tee/snp/testing/test_util.h"
 #include "tee/snp/verifier.h"
 #include "testutil/temp_dir.h"
 

@@ -9,7 +9,7 @@
 #include "tee/snp/cert_table.h"
 #include "tee/snp/evidence.h"
 #include "tee/snp/roots.h"
-#include "tee/snp/test_util.h"
+#include "tee/snp/testing/test_util.h"
 #include "tee/snp/vek.h"
 
 namespace cocoon::tee::snp {

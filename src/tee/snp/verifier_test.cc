@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
-#include "tee/snp/test_util.h"
+#include "tee/snp/testing/test_util.h"
 
 namespace cocoon::tee::snp {
 namespace {

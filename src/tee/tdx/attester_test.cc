@@ -7,7 +7,7 @@
 #include "base/encoding.h"
 #include "tee/tdx/eventlog.h"
 #include "tee/tdx/tdx.h"
-#include "tee/tdx/test_pki.h"
+#include "tee/tdx/testing/test_pki.h"
 #include "testutil/temp_dir.h"
 #include "testutil/testdata.h"
 

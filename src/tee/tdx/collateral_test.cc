@@ -9,7 +9,7 @@
 #include "base/encoding.h"
 #include "crypto/sign.h"
 #include "net/http_server.h"
-#include "tee/tdx/test_pki.h"
+#include "tee/tdx/testing/test_pki.h"
 #include "testutil/testdata.h"
 
 namespace cocoon::tee::tdx {

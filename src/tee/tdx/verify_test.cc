@@ -12,7 +12,7 @@
 #include "tee/tdx/pck_extension.h"
 #include "tee/tdx/tcb.h"
 #include "tee/tdx/tdx.h"
-#include "tee/tdx/test_pki.h"
+#include "tee/tdx/testing/test_pki.h"
 #include "testutil/temp_dir.h"
 #include "testutil/testdata.h"
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/encoding.h"
-#include "tee/tpm/internal/synthetic.h"
+#include "tee/tpm/testing/synthetic_quote.h"
 #include "tee/tpm/tpm_types.h"
 #include "testutil/testdata.h"
 

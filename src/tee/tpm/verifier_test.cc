@@ -5,7 +5,7 @@
 
 #include "base/encoding.h"
 #include "base/file.h"
-#include "tee/tpm/internal/synthetic.h"
+#include "tee/tpm/testing/synthetic_quote.h"
 #include "tee/tpm/tpm.h"
 #include "tee/tpm/tpm_types.h"
 #include "testutil/temp_dir.h"

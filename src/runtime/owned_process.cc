@@ -1,5 +1,5 @@
 // Spawning and reaping of owned children (QEMU). Only async-signal-safe calls after fork.
-#include "runtime/internal/owned_process.h"
+#include "runtime/owned_process.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,5 +1,5 @@
 // Test PKI and quote forging for the TDX tests (see test_pki.h).
-#include "tee/tdx/test_pki.h"
+#include "tee/tdx/testing/test_pki.h"
 
 #include <cstdio>
 #include <cstdlib>
