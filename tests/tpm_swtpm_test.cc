@@ -15,6 +15,7 @@
 #include "crypto/digest.h"
 #include "tee/tpm/attester.h"
 #include "tee/tpm/testing/synthetic_quote.h"
+#include "tee/tpm/registration.h"
 #include "tests/harness.h"
 #include "testutil/testdata.h"
 
@@ -192,6 +193,40 @@ TEST_F(Swtpm, InitDataAndEventLog) {
                                        ", quote has "),
             std::string::npos)
       << bad.error().message();
+}
+
+// The TPM's registration (tee/tpm/registration.h) as the guest agent uses it: the initdata's
+// digest lands in PCR 8, once per boot however many attesters are made.
+TEST_F(Swtpm, RegistrationBindsTheInitdataInPcr8) {
+  const std::string toml = "version = \"0.1.0\"\nalgorithm = \"sha256\"\n[data]\n";
+  tee::AttesterOptions o;
+  o.tpm_tcti = "swtpm:host=127.0.0.1,port=" + std::to_string(port_);
+  o.init_data_toml = toml;
+  tee::AttesterFactory factory = AttesterRegistration();
+  EXPECT_EQ(factory.name, "tpm");
+  for (int i = 0; i < 2; ++i) {
+    auto att = factory.create(o);
+    ASSERT_TRUE(att) << att.error().ToString();
+    auto* tpm = dynamic_cast<TpmAttester*>(att->get());
+    ASSERT_NE(tpm, nullptr);
+    auto ev = (*att)->GetEvidence(kReportData);
+    ASSERT_TRUE(ev) << ev.error().ToString();
+    auto ok = NewVerifier(Trust(*tpm))->Evaluate({&*ev, kReportData, crypto::Sha256(ToBytes(toml))});
+    ASSERT_TRUE(ok) << "attester " << i << ": " << ok.error().ToString();
+  }
+}
+
+// Initdata a TPM cannot bind (sha384 does not fit the SHA-256 bank): the attester is refused.
+TEST_F(Swtpm, RegistrationRefusesSha384Initdata) {
+  tee::AttesterOptions o;
+  o.tpm_tcti = "swtpm:host=127.0.0.1,port=" + std::to_string(port_);
+  o.init_data_toml = "version = \"0.1.0\"\nalgorithm = \"sha384\"\n[data]\n";
+  auto att = AttesterRegistration().create(o);
+  ASSERT_FALSE(att);
+  EXPECT_EQ(att.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(att.error().message().find("initdata for a TPM must use algorithm sha256"),
+            std::string::npos)
+      << att.error().message();
 }
 
 TEST_F(Swtpm, PersistentAkIsReused) {

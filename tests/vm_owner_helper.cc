@@ -1,5 +1,5 @@
-// Test helper: starts a QEMU VM (kernel, initrd from argv) through the "qemu" registry entry,
-// prints "VM-STARTED <qemu pid> <run dir>" and waits to be killed. Trusts its arguments.
+// Test helper: starts a QEMU VM (kernel, initrd from argv), prints "VM-STARTED <qemu pid> <run
+// dir>" and waits to be killed. Trusts its arguments.
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,15 +11,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: vm_owner_helper KERNEL INITRD\n");
     return 2;
   }
-  cocoon::runtime::HypervisorRegistry registry;
-  cocoon::runtime::RegisterQemu(&registry);
-  auto hypervisor = registry.Create("qemu");
-  if (!hypervisor) return 1;
+  cocoon::runtime::QemuHypervisor hypervisor(cocoon::runtime::DetectHostCaps());
   cocoon::runtime::VmConfig config;
   config.kernel = argv[1];
   config.initrd = argv[2];
   config.accel = cocoon::runtime::Accel::kTcg;
-  auto vm = (*hypervisor)->Start(config);
+  auto vm = hypervisor.Start(config);
   if (!vm) {
     std::fprintf(stderr, "%s\n", vm.error().ToString().c_str());
     return 1;

@@ -17,7 +17,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -25,13 +24,9 @@
 #include "guest/agent_service.h"
 #include "guest/child_process.h"
 #include "guest/pid1.h"
-#include "initdata/initdata.h"
 #include "net/ttrpc_server.h"
 #include "podproto/podproto.h"
-#include "tee/sample/sample.h"
-#include "tee/snp/attester.h"
-#include "tee/tdx/tdx.h"
-#include "tee/tpm/attester.h"
+#include "tee/builtin.h"
 
 namespace {
 
@@ -124,68 +119,7 @@ int ServePort(net::ttrpc::Server& server, const std::string& name) {
   }
 }
 
-// The TEE the guest runs in, from its devices: /dev/sev-guest (SEV-SNP), /dev/tdx_guest (TDX),
-// else a TPM (/dev/tpmrm0, e.g. the vTPM `cocoon run --vtpm` gives); the sample attester
-// elsewhere.
-std::string ResolveAttester(const std::string& flag) {
-  if (flag != "auto") return flag;
-  struct stat st {};
-  if (::stat("/dev/sev-guest", &st) == 0) return "snp";
-  if (::stat("/dev/tdx_guest", &st) == 0) return "tdx";
-  if (::stat("/dev/tpmrm0", &st) == 0) return "tpm";
-  return "sample";
-}
-
-// Reports why the configured attester cannot produce evidence, on every attempt.
-class UnavailableAttester : public tee::Attester {
- public:
-  UnavailableAttester(std::string tee, Error e) : tee_(std::move(tee)), error_(std::move(e)) {}
-  std::string_view tee() const override { return tee_; }
-  Result<Json> GetEvidence(ByteSpan) override { return std::unexpected(error_); }
-
- private:
-  std::string tee_;
-  Error error_;
-};
-
-// The TPM attester, with the initdata digest extended into PCR 8 once per boot (what the
-// verifier checks the evidence's init_data against).
-std::unique_ptr<tee::Attester> MakeTpmAttester(const std::string& tcti,
-                                               const std::string& initdata) {
-  static std::once_flag extended;
-  static Status extend_status = Ok();
-  tee::tpm::AttesterOptions o;
-  o.tcti = tcti;
-  auto a = tee::tpm::NewAttester(o);
-  if (!a) return std::make_unique<UnavailableAttester>("tpm", a.error());
-  if (!initdata.empty()) {
-    std::call_once(extended, [&] {
-      auto d = initdata::DigestInitData({"toml", initdata});
-      if (!d) {
-        extend_status = std::unexpected(d.error());
-      } else if (d->digest.size() != 32) {
-        extend_status = InvalidArgument("initdata for a TPM must use algorithm sha256");
-      } else {
-        extend_status = (*a)->ExtendPcr(8, d->digest);
-      }
-    });
-    if (!extend_status) {
-      return std::make_unique<UnavailableAttester>(
-          "tpm", extend_status.error().WithContext("PCR 8 (initdata)"));
-    }
-  }
-  return std::move(*a);
-}
-
-std::unique_ptr<tee::Attester> MakeAttester(const std::string& kind, const std::string& tcti,
-                                            const std::string& initdata) {
-  if (kind == "snp") return tee::snp::NewAttester();
-  if (kind == "tdx") return tee::tdx::NewAttester();
-  if (kind == "tpm") return MakeTpmAttester(tcti, initdata);
-  return tee::sample::NewAttester();
-}
-
-int Run(Flags& f, bool pid1) {
+int Run(Flags& f, bool pid1, const tee::AttesterTable& attesters) {
   if (!f.policy_file.empty()) {
     auto text = base::ReadFile(f.policy_file, "agent policy");
     if (!text) return Log(text.error().ToString()), 2;
@@ -215,10 +149,12 @@ int Run(Flags& f, bool pid1) {
   };
   f.config.log = [](std::string_view line) { Log(std::string(line)); };
   // The TEE also picks the default agent policy: allow-all only for the sample attester.
-  f.config.tee = ResolveAttester(f.attester);
-  f.config.attester_factory = [kind = f.config.tee, tcti = f.tpm_tcti,
-                               initdata = f.config.init_data_toml] {
-    return MakeAttester(kind, tcti, initdata);
+  f.config.tee = f.attester == "auto" ? attesters.Detect("sample") : f.attester;
+  f.config.attester_factory = [table = &attesters, kind = f.config.tee,
+                               a = tee::AttesterOptions{f.tpm_tcti, f.config.init_data_toml}] {
+    auto attester = table->Create(kind, a);
+    if (!attester) return tee::NewUnavailableAttester(kind, attester.error());
+    return std::move(*attester);
   };
   auto service = guest::AgentService::Create(f.config);
   if (!service) return Log(service.error().ToString()), 2;
@@ -255,6 +191,8 @@ int main(int argc, char** argv) {
   // lines about them would let the host flood the console.
   google::protobuf::SetLogHandler(nullptr);
   const bool pid1 = ::getpid() == 1;
+  static tee::AttesterTable attesters;  // lives as long as the agent's threads
+  tee::RegisterBuiltinAttesters(attesters);
   Flags f;
   CLI::App app{"cocoon-agent: guest agent (PID 1) serving the agent API over ttrpc"};
   app.add_option("--listen", f.listen, "serve on unix:PATH instead of the virtio-serial port");
@@ -279,11 +217,15 @@ int main(int argc, char** argv) {
                  "verify registry TLS; false also allows plain HTTP")
       ->default_str("true");
   app.add_option("--modules", f.modules, "kernel module list (PID 1)")->capture_default_str();
-  app.add_option(
-         "--attester", f.attester,
-         "auto (SEV-SNP, TDX or TPM from the guest's devices, else sample) | sample | snp | "
-         "tdx | tpm")
-      ->check(CLI::IsMember({"auto", "sample", "snp", "tdx", "tpm"}))
+  std::vector<std::string> kinds = {"auto"};
+  std::string names;
+  for (const std::string& n : attesters.Names()) {
+    kinds.push_back(n);
+    names += " | " + n;
+  }
+  app.add_option("--attester", f.attester,
+                 "auto (SEV-SNP, TDX or TPM from the guest's devices, else sample)" + names)
+      ->check(CLI::IsMember(kinds))
       ->capture_default_str();
   app.add_option("--tpm-tcti", f.tpm_tcti, "tpm2-tss TCTI for --attester tpm")
       ->capture_default_str();
@@ -303,7 +245,7 @@ int main(int argc, char** argv) {
     ::setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 0);
     Pid1Setup(f);
   }
-  int rc = Run(f, pid1);
+  int rc = Run(f, pid1, attesters);
   if (pid1) {
     ::sync();
     ::reboot(RB_POWER_OFF);

@@ -1,5 +1,6 @@
 // cocoon-kbs: Key Broker Service + built-in Attestation Service, wire-compatible with Trustee's
-// KBS protocol 0.4.0. Reads a Trustee-style TOML config (--config-file).
+// KBS protocol 0.4.0. Reads a Trustee-style TOML config (--config-file); the TEEs it can verify
+// are the built-in ones (tee/builtin.h), enabled as the config says (kbs/verifiers.h).
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <condition_variable>
@@ -8,16 +9,28 @@
 #include <thread>
 
 #include "base/logging.h"
-#include "cmd/cocoon-kbs/verifiers.h"
 #include "kbs/config.h"
 #include "kbs/service.h"
+#include "kbs/verifiers.h"
 #include "net/http_server.h"
+#include "tee/builtin.h"
 
 namespace {
 
 using cocoon::Result;
-using cocoon::Status;
-using cocoon::kbs_main::TdxFlags;
+
+// Command-line overrides of [attestation_service.verifier_config.tdx_verifier].
+struct TdxFlags {
+  std::string collateral;
+  std::string root;
+  bool accept_out_of_date = false;
+};
+
+void ApplyTdxFlags(const TdxFlags& flags, cocoon::tee::TdxVerifierSettings& tdx) {
+  if (!flags.collateral.empty()) tdx.collateral = flags.collateral;
+  if (!flags.root.empty()) tdx.root = flags.root;
+  if (flags.accept_out_of_date) tdx.accept_out_of_date = true;
+}
 
 Result<std::pair<std::string, uint16_t>> SplitSocket(const std::string& s) {
   size_t colon = s.rfind(':');
@@ -30,10 +43,12 @@ Result<std::pair<std::string, uint16_t>> SplitSocket(const std::string& s) {
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
-int Run(const cocoon::kbs::KbsConfig& config, const TdxFlags& tdx_flags) {
+int Run(const cocoon::kbs::KbsConfig& config) {
+  cocoon::tee::VerifierTable tees;
+  cocoon::tee::RegisterBuiltinVerifiers(tees);
   cocoon::tee::VerifierRegistry verifiers;
   if (auto st =
-          cocoon::kbs_main::RegisterVerifiers(config.attestation_service, tdx_flags, verifiers);
+          cocoon::kbs::InstallVerifiers(tees, config.attestation_service.verifiers, verifiers);
       !st) {
     spdlog::error("attestation_service: {}", st.error().ToString());
     return 1;
@@ -136,5 +151,6 @@ int main(int argc, char** argv) {
   }
   if (log_level == "info" && config->log_level != "info")
     cocoon::base::SetLogLevel(config->log_level);
-  return Run(*config, tdx);
+  ApplyTdxFlags(tdx, config->attestation_service.verifiers.tdx);
+  return Run(*config);
 }

@@ -1,33 +1,26 @@
 // `cocoon verify-evidence --tee KIND --evidence FILE [options]`: verify one piece of TEE evidence
-// offline and print its claims. Each TEE kind provides a tee::OfflineVerifyFn (tee/offline.h);
-// this file only parses flags, reads the file and dispatches.
+// offline and print its claims. Each TEE's registration provides its tee::OfflineVerifyFn
+// (tee/registry.h); this file only parses flags, reads the file and dispatches.
 #include <cstdio>
-#include <map>
 
 #include "base/encoding.h"
 #include "base/file.h"
 #include "base/json.h"
 #include "base/time.h"
 #include "cmd/cocoon/commands.h"
-#include "tee/offline.h"
-#include "tee/sample/sample.h"
-#include "tee/snp/verifier.h"
-#include "tee/tdx/tdx.h"
-#include "tee/tpm/tpm.h"
+#include "tee/builtin.h"
 
 namespace cocoon::cli {
 namespace {
 
 constexpr size_t kMaxEvidenceBytes = size_t{16} << 20;
 
-// One line per TEE kind.
-const std::map<std::string, tee::OfflineVerifyFn>& OfflineVerifiers() {
-  static const auto* table = new std::map<std::string, tee::OfflineVerifyFn>{
-      {"sample", &tee::sample::VerifyOffline},
-      {"tpm", &tee::tpm::VerifyOffline},
-      {"tdx", &tee::tdx::VerifyOffline},
-      {"snp", &tee::snp::VerifyOffline},
-  };
+const tee::VerifierTable& Tees() {
+  static const auto* table = [] {
+    auto* t = new tee::VerifierTable();
+    tee::RegisterBuiltinVerifiers(*t);
+    return t;
+  }();
   return *table;
 }
 
@@ -46,8 +39,8 @@ int RunVerify(const EvidenceFlags& f) {
     std::fprintf(stderr, "%s\n", msg.c_str());
     return 2;
   };
-  auto it = OfflineVerifiers().find(f.tee);
-  if (it == OfflineVerifiers().end()) return usage("--tee: unknown TEE kind '" + f.tee + "'");
+  const tee::VerifierFactory* factory = Tees().Find(f.tee);
+  if (factory == nullptr) return usage("--tee: unknown TEE kind '" + f.tee + "'");
   tee::OfflineVerifyOptions o;
   auto bytes = base::ReadFile(f.evidence, "evidence", kMaxEvidenceBytes);
   if (!bytes) return fail(bytes.error());
@@ -75,7 +68,7 @@ int RunVerify(const EvidenceFlags& f) {
     if (!t) return usage("--time: " + t.error().message());
     o.at_time = std::chrono::system_clock::time_point(std::chrono::seconds(*t));
   }
-  auto claims = it->second(o);
+  auto claims = factory->verify_offline(o);
   if (!claims) return fail(claims.error());
   std::printf("%s\n", claims->dump(2).c_str());
   return 0;
@@ -86,7 +79,7 @@ int RunVerify(const EvidenceFlags& f) {
 void AddEvidenceCommands(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<EvidenceFlags>();
   std::string kinds;
-  for (const auto& [name, fn] : OfflineVerifiers()) kinds += (kinds.empty() ? "" : "|") + name;
+  for (const std::string& name : Tees().Names()) kinds += (kinds.empty() ? "" : "|") + name;
   auto* cmd = app.add_subcommand(
       "verify-evidence",
       "Verify TEE evidence offline. Prints the claims as JSON and exits 0 when it verifies; "

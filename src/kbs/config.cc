@@ -135,14 +135,14 @@ Status NoteBuiltinRvps(const TomlTable& t) {
 constexpr std::array<std::string_view, 4> kVerifiableTees = {"snp", "tdx", "tpm", "sample"};
 
 Status ParseAllowedTees(const TomlTable& t, AttestationServiceConfig& c) {
-  TRY(t.Read("allowed_tees", c.allowed_tees));
-  TRY(t.Read("insecure_sample_tee", c.insecure_sample_tee));
-  for (const std::string& tee : c.allowed_tees) {
+  TRY(t.Read("allowed_tees", c.verifiers.allowed_tees));
+  TRY(t.Read("insecure_sample_tee", c.verifiers.insecure_sample_tee));
+  for (const std::string& tee : c.verifiers.allowed_tees) {
     if (std::find(kVerifiableTees.begin(), kVerifiableTees.end(), tee) == kVerifiableTees.end()) {
       return t.ErrorAt(Code::kInvalidArgument, "allowed_tees",
                        "\"" + tee + "\" has no verifier in cocoon-kbs (known: snp, tdx, tpm)");
     }
-    if (tee == "sample" && !c.insecure_sample_tee) {
+    if (tee == "sample" && !c.verifiers.insecure_sample_tee) {
       return t.ErrorAt(
           Code::kInvalidArgument, "allowed_tees",
           "\"sample\" proves nothing; it is enabled only by insecure_sample_tee = true");
@@ -151,21 +151,21 @@ Status ParseAllowedTees(const TomlTable& t, AttestationServiceConfig& c) {
   return Ok();
 }
 
-Status ParseTpmVerifier(const TomlTable& t, AttestationServiceConfig& c) {
+Status ParseTpmVerifier(const TomlTable& t, tee::TpmVerifierSettings& c) {
   // Trustee's tpm_verifier is an empty table; cocoon reads its AK trust anchors there.
   t.WarnUnknown({"trusted_ak_keys", "trusted_ak_roots"});
-  TRY(t.Read("trusted_ak_keys", c.tpm_trusted_ak_keys));
-  return t.Read("trusted_ak_roots", c.tpm_trusted_ak_roots);
+  TRY(t.Read("trusted_ak_keys", c.trusted_ak_keys));
+  return t.Read("trusted_ak_roots", c.trusted_ak_roots);
 }
 
-Status ParseTdxVerifier(const TomlTable& t, TdxVerifierConfig& c) {
+Status ParseTdxVerifier(const TomlTable& t, tee::TdxVerifierSettings& c) {
   t.WarnUnknown({"collateral", "root", "accept_out_of_date"});
   TRY(t.Read("collateral", c.collateral));
   TRY(t.Read("root", c.root));
   return t.Read("accept_out_of_date", c.accept_out_of_date);
 }
 
-Status ParseSnpVerifier(const TomlTable& t, SnpVerifierConfig& c) {
+Status ParseSnpVerifier(const TomlTable& t, tee::SnpVerifierSettings& c) {
   t.WarnUnknown({"kds_url", "cache_dir", "crl_dir"});
   TRY(t.Read("kds_url", c.kds_url));
   TRY(t.Read("cache_dir", c.cache_dir));
@@ -181,11 +181,11 @@ Status ParseSnpVerifier(const TomlTable& t, SnpVerifierConfig& c) {
 Status ParseVerifierConfig(const TomlTable& t, AttestationServiceConfig& c) {
   t.WarnUnknown({"tpm_verifier", "tdx_verifier", "snp_verifier"});
   ASSIGN_OR_RETURN(auto tpm, t.Table("tpm_verifier"));
-  if (tpm.has_value()) TRY(ParseTpmVerifier(*tpm, c));
+  if (tpm.has_value()) TRY(ParseTpmVerifier(*tpm, c.verifiers.tpm));
   ASSIGN_OR_RETURN(auto tdx, t.Table("tdx_verifier"));
-  if (tdx.has_value()) TRY(ParseTdxVerifier(*tdx, c.tdx));
+  if (tdx.has_value()) TRY(ParseTdxVerifier(*tdx, c.verifiers.tdx));
   ASSIGN_OR_RETURN(auto snp, t.Table("snp_verifier"));
-  if (snp.has_value()) TRY(ParseSnpVerifier(*snp, c.snp));
+  if (snp.has_value()) TRY(ParseSnpVerifier(*snp, c.verifiers.snp));
   return Ok();
 }
 

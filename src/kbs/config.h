@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/limits.h"
 #include "kbs/kv_store.h"
+#include "tee/registry.h"
 
 namespace cocoon::kbs {
 
@@ -40,21 +41,6 @@ struct TokenSignerConfig {
   std::string cert_url;   // -> x5u
 };
 
-// [attestation_service.verifier_config.tdx_verifier]: where DCAP collateral comes from. Without
-// `collateral` TDX quotes are refused (the QE identity could not be checked).
-struct TdxVerifierConfig {
-  std::string collateral;  // a directory (docs/evidence.md) or an http(s):// PCCS/PCS base URL
-  std::string root;        // PEM or DER replacing the built-in Intel SGX Root CA
-  bool accept_out_of_date = false;
-};
-
-// [attestation_service.verifier_config.snp_verifier]: VCEKs and the CRLs that revoke AMD keys.
-struct SnpVerifierConfig {
-  std::string kds_url = "https://kdsintf.amd.com";  // "" = never fetch
-  std::string cache_dir;  // VCEKs and CRLs fetched from kds_url are kept here
-  std::string crl_dir;    // offline: <Product>.crl files (PEM or DER); no CRL fetches
-};
-
 struct AttestationServiceConfig {
   std::string type = "coco_as_builtin";
   int timeout_min = 5;  // RCAR session lifetime
@@ -66,19 +52,11 @@ struct AttestationServiceConfig {
   std::string profile_name = "tag:github.com,2024:confidential-containers/Trustee";
   bool verbose_token = true;
   std::optional<TokenSignerConfig> signer;
-  // TEEs /auth accepts. A listed TEE whose verifier lacks its roots of trust is refused at
-  // /auth naming the missing setting.
-  std::vector<std::string> allowed_tees = {"snp", "tdx", "tpm"};
-  // The sample TEE's evidence proves nothing: accepted (in addition to allowed_tees) only when
-  // this is set, with a warning at start.
-  bool insecure_sample_tee = false;
-  // [attestation_service.verifier_config.tpm_verifier]: AK public keys (PEM, DER SPKI or
-  // TPMT_PUBLIC files) and root bundles (PEM or DER) for AK certificate chains. Both empty =
-  // the tpm TEE is refused (Trustee leaves the AK to the policy; cocoon does not).
-  std::vector<std::string> tpm_trusted_ak_keys;
-  std::vector<std::string> tpm_trusted_ak_roots;
-  TdxVerifierConfig tdx;
-  SnpVerifierConfig snp;
+  // allowed_tees, insecure_sample_tee and [attestation_service.verifier_config]: which TEEs
+  // /auth accepts and with which roots of trust (kbs/verifiers.h). The tpm TEE is refused
+  // without trusted_ak_keys or trusted_ak_roots (Trustee leaves the AK to the policy; cocoon
+  // does not); sample only with insecure_sample_tee, with a warning at start.
+  tee::VerifierSettings verifiers;
 };
 
 struct IdentityProvider {

@@ -432,15 +432,15 @@ TEST(KbsConfigTpm, TrustedAkKeysAndRoots) {
       "[http_server]\ninsecure_http = true\n"
       "[attestation_service.verifier_config]\ntpm_verifier = {}\n");
   ASSERT_TRUE(empty) << empty.error().ToString();
-  EXPECT_TRUE(empty->attestation_service.tpm_trusted_ak_keys.empty());
+  EXPECT_TRUE(empty->attestation_service.verifiers.tpm.trusted_ak_keys.empty());
   auto set = ParseKbsConfig(
       "[http_server]\ninsecure_http = true\n"
       "[attestation_service.verifier_config.tpm_verifier]\n"
       "trusted_ak_keys = [\"/a.pem\", \"/b.pub\"]\ntrusted_ak_roots = [\"/ca.pem\"]\n");
   ASSERT_TRUE(set) << set.error().ToString();
-  EXPECT_EQ(set->attestation_service.tpm_trusted_ak_keys,
+  EXPECT_EQ(set->attestation_service.verifiers.tpm.trusted_ak_keys,
             (std::vector<std::string>{"/a.pem", "/b.pub"}));
-  EXPECT_EQ(set->attestation_service.tpm_trusted_ak_roots, (std::vector<std::string>{"/ca.pem"}));
+  EXPECT_EQ(set->attestation_service.verifiers.tpm.trusted_ak_roots, (std::vector<std::string>{"/ca.pem"}));
   auto bad = ParseKbsConfig(
       "[http_server]\ninsecure_http = true\n"
       "[attestation_service.verifier_config.tpm_verifier]\ntrusted_ak_keys = \"/a.pem\"\n");
@@ -454,12 +454,12 @@ TEST(KbsConfigTrust, SecureDefaults) {
   auto c = ParseKbsConfig("[http_server]\ninsecure_http = true\n");
   ASSERT_TRUE(c) << c.error().ToString();
   const AttestationServiceConfig& as = c->attestation_service;
-  EXPECT_EQ(as.allowed_tees, (std::vector<std::string>{"snp", "tdx", "tpm"}));
-  EXPECT_FALSE(as.insecure_sample_tee);
-  EXPECT_EQ(as.tdx.collateral, "");
-  EXPECT_EQ(as.snp.kds_url, "https://kdsintf.amd.com");
-  EXPECT_EQ(as.snp.crl_dir, "");
-  EXPECT_FALSE(DefaultKbsConfig().attestation_service.insecure_sample_tee);
+  EXPECT_EQ(as.verifiers.allowed_tees, (std::vector<std::string>{"snp", "tdx", "tpm"}));
+  EXPECT_FALSE(as.verifiers.insecure_sample_tee);
+  EXPECT_EQ(as.verifiers.tdx.collateral, "");
+  EXPECT_EQ(as.verifiers.snp.kds_url, "https://kdsintf.amd.com");
+  EXPECT_EQ(as.verifiers.snp.crl_dir, "");
+  EXPECT_FALSE(DefaultKbsConfig().attestation_service.verifiers.insecure_sample_tee);
 }
 
 TEST(KbsConfigTrust, AllKeysRead) {
@@ -473,14 +473,14 @@ TEST(KbsConfigTrust, AllKeysRead) {
       "cache_dir = \"/var/cache/kds\"\ncrl_dir = \"/etc/crls\"\n");
   ASSERT_TRUE(c) << c.error().ToString();
   const AttestationServiceConfig& as = c->attestation_service;
-  EXPECT_EQ(as.allowed_tees, (std::vector<std::string>{"tdx", "sample"}));
-  EXPECT_TRUE(as.insecure_sample_tee);
-  EXPECT_EQ(as.tdx.collateral, "https://pccs:8081");
-  EXPECT_EQ(as.tdx.root, "TrustedRootCA.der");
-  EXPECT_TRUE(as.tdx.accept_out_of_date);
-  EXPECT_EQ(as.snp.kds_url, "http://127.0.0.1:9");
-  EXPECT_EQ(as.snp.cache_dir, "/var/cache/kds");
-  EXPECT_EQ(as.snp.crl_dir, "/etc/crls");
+  EXPECT_EQ(as.verifiers.allowed_tees, (std::vector<std::string>{"tdx", "sample"}));
+  EXPECT_TRUE(as.verifiers.insecure_sample_tee);
+  EXPECT_EQ(as.verifiers.tdx.collateral, "https://pccs:8081");
+  EXPECT_EQ(as.verifiers.tdx.root, "TrustedRootCA.der");
+  EXPECT_TRUE(as.verifiers.tdx.accept_out_of_date);
+  EXPECT_EQ(as.verifiers.snp.kds_url, "http://127.0.0.1:9");
+  EXPECT_EQ(as.verifiers.snp.cache_dir, "/var/cache/kds");
+  EXPECT_EQ(as.verifiers.snp.crl_dir, "/etc/crls");
 }
 
 TEST(KbsConfigTrust, MistakesNameTheKey) {

@@ -59,24 +59,3 @@ TEST(HostCaps, ParseNames) {
 
 }  // namespace
 }  // namespace cocoon::runtime
-
-namespace cocoon::runtime {
-namespace {
-
-TEST(HypervisorRegistry, CreatesByName) {
-  HypervisorRegistry registry;
-  auto none = registry.Create("qemu");
-  ASSERT_FALSE(none);
-  EXPECT_EQ(none.error().message(), "unknown hypervisor \"qemu\" (registered: none)");
-  RegisterQemu(&registry);
-  auto qemu = registry.Create("qemu");
-  ASSERT_TRUE(qemu);
-  EXPECT_NE(dynamic_cast<QemuHypervisor*>(qemu->get()), nullptr);
-  auto other = registry.Create("cloud-hypervisor");
-  ASSERT_FALSE(other);
-  EXPECT_EQ(other.error().code(), Code::kNotFound);
-  EXPECT_EQ(other.error().message(), "unknown hypervisor \"cloud-hypervisor\" (registered: qemu)");
-}
-
-}  // namespace
-}  // namespace cocoon::runtime

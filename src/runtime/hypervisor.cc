@@ -1,4 +1,4 @@
-// Names of the VM options and the hypervisor registry.
+// Names of the VM options.
 #include "runtime/hypervisor.h"
 
 #include <array>
@@ -45,20 +45,5 @@ Result<Machine> ParseMachine(std::string_view name) {
 std::string_view AccelName(Accel accel) { return NameOf(accel, kAccels); }
 std::string_view TeeName(Tee tee) { return NameOf(tee, kTees); }
 std::string_view MachineName(Machine machine) { return NameOf(machine, kMachines); }
-
-void HypervisorRegistry::Register(std::string name, Factory factory) {
-  factories_[std::move(name)] = std::move(factory);
-}
-
-Result<std::unique_ptr<Hypervisor>> HypervisorRegistry::Create(std::string_view name) const {
-  auto it = factories_.find(name);
-  if (it == factories_.end()) {
-    std::string known;
-    for (const auto& [n, f] : factories_) known += (known.empty() ? "" : ", ") + n;
-    return NotFound("unknown hypervisor \"" + std::string(name) +
-                    "\" (registered: " + (known.empty() ? "none" : known) + ")");
-  }
-  return it->second();
-}
 
 }  // namespace cocoon::runtime

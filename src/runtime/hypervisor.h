@@ -1,13 +1,12 @@
 // The host side of a pod VM: what to boot (VmConfig), a running VM (Vm) and the Hypervisor
-// interface that starts one, with a registry keyed by name ("qemu"). Trusts its caller's config.
+// interface that starts one (QEMU is the one implementation, runtime/qemu.h). Trusts its
+// caller's config.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,9 +29,9 @@ std::string_view AccelName(Accel accel);
 std::string_view TeeName(Tee tee);
 std::string_view MachineName(Machine machine);
 
-// A service the guest reaches at podproto::kGuestServiceAddress:guest_port: on this host's
-// loopback, or (a registry the user names) at host:host_port, connected to from this host. Each
-// guest connection gets its own socat; the guest reaches nothing else.
+// A service the guest reaches at podproto::kGuestServiceAddress:guest_port: on this host's loopback, or
+// (a registry the user names) at host:host_port, connected to from this host. Each guest
+// connection gets its own socat; the guest reaches nothing else.
 struct ForwardedService {
   uint16_t guest_port = 0;
   uint16_t host_port = 0;
@@ -49,8 +48,7 @@ struct VmConfig {
   Tee tee = Tee::kNone;
   Machine machine = Machine::kAuto;
   // The initdata TOML, byte for byte (its digest is over these exact bytes). Empty: none.
-  // Delivered through fw_cfg (podproto::kInitDataFwCfgName); bound in SNP host-data / TDX
-  // mrconfigid.
+  // Delivered through fw_cfg (podproto::kInitDataFwCfgName); bound in SNP host-data / TDX mrconfigid.
   std::string initdata;
   std::vector<ForwardedService> services;
   std::string vtpm_socket;     // swtpm control socket (`swtpm socket --ctrl type=unixio,...`)
@@ -87,18 +85,6 @@ class Hypervisor {
   // Boots the VM and returns once the hypervisor process runs (not when the guest is up).
   // InvalidArgument for an unusable config, FailedPrecondition when the host cannot run it.
   virtual Result<std::unique_ptr<Vm>> Start(const VmConfig& config) = 0;
-};
-
-// Hypervisors by name. Built-ins are registered explicitly by the mains (RegisterQemu).
-class HypervisorRegistry {
- public:
-  using Factory = std::function<std::unique_ptr<Hypervisor>()>;
-  void Register(std::string name, Factory factory);
-  // NotFound naming the unknown hypervisor and the registered ones.
-  Result<std::unique_ptr<Hypervisor>> Create(std::string_view name) const;
-
- private:
-  std::map<std::string, Factory, std::less<>> factories_;
 };
 
 }  // namespace cocoon::runtime

@@ -142,10 +142,6 @@ Result<std::unique_ptr<Vm>> QemuHypervisor::Start(const VmConfig& config) {
   return std::make_unique<QemuVm>(std::move(*process), paths, c.run_dir, owns_dir);
 }
 
-void RegisterQemu(HypervisorRegistry* registry) {
-  registry->Register("qemu", [] { return std::make_unique<QemuHypervisor>(DetectHostCaps()); });
-}
-
 int SweepStaleRunDirs(const std::string& parent) {
   int removed = 0;
   std::error_code ec;

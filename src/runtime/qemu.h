@@ -24,9 +24,6 @@ class QemuHypervisor : public Hypervisor {
   HostCaps caps_;
 };
 
-// Registers "qemu" (host capabilities detected when the factory runs).
-void RegisterQemu(HypervisorRegistry* registry);
-
 // Removes cocoon-vm-* directories under `parent` whose owner process (owner.pid) is gone:
 // what a SIGKILLed owner leaves behind (its QEMU died with it). Returns how many it removed.
 int SweepStaleRunDirs(const std::string& parent);

@@ -27,7 +27,7 @@ MODULE_DEPS = {
     "net": {"base"},
     "podproto": {"base"},
     "initdata": {"crypto"},
-    "tee": {"crypto", "net"},
+    "tee": {"crypto", "net", "initdata"},  # tpm extends PCR 8 with the initdata digest
     "policy": {"crypto"},
     "attestation": {"jose", "policy", "tee", "initdata"},
     "kbs": {"attestation", "net"},

@@ -1,0 +1,12 @@
+// Intel TDX in the TEE tables (tee/registry.h): the attester side and the verifier side, kept in
+// separate files so that a binary registering only attesters links no verifier code.
+#pragma once
+
+#include "tee/registry.h"
+
+namespace cocoon::tee::tdx {
+
+AttesterFactory AttesterRegistration();
+VerifierFactory VerifierRegistration();
+
+}  // namespace cocoon::tee::tdx
