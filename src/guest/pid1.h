@@ -4,7 +4,10 @@
 // the initdata disk is host-supplied (its digest is bound to the TEE evidence).
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -40,5 +43,18 @@ Result<std::string> FindVirtioPort(const std::string& name);
 // The TOML of the first /dev/vd* disk that starts with the kata initdata header ("initdata",
 // u64 LE gzip length, gzip TOML). NotFound if none; DataLoss if the header or gzip is bad.
 Result<std::string> ReadInitDataDisk();
+
+// The agent's command line as PID 1: `argv0`, then one flag per line of `args_file` (written by
+// the image build; empty lines and "#" comments skipped). The kernel hands init the command-line
+// words it did not recognise, so PID 1's own argv is not used. A missing file adds nothing.
+std::vector<std::string> AgentArgs(std::string_view argv0, const std::string& args_file);
+
+// Everything the guest needs before the agent serves, in order: PATH (the kernel starts init
+// without one; the OCI runtime and gpg are found through it), /proc, the root moved to tmpfs,
+// the pseudo filesystems, the kernel modules listed in `modules_list`, the network. A step that
+// fails is reported to `log` ("<step>: <error>") and the next one runs. Returns each step's
+// duration ("mount /proc 1 ms, root to tmpfs 35 ms, …") for the console.
+std::string PrepareGuest(const std::string& modules_list,
+                         const std::function<void(const std::string&)>& log);
 
 }  // namespace cocoon::guest::pid1
