@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "base/file.h"
-#include "policy/builtin.h"
 #include "policy/rego_engine.h"
+#include "policy/testing/builtin.h"
 
 namespace {
 

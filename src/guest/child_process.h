@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/subprocess.h"
 
 namespace cocoon::guest {
 
@@ -29,13 +30,9 @@ void OwnChild(pid_t pid);
 // a child of the agent.
 Result<int> WaitChild(pid_t pid);
 
-// Runs argv to completion with stdin from /dev/null; returns exit code and combined output
-// (at most 64 KiB kept).
-struct CommandOutput {
-  int exit_code = -1;
-  std::string output;
-};
-Result<CommandOutput> RunCommand(const std::vector<std::string>& argv);
+// Runs argv to completion with stdin from /dev/null (base::RunCommand, with the pid owned so the
+// orphan reaper leaves it); stdout and stderr combined in `out`, at most 64 KiB kept.
+Result<base::CommandOutput> RunCommand(const std::vector<std::string>& argv);
 
 // One pass of PID 1's duty: reaps exited children that are not owned. Returns how many.
 int ReapOrphans();

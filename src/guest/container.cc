@@ -174,10 +174,9 @@ Status Container::Create() {
 }
 
 Status Container::Start() {
-  ASSIGN_OR_RETURN(CommandOutput out, RunCommand(RuntimeArgv({"start", id_})));
+  ASSIGN_OR_RETURN(base::CommandOutput out, RunCommand(RuntimeArgv({"start", id_})));
   if (out.exit_code != 0) {
-    return FailedPrecondition(runtime_.path + " start of container " + id_ +
-                              " failed: " + out.output);
+    return FailedPrecondition(runtime_.path + " start of container " + id_ + " failed: " + out.out);
   }
   return Ok();
 }
@@ -245,7 +244,7 @@ Status Container::Remove() {
   std::filesystem::remove_all(bundle_, ec);
   if (!out) return std::unexpected(out.error());
   if (out->exit_code != 0) {
-    return FailedPrecondition(runtime_.path + " delete of " + id_ + " failed: " + out->output);
+    return FailedPrecondition(runtime_.path + " delete of " + id_ + " failed: " + out->out);
   }
   return Ok();
 }

@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "jose/jwe.h"
 #include "jose/jwk.h"
+#include "jose/jwt.h"
 
 namespace cocoon::guest {
 namespace {
@@ -89,29 +90,23 @@ Result<net::ClientResponse> KbsClient::SendWithRetries(std::string_view method,
                                                        const std::string& url,
                                                        const net::Headers& h,
                                                        std::string_view body) {
-  auto delay = options_.retry_delay;
   auto started = std::chrono::steady_clock::now();
-  const int attempts = std::max(1, options_.connect_attempts);
-  for (int attempt = 1;; ++attempt) {
-    auto r = http_.Send(method, url, h, body);
-    if (!net::IsTransient(r)) return r;
-    if (attempt == attempts) {
-      auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count() /
-                  1000.0;
-      char took[32];
-      std::snprintf(took, sizeof took, "%.1f", secs);
-      std::string why =
-          r ? net::ErrorFromReply(r->status, r->body, url).message() : r.error().message();
-      std::string what =
-          r ? " kept failing (HTTP " + std::to_string(r->status) + ")" : " unreachable";
-      return Unavailable("KBS " + options_.url + what + " after " + std::to_string(attempt) +
-                         " attempts in " + took + " s: " + why);
-    }
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::milliseconds(8000));
-  }
+  int calls = 0;
+  auto r = net::Retry(
+      {.attempts = options_.connect_attempts, .first_delay = options_.retry_delay},
+      [&] { return http_.Send(method, url, h, body); }, &calls);
+  if (!net::IsTransient(r)) return r;
+  auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count() /
+              1000.0;
+  char took[32];
+  std::snprintf(took, sizeof took, "%.1f", secs);
+  std::string why =
+      r ? net::ErrorFromReply(r->status, r->body, url).message() : r.error().message();
+  std::string what = r ? " kept failing (HTTP " + std::to_string(r->status) + ")" : " unreachable";
+  return Unavailable("KBS " + options_.url + what + " after " + std::to_string(calls) +
+                     " attempts in " + took + " s: " + why);
 }
 
 Result<std::string> KbsClient::Attest() {
@@ -157,16 +152,9 @@ Result<std::string> KbsClient::Attest() {
   ASSIGN_OR_RETURN(token_, base::GetString(body, "token"));
   token_exp_ = 0;
   // The token is the KBS's own (EAR JWT); its `exp` only decides when to re-attest.
-  auto dot1 = token_.find('.');
-  auto dot2 = dot1 == std::string::npos ? dot1 : token_.find('.', dot1 + 1);
-  if (dot2 != std::string::npos) {
-    if (auto payload = base::Base64UrlDecode(token_.substr(dot1 + 1, dot2 - dot1 - 1))) {
-      auto claims = base::ParseJson(
-          std::string_view(reinterpret_cast<const char*>(payload->data()), payload->size()));
-      if (claims && claims->is_object() && (*claims)["exp"].is_number_integer()) {
-        token_exp_ = (*claims)["exp"].get<int64_t>();
-      }
-    }
+  if (auto claims = jose::UnverifiedJwtClaims(token_);
+      claims && (*claims)["exp"].is_number_integer()) {
+    token_exp_ = (*claims)["exp"].get<int64_t>();
   }
   return token_;
 }

@@ -106,4 +106,12 @@ Result<Json> VerifyJwtParts(JwsParts parts, const crypto::PublicKey& key, crypto
   return std::move(*claims);
 }
 
+Result<Json> UnverifiedJwtClaims(std::string_view token) {
+  ASSIGN_OR_RETURN(JwsParts parts, ParseCompact(token));
+  auto claims = base::ParseJson(parts.payload);
+  if (!claims) return std::unexpected(claims.error().WithContext("JWT payload"));
+  if (!claims->is_object()) return InvalidArgument("JWT payload must be a JSON object");
+  return std::move(*claims);
+}
+
 }  // namespace cocoon::jose

@@ -39,6 +39,12 @@ Result<Json> VerifyJwt(std::string_view token, const crypto::PublicKey& key, cry
 Result<Json> VerifyJwtParts(JwsParts parts, const crypto::PublicKey& key, crypto::SignAlg alg,
                             const JwtValidation& v = {});
 
+// The claims of a JWT read WITHOUT checking its signature: only for a token the caller holds for
+// someone else and inspects for its own bookkeeping (the guest reads its attestation token's
+// `exp` to know when to attest again; the KBS verifies the token). Never a basis for trust.
+// InvalidArgument on a malformed token or a payload that is not a JSON object.
+Result<Json> UnverifiedJwtClaims(std::string_view token);
+
 // Time checks alone (for callers that verified the signature themselves).
 Status ValidateJwtClaims(const Json& claims, const JwtValidation& v);
 

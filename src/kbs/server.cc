@@ -6,19 +6,20 @@
 #include <cstdlib>
 
 #include "kbs/service.h"
+#include "net/http.h"
 
 namespace cocoon::kbs {
 
 Result<std::pair<std::string, uint16_t>> SplitSocket(const std::string& s) {
-  size_t colon = s.rfind(':');
-  if (colon == std::string::npos) return InvalidArgument("socket must be ip:port: " + s);
-  std::string host = s.substr(0, colon);
+  auto [host, port] = net::SplitHostPort(s);
+  if (!port) {
+    bool has_port = s.rfind(':') != std::string::npos && s.back() != ']';
+    return InvalidArgument((has_port ? "bad port in socket " : "socket must be ip:port: ") + s);
+  }
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  int port = std::atoi(s.substr(colon + 1).c_str());
-  if (port < 0 || port > 65535) return InvalidArgument("bad port in socket " + s);
-  return std::make_pair(host, static_cast<uint16_t>(port));
+  return std::make_pair(host, *port);
 }
 
 net::HttpServerOptions ListenerOptions(const KbsConfig& config, std::string address,

@@ -12,7 +12,7 @@
 #include "jose/jwk.h"
 #include "jose/jws.h"
 #include "jose/jwt.h"
-#include "policy/builtin.h"
+#include "policy/testing/builtin.h"
 #include "tee/sample/sample.h"
 #include "testutil/testdata.h"
 

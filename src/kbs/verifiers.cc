@@ -51,12 +51,24 @@ Status InstallInsecure(const tee::VerifierFactory& f, const tee::VerifierSetting
 
 Status InstallVerifiers(const tee::VerifierTable& table, const tee::VerifierSettings& s,
                         tee::VerifierRegistry& registry) {
+  for (const std::string& tee : s.allowed_tees) {
+    const auto& all = table.factories();
+    if (std::none_of(all.begin(), all.end(),
+                     [&](const tee::VerifierFactory& f) { return f.name == tee; })) {
+      std::string known;
+      for (const tee::VerifierFactory& f : all) {
+        if (!f.proves_nothing) known += (known.empty() ? "" : ", ") + f.name;
+      }
+      return InvalidArgument(std::string(kAs) + " allowed_tees: \"" + tee +
+                             "\" has no verifier in cocoon-kbs (known: " + known + ")");
+    }
+  }
   for (const tee::VerifierFactory& f : table.factories()) {
     if (f.proves_nothing) {
       TRY(InstallInsecure(f, s, registry));
     } else if (!Allowed(s, f.name)) {
-      registry.Refuse(f.name, "TEE \"" + f.name + "\" is not in " + std::string(kAs) +
-                                  " allowed_tees");
+      registry.Refuse(f.name,
+                      "TEE \"" + f.name + "\" is not in " + std::string(kAs) + " allowed_tees");
     } else {
       TRY(Install(f.name, f.create(s), registry));
     }

@@ -10,14 +10,14 @@ namespace cocoon::kbs {
 namespace {
 
 tee::VerifierFactory Fake(std::string name, Status outcome, bool proves_nothing = false) {
-  return {.name = std::move(name),
-          .proves_nothing = proves_nothing,
-          .create = [outcome](const tee::VerifierSettings&)
-              -> Result<std::unique_ptr<tee::Verifier>> {
-            if (!outcome) return std::unexpected(outcome.error());
-            return tee::sample::NewVerifier();
-          },
-          .verify_offline = nullptr};
+  return {
+      .name = std::move(name),
+      .proves_nothing = proves_nothing,
+      .create = [outcome](const tee::VerifierSettings&) -> Result<std::unique_ptr<tee::Verifier>> {
+        if (!outcome) return std::unexpected(outcome.error());
+        return tee::sample::NewVerifier();
+      },
+      .verify_offline = nullptr};
 }
 
 std::string Refusal(const tee::VerifierRegistry& r, std::string_view tee) {
@@ -63,11 +63,27 @@ TEST(InstallVerifiers, AFileThatDoesNotLoadStopsTheKbs) {
   auto st = InstallVerifiers(table, s, registry);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().code(), Code::kNotFound);
-  EXPECT_NE(st.error().ToString().find("tpm verifier"), std::string::npos)
-      << st.error().ToString();
+  EXPECT_NE(st.error().ToString().find("tpm verifier"), std::string::npos) << st.error().ToString();
   // Left out of allowed_tees, its files are not even read.
   s.allowed_tees.clear();
   EXPECT_TRUE(InstallVerifiers(table, s, registry));
+}
+
+TEST(InstallVerifiers, AnAllowedTeeWithoutAVerifierIsAConfigError) {
+  tee::VerifierTable table;
+  table.Register(Fake("snp", Ok()));
+  table.Register(Fake("tdx", Ok()));
+  table.Register(Fake("sample", Ok(), /*proves_nothing=*/true));
+  tee::VerifierSettings s;
+  s.allowed_tees = {"snp", "cca"};
+  tee::VerifierRegistry registry;
+  auto st = InstallVerifiers(table, s, registry);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(st.error().message().find("allowed_tees: \"cca\" has no verifier in cocoon-kbs "
+                                      "(known: snp, tdx)"),
+            std::string::npos)
+      << st.error().message();
 }
 
 }  // namespace

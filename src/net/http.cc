@@ -189,4 +189,23 @@ Error ErrorFromReply(int status, std::string_view body, std::string_view what) {
                std::string(what) + ": server answered " + std::to_string(status) + ": " + detail);
 }
 
+std::pair<std::string, std::optional<uint16_t>> SplitHostPort(std::string_view hp) {
+  auto colon = hp.rfind(':');
+  if (colon == std::string_view::npos || hp.find(']', colon) != std::string_view::npos ||
+      colon + 1 == hp.size()) {
+    return {std::string(colon + 1 == hp.size() ? hp.substr(0, colon) : hp), std::nullopt};
+  }
+  uint32_t port = 0;
+  for (char c : hp.substr(colon + 1)) {
+    if (c < '0' || c > '9' || (port = port * 10 + static_cast<uint32_t>(c - '0')) > 65535) {
+      return {std::string(hp), std::nullopt};
+    }
+  }
+  return {std::string(hp.substr(0, colon)), static_cast<uint16_t>(port)};
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1";
+}
+
 }  // namespace cocoon::net

@@ -1,6 +1,7 @@
 // Transport-neutral HTTP request/response types shared by the server and the client.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -57,6 +58,12 @@ std::optional<std::string> PercentDecode(std::string_view s);
 // (RFC 3986 §5.2.4 after decoding, so "%2e%2e" and "%2F" count too); a trailing '/' is kept.
 // nullopt on a malformed escape, a decoded NUL, no leading '/', or ".." above the root.
 std::optional<std::string> NormalizePath(std::string_view raw_path);
+
+// "host:port" → host and port; the port is nullopt when absent, empty, not a number or over 65535
+// (then the whole input is the host). A bracketed IPv6 host keeps its brackets: "[::1]:80".
+std::pair<std::string, std::optional<uint16_t>> SplitHostPort(std::string_view host_port);
+// 127.0.0.1, localhost or ::1 (bracketed or not).
+bool IsLoopbackHost(std::string_view host);
 
 // An Error for a non-2xx reply: the code follows the status (401 → Unauthenticated, 403 →
 // PermissionDenied, 404 → NotFound, 409/412 → FailedPrecondition, 413/429 → ResourceExhausted,

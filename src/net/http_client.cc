@@ -4,7 +4,9 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <mutex>
+#include <thread>
 
 namespace cocoon::net {
 namespace {
@@ -47,8 +49,8 @@ Code ClassifyTransportFailure(CURLcode rc, std::string_view detail) {
   // curl also reports a reply that is not HTTP ("Received HTTP/0.9") as an unsupported
   // protocol: that is what a pod VM's forward to a service that is down returns, so it is
   // transient; a scheme curl does not speak (file://) is not.
-  const bool bad_scheme = rc == CURLE_UNSUPPORTED_PROTOCOL &&
-                          detail.find("HTTP/0.9") == std::string_view::npos;
+  const bool bad_scheme =
+      rc == CURLE_UNSUPPORTED_PROTOCOL && detail.find("HTTP/0.9") == std::string_view::npos;
   if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
       rc == CURLE_URL_MALFORMAT || bad_scheme || CertificateFailure(rc) ||
       PlainHttpAnswer(rc, detail)) {
@@ -317,6 +319,26 @@ bool IsPlainHttpAnswer(const Error& e) {
 
 void HttpClient::ClearCookies() {
   if (impl_ && impl_->curl) curl_easy_setopt(impl_->curl, CURLOPT_COOKIELIST, "ALL");
+}
+
+std::chrono::milliseconds RetryPolicy::DelayBefore(int n) const {
+  if (n < 2) return std::chrono::milliseconds(0);
+  auto delay = first_delay;
+  for (int i = 2; i < n && delay < max_delay; ++i) delay *= 2;
+  return std::min(delay, max_delay);
+}
+
+Result<ClientResponse> Retry(const RetryPolicy& policy,
+                             const std::function<Result<ClientResponse>()>& once, int* calls_made) {
+  const int attempts = std::max(1, policy.attempts);
+  for (int n = 1;; ++n) {
+    auto r = once();
+    if (!IsTransient(r) || n >= attempts) {
+      if (calls_made != nullptr) *calls_made = n;
+      return r;
+    }
+    std::this_thread::sleep_for(policy.DelayBefore(n + 1));
+  }
 }
 
 }  // namespace cocoon::net

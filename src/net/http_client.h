@@ -92,6 +92,21 @@ class HttpClient {
 // 4xx are not transient: report them at once.
 bool IsTransient(const Result<ClientResponse>& r);
 
+// The one retry loop of the HTTP clients (registry, KBS, token realms): exponential backoff.
+struct RetryPolicy {
+  int attempts = 1;  // calls in all; values below 1 count as 1
+  std::chrono::milliseconds first_delay{250};
+  std::chrono::milliseconds max_delay{8000};
+  // The pause before call number `n` (n ≥ 2): first_delay · 2^(n−2), at most max_delay.
+  std::chrono::milliseconds DelayBefore(int n) const;
+};
+
+// Calls `once` until its answer is not IsTransient or policy.attempts calls were made, sleeping
+// DelayBefore between them. Returns the last answer; `calls_made`, if given, gets the count.
+Result<ClientResponse> Retry(const RetryPolicy& policy,
+                             const std::function<Result<ClientResponse>()>& once,
+                             int* calls_made = nullptr);
+
 // Appended to the message of the FailedPrecondition an HTTPS request to a plain-HTTP server gets.
 inline constexpr std::string_view kPlainHttpMarker = " (the server speaks plain HTTP, not TLS)";
 // True if `e` is that error: callers add how to allow plain HTTP in their own terms.

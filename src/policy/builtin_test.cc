@@ -1,4 +1,4 @@
-#include "policy/builtin.h"
+#include "policy/testing/builtin.h"
 
 #include <gtest/gtest.h>
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "policy/builtin.h"
 #include "policy/rego_engine.h"
+#include "policy/testing/builtin.h"
 #include "testutil/testdata.h"
 
 namespace cocoon::policy {

@@ -11,7 +11,7 @@
 #include <fstream>
 
 #include "base/file.h"
-#include "runtime/internal/command.h"
+#include "base/subprocess.h"
 #include "testutil/temp_dir.h"
 
 namespace cocoon::runtime {
@@ -97,7 +97,7 @@ TEST(CpioBuilder, GnuCpioListsAndExtractsIt) {
   testutil::TempDir dir;
   std::string archive = dir.File("a.cpio");
   std::ofstream(archive, std::ios::binary) << Sample().Serialize(0);
-  auto list = internal::RunCommand({"cpio", "-t", "--quiet", "-F", archive});
+  auto list = base::RunCommand({"cpio", "-t", "--quiet", "-F", archive});
   ASSERT_TRUE(list) << list.error().ToString();
   ASSERT_EQ(list->exit_code, 0) << list->err;
   EXPECT_EQ(list->out,
@@ -105,7 +105,7 @@ TEST(CpioBuilder, GnuCpioListsAndExtractsIt) {
             "lib/modules/6.1/kernel\nlib/modules/6.1/kernel/a.ko\ntmp\n");
   std::string root = dir.File("x");
   std::filesystem::create_directory(root);
-  auto x = internal::RunCommand({"cpio", "-i", "--quiet", "-d", "-D", root, "-F", archive});
+  auto x = base::RunCommand({"cpio", "-i", "--quiet", "-d", "-D", root, "-F", archive});
   ASSERT_TRUE(x);
   ASSERT_EQ(x->exit_code, 0) << x->err;
   EXPECT_EQ(*base::ReadFile(root + "/init"), "#!/bin/sh\necho hi\n");

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/internal/command.h"
+#include "base/subprocess.h"
 #include "testutil/temp_dir.h"
 
 namespace cocoon::runtime {
@@ -25,7 +25,7 @@ std::string BuildDeb(const testutil::TempDir& dir, const std::string& compressio
   std::ofstream(root / "usr/bin/other") << "other-bytes";
   fs::create_symlink("tool", root / "usr/bin/link");
   std::string deb = dir.File("t-" + compression + ".deb");
-  auto r = internal::RunCommand(
+  auto r = base::RunCommand(
       {"dpkg-deb", "--root-owner-group", "-Z" + compression, "--build", root.string(), deb});
   EXPECT_TRUE(r);
   EXPECT_EQ(r->exit_code, 0) << r->err;

@@ -8,9 +8,9 @@
 #include "base/encoding.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "base/subprocess.h"
 #include "image/sample_image.h"
 #include "runtime/demo_env.h"
-#include "runtime/internal/command.h"
 #include "runtime/pod_command.h"
 
 namespace cocoon::runtime {
@@ -22,7 +22,7 @@ Status Cocoon(const std::string& binary, std::vector<std::string> args) {
   for (const auto& a : args) shown += " " + a;
   std::fprintf(stderr, "      $ %s\n", shown.c_str());
   args.insert(args.begin(), binary);
-  ASSIGN_OR_RETURN(auto r, internal::RunCommand(args));
+  ASSIGN_OR_RETURN(auto r, base::RunCommand(args));
   if (r.exit_code != 0) {
     return Internal("`" + shown + "` failed (exit " + std::to_string(r.exit_code) + "): " + r.err);
   }

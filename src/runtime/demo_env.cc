@@ -1,9 +1,7 @@
 // DemoEnv (see demo_env.h): keys, cocoon-kbs and docker-registry for `cocoon demo`.
 #include "runtime/demo_env.h"
 
-#include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,6 +10,7 @@
 
 #include "base/file.h"
 #include "crypto/keys.h"
+#include "net/loopback.h"
 #include "runtime/owned_process.h"
 
 namespace cocoon::runtime {
@@ -21,31 +20,6 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 constexpr fs::perms kOwnerOnly = fs::perms::owner_read | fs::perms::owner_write;
-
-Result<uint16_t> FreeLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Internal("socket failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-            ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  ::close(fd);
-  if (!ok) return Internal("cannot find a free loopback port");
-  return ntohs(a.sin_port);
-}
-
-bool PortAccepts(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
 
 // <name>.key (PKCS#8, 0600) and <name>.pub (SPKI PEM) of a fresh key of `type`.
 Status KeyPair(const DemoEnv& env, const std::string& name, crypto::KeyType type) {
@@ -160,7 +134,7 @@ Status DemoEnv::StartRegistry() {
   if (!fs::exists(bin)) {
     return NotFound("docker-registry is not installed (scripts/setup installs it)");
   }
-  ASSIGN_OR_RETURN(registry_port_, FreeLoopbackPort());
+  ASSIGN_OR_RETURN(registry_port_, net::FreeLoopbackPort());
   std::string yml = "version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: " +
                     File("registry") +
                     "}}\nhttp: {addr: 127.0.0.1:" + std::to_string(registry_port_) + "}\n";
@@ -169,7 +143,7 @@ Status DemoEnv::StartRegistry() {
                                                          File("registry.log")));
   registry_ = std::make_unique<internal::OwnedProcess>(std::move(p));
   for (int i = 0; i < 200; ++i) {
-    if (PortAccepts(registry_port_)) {
+    if (net::LoopbackPortAccepts(registry_port_)) {
       std::fprintf(stderr, "demo: registry (docker-registry) at %s\n", registry().c_str());
       return Ok();
     }

@@ -6,9 +6,9 @@
 
 #include "base/encoding.h"
 #include "base/file.h"
+#include "base/subprocess.h"
 #include "crypto/digest.h"
 #include "runtime/guest_image.h"
-#include "runtime/internal/command.h"
 
 namespace cocoon::runtime {
 namespace fs = std::filesystem;
@@ -67,7 +67,7 @@ Result<GuestBootFiles> EnsureGuestImage(const std::string& agent, const std::str
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
   std::string stripped = tmp + "/cocoon-agent.stripped";
-  auto strip = internal::RunCommand({"strip", "-o", stripped, agent});
+  auto strip = base::RunCommand({"strip", "-o", stripped, agent});
   if (!strip || strip->exit_code != 0) {
     fs::copy_file(agent, stripped, fs::copy_options::overwrite_existing, ec);  // no binutils
     if (ec) return Internal("cannot copy " + agent + ": " + ec.message());

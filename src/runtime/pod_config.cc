@@ -7,31 +7,12 @@
 #include "image/reference.h"
 #include "image/transport_ref.h"
 #include "initdata/initdata.h"
+#include "net/http.h"
 #include "podproto/podproto.h"
 #include "runtime/pod_registry.h"
 
 namespace cocoon::runtime {
 namespace {
-
-bool IsLoopbackHost(std::string_view host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1";
-}
-
-// Splits "host:port" (port may be absent).
-std::pair<std::string, std::optional<uint16_t>> SplitHostPort(std::string_view hp) {
-  auto colon = hp.rfind(':');
-  if (colon == std::string_view::npos || hp.find(']', colon) != std::string_view::npos) {
-    return {std::string(hp), std::nullopt};
-  }
-  uint32_t port = 0;
-  for (char c : hp.substr(colon + 1)) {
-    if (c < '0' || c > '9' || (port = port * 10 + static_cast<uint32_t>(c - '0')) > 65535) {
-      return {std::string(hp), std::nullopt};
-    }
-  }
-  if (colon + 1 == hp.size()) return {std::string(hp.substr(0, colon)), std::nullopt};
-  return {std::string(hp.substr(0, colon)), static_cast<uint16_t>(port)};
-}
 
 void AddService(std::vector<ForwardedService>& services, uint16_t port) {
   for (const auto& s : services) {
@@ -102,9 +83,9 @@ Result<std::string> GuestKbsUrl(const std::string& url, std::vector<ForwardedSer
   auto slash = rest.find('/');
   std::string hostport = rest.substr(0, slash);
   std::string path = slash == std::string::npos ? "" : rest.substr(slash);
-  auto [host, port] = SplitHostPort(hostport);
+  auto [host, port] = net::SplitHostPort(hostport);
   if (!port) port = scheme == "https" ? 443 : 80;
-  if (!IsLoopbackHost(host)) {
+  if (!net::IsLoopbackHost(host)) {
     return InvalidArgument("--kbs: " + url +
                            ": the pod VM reaches only services on this host's loopback "
                            "(127.0.0.1); run the KBS there or forward it");

@@ -9,6 +9,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "image/registry/auth.h"
+#include "net/http.h"
 #include "podproto/podproto.h"
 
 namespace cocoon::runtime {
@@ -18,31 +19,12 @@ namespace fs = std::filesystem;
 
 constexpr uint16_t kFirstSparePort = 20000;
 
-bool IsLoopbackHost(std::string_view host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1";
-}
-
 // What QEMU's guestfwd command (run by /bin/sh) can take: a DNS name or an IPv4 address.
 bool IsForwardableHost(std::string_view host) {
   return !host.empty() && host.size() <= 253 && host[0] != '-' &&
          host.find_first_not_of(
              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
              std::string_view::npos;
-}
-
-// "host:port" → host and port (0 when absent or not a number).
-std::pair<std::string, uint16_t> SplitHostPort(std::string_view hp) {
-  auto colon = hp.rfind(':');
-  if (colon == std::string_view::npos || hp.find(']', colon) != std::string_view::npos) {
-    return {std::string(hp), 0};
-  }
-  uint32_t port = 0;
-  for (char c : hp.substr(colon + 1)) {
-    if (c < '0' || c > '9' || (port = port * 10 + static_cast<uint32_t>(c - '0')) > 65535) {
-      return {std::string(hp), 0};
-    }
-  }
-  return {std::string(hp.substr(0, colon)), static_cast<uint16_t>(port)};
 }
 
 bool GuestPortUsed(const std::vector<ForwardedService>& services, uint16_t port) {
@@ -145,27 +127,26 @@ Result<RegistryAccess> PlanRegistryAccess(const image::Reference& ref,
   RegistryAccess out;
   ASSIGN_OR_RETURN(out.auth_json, AuthJson(ref, o.authfile));
   std::string guest_host(podproto::kGuestServiceAddress);
-  auto [host, port] = SplitHostPort(ref.domain);
-  if (IsLoopbackHost(host)) {  // this host's own registry: plain HTTP on loopback, as before
-    if (port == 0)
-      return InvalidArgument("image " + ref.String() + ": a local registry needs a port");
-    uint16_t guest = Forward(services, "127.0.0.1", port, port);
+  auto [host, port] = net::SplitHostPort(ref.domain);
+  if (net::IsLoopbackHost(host)) {  // this host's own registry: plain HTTP on loopback, as before
+    if (!port) return InvalidArgument("image " + ref.String() + ": a local registry needs a port");
+    uint16_t guest = Forward(services, "127.0.0.1", *port, *port);
     out.remap = {ref.domain, guest_host + ":" + std::to_string(guest), true, "", ""};
     out.insecure = true;
     return out;
   }
-  auto [api_host, api_port] = SplitHostPort(ref.ApiHost());
+  auto [api_host, api_port] = net::SplitHostPort(ref.ApiHost());
   if (!IsForwardableHost(api_host)) {
     return InvalidArgument("image " + ref.String() + ": registry host '" + api_host +
                            "' is not a DNS name or IPv4 address the pod VM can be forwarded to");
   }
   out.insecure = Insecure(ref.domain, host, o);
-  if (out.insecure && api_port == 0) {
+  if (out.insecure && !api_port) {
     return InvalidArgument("image " + ref.String() +
                            ": plain HTTP (--tls-verify=false, --insecure-registry) needs the "
                            "registry's port in the image name (HOST:PORT/…)");
   }
-  uint16_t target = api_port != 0 ? api_port : 443;
+  uint16_t target = api_port.value_or(443);
   uint16_t guest = Forward(services, api_host, target, target);
   out.remap.prefix = ref.domain;
   out.remap.location = ref.domain;

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "runtime/internal/command.h"
+#include "base/subprocess.h"
 
 namespace cocoon::runtime {
 namespace {
@@ -33,7 +33,7 @@ Result<std::string> LibraryOfLine(std::string_view line, const std::string& bina
 }  // namespace
 
 Result<std::vector<std::string>> SharedLibraries(const std::string& binary) {
-  ASSIGN_OR_RETURN(internal::CommandOutput r, internal::RunCommand({"ldd", binary}));
+  ASSIGN_OR_RETURN(base::CommandOutput r, base::RunCommand({"ldd", binary}));
   std::string all = r.out + r.err;
   if (all.find("not a dynamic executable") != std::string::npos ||
       all.find("statically linked") != std::string::npos) {
@@ -62,7 +62,7 @@ Result<HostPackage> OwningPackage(const std::string& path) {
   std::filesystem::path real = std::filesystem::canonical(path, ec);
   if (!ec) candidates.push_back(real.string());
   for (const std::string& p : candidates) {
-    ASSIGN_OR_RETURN(internal::CommandOutput s, internal::RunCommand({"dpkg-query", "-S", p}));
+    ASSIGN_OR_RETURN(base::CommandOutput s, base::RunCommand({"dpkg-query", "-S", p}));
     if (s.exit_code != 0) continue;
     // "libc6:amd64: /lib/x86_64-linux-gnu/libc.so.6" (a diversion line starts with "diversion").
     std::string_view line = s.out;
@@ -70,8 +70,8 @@ Result<HostPackage> OwningPackage(const std::string& path) {
     size_t colon = line.find(": ");
     if (colon == std::string_view::npos || line.starts_with("diversion")) continue;
     HostPackage pkg{std::string(line.substr(0, colon)), ""};
-    ASSIGN_OR_RETURN(internal::CommandOutput v,
-                     internal::RunCommand({"dpkg-query", "-W", "-f=${Version}", pkg.package}));
+    ASSIGN_OR_RETURN(base::CommandOutput v,
+                     base::RunCommand({"dpkg-query", "-W", "-f=${Version}", pkg.package}));
     if (v.exit_code != 0 || v.out.empty()) continue;
     pkg.version = std::string(Trim(v.out));
     return pkg;

@@ -34,6 +34,7 @@ MODULE_DEPS = {
     "image": {"jose", "net"},
     "guest": {"attestation", "image", "net", "podproto"},
     "runtime": {"attestation", "image", "net", "podproto"},
+    "owner": {"image", "kbs"},  # the owner's tools: encrypt an image, store its keys in the KBS
     # Test support: any module's tests may use it; it may use any library below the top.
     "testutil": {"base", "crypto", "jose", "net", "image"},
 }

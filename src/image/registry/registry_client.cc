@@ -150,8 +150,7 @@ std::string RegistryClient::CachedAuth(const std::string& scope) {
 }
 
 void RegistryClient::Backoff(int attempt) const {
-  auto delay = options_.retry_delay * (1 << std::min(attempt, 5));
-  std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(8)));
+  std::this_thread::sleep_for(Retries().DelayBefore(attempt + 2));
 }
 
 Result<net::ClientResponse> RegistryClient::FollowRedirects(net::HttpClient& http, const Call& call,
@@ -188,12 +187,12 @@ Result<net::ClientResponse> RegistryClient::Exchange(net::HttpClient& http, cons
   }
 }
 
+net::RetryPolicy RegistryClient::Retries() const {
+  return {.attempts = options_.retries + 1, .first_delay = options_.retry_delay};
+}
+
 Result<net::ClientResponse> RegistryClient::WithRetries(net::HttpClient& http, const Call& call) {
-  for (int attempt = 0;; ++attempt) {
-    auto r = Exchange(http, call);
-    if (!internal::IsRetryable(r) || attempt >= options_.retries) return r;
-    Backoff(attempt);
-  }
+  return net::Retry(Retries(), [&] { return Exchange(http, call); });
 }
 
 Status RegistryClient::Authenticate(const net::ClientResponse& reply, const std::string& scope) {
@@ -246,12 +245,7 @@ Result<std::string> RegistryClient::FetchToken(const std::map<std::string, std::
                 "Basic " + base::Base64Encode(creds_->username + ":" + creds_->password));
   }
   auto http = NewHttp(false);
-  Result<net::ClientResponse> r;
-  for (int attempt = 0;; ++attempt) {
-    r = http->Get(url, headers);
-    if (!internal::IsRetryable(r) || attempt >= options_.retries) break;
-    Backoff(attempt);
-  }
+  Result<net::ClientResponse> r = net::Retry(Retries(), [&] { return http->Get(url, headers); });
   if (!r) return std::unexpected(r.error().WithContext("token realm"));
   if (r->status == 401 || r->status == 403) {
     return Unauthenticated("token realm " + realm + " refused " +

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,7 @@ namespace cocoon::net {
 class HttpClient;
 struct ClientResponse;
 struct StreamHooks;
+struct RetryPolicy;
 class Headers;
 }  // namespace cocoon::net
 
@@ -90,6 +92,8 @@ class RegistryClient {
   Result<net::ClientResponse> FollowRedirects(net::HttpClient& http, const Call& call,
                                               const std::string& auth);
   Result<net::ClientResponse> WithRetries(net::HttpClient& http, const Call& call);
+  // options_ as a net::RetryPolicy (1 + retries calls, backing off from retry_delay).
+  net::RetryPolicy Retries() const;
   Status Authenticate(const net::ClientResponse& reply, const std::string& scope);
   Result<std::string> FetchToken(const std::map<std::string, std::string>& params,
                                  const std::string& scope);

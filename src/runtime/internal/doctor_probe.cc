@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/internal/command.h"
+#include "base/subprocess.h"
 
 namespace cocoon::runtime::internal {
 
@@ -33,7 +33,7 @@ std::string FindProgram(const std::string& root, const std::vector<std::string>&
 }
 
 std::string ToolVersionLine(const std::string& program) {
-  auto r = RunCommand({program, "--version"}, size_t{1} << 16);
+  auto r = base::RunCommand({program, "--version"}, {.max_bytes = size_t{1} << 16});
   if (!r || r->exit_code != 0) return "";
   std::string_view out = r->out.empty() ? r->err : r->out;
   return std::string(out.substr(0, out.find('\n')));

@@ -1,6 +1,6 @@
 // Built-in stand-ins for Trustee's default Rego policies. Each mirrors one .rego file in
 // testdata/policy; builtin_test.cc pins their decisions to the documented cases.
-#include "policy/builtin.h"
+#include "policy/testing/builtin.h"
 
 #include <algorithm>
 

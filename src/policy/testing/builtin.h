@@ -1,6 +1,6 @@
-// Built-in policies with the effect of Trustee's shipped Rego policies
-// (testdata/policy): resource policies default / allow_all / deny_all / affirming and
-// the default EAR (attestation) policy for the TEEs cocoon verifies.
+// Test support (not in the production library): built-in policies with the effect of Trustee's
+// shipped Rego policies (testdata/policy): resource policies default / allow_all / deny_all /
+// affirming and the default EAR (attestation) policy for the TEEs cocoon verifies.
 #pragma once
 
 #include <memory>
