@@ -171,6 +171,23 @@ TEST_F(ImagePullTest, StoreThenUnpackFromTheStore) {
   EXPECT_EQ(harness::ReadFile(dir_.File("b2/rootfs/new.txt")), "new\n");
 }
 
+// The tar-bomb limits are the user's to tighten: a layer past one is refused naming the limit,
+// and nothing is left in the bundle directory.
+TEST_F(ImagePullTest, UnpackLimitsFromTheCommandLine) {
+  Push("app:plain");
+  std::vector<std::string> args = {"unpack", "--insecure-policy", "--max-entries", "1"};
+  for (auto& a : Common()) args.push_back(a);
+  args.push_back("docker://" + registry_->host() + "/app:plain");
+  args.push_back(dir_.File("limited"));
+  auto r = Cocoon(args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("max_entries"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_.File("limited")));
+  args[3] = "1000";
+  auto ok = Cocoon(args);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
 TEST_F(ImagePullTest, SignaturePolicyGatesThePull) {
   Push("app:signed");
   Push("other:unsigned");  // same bytes, another repository: no signature there

@@ -33,8 +33,8 @@ harness::CommandResult Cocoon(std::vector<std::string> args) {
 }
 
 bool ProcessAlive(pid_t pid) {
-  return ::kill(pid, 0) == 0 && !harness::ReadFile("/proc/" + std::to_string(pid) + "/stat")
-                                     .empty() &&
+  return ::kill(pid, 0) == 0 &&
+         !harness::ReadFile("/proc/" + std::to_string(pid) + "/stat").empty() &&
          harness::ReadFile("/proc/" + std::to_string(pid) + "/stat").find(") Z ") ==
              std::string::npos;
 }
@@ -57,6 +57,34 @@ class PodE2e : public ::testing::Test {
        "openssl ecparam -name prime256v1 -genkey -noout -out ec.pem && "
        "openssl pkcs8 -topk8 -nocrypt -in ec.pem -out cosign.key && "
        "openssl ec -in cosign.key -pubout -out cosign.pub 2>/dev/null");
+    StartKbs("");
+    if (HasFatalFailure()) return;
+    for (auto [name, value] :
+         std::vector<std::pair<std::string, std::string>>{{"launch_digest", R"(["abcde"])"},
+                                                          {"svn", R"(["1"])"},
+                                                          {"major_version", "1"},
+                                                          {"minimum_minor_version", "0"}}) {
+      auto r = Cocoon({"kbs", "set-reference-value", name, value, "--url", kbs_url_, "--admin-key",
+                       dir_.File("admin.key")});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    auto layout = image::BuildSampleImage(dir_.File("sample"), "latest");
+    ASSERT_TRUE(layout) << layout.error().ToString();
+    layout_ = *layout;
+    repo_ = registry_->host() + "/app";
+    Json policy = {
+        {"default", {{{"type", "reject"}}}},
+        {"transports",
+         {{"docker",
+           {{repo_,
+             {{{"type", "sigstoreSigned"},
+               {"keyData", base::Base64Encode(AsBytes(harness::ReadFile(dir_.File("cosign.pub"))))},
+               {"signedIdentity", {{"type", "matchRepository"}}}}}}}}}}};
+    dir_.Write("policy.json", policy.dump());
+  }
+
+  // Starts cocoon-kbs on kbs.toml (with `extra_toml` appended) and its SQLite store in dir_.
+  void StartKbs(const std::string& extra_toml) {
     dir_.Write("kbs.toml", R"([http_server]
 sockets = ["127.0.0.1:0"]
 insecure_http = true
@@ -68,16 +96,18 @@ insecure_sample_tee = true
 [admin]
 authorization_mode = "AuthenticatedAuthorization"
 [admin.authentication.bearer_jwt]
-identity_providers = [ { public_key_uri = ")" + dir_.File("admin.pub") + R"(" } ]
+identity_providers = [ { public_key_uri = ")" +
+                               dir_.File("admin.pub") + R"(" } ]
 [admin.authorization.regex_acl]
 acls = [ { role = "admin", allowed_endpoints = "^/kbs/.+$" } ]
 [storage_backend]
 storage_type = "Sqlite"
 [storage_backend.backends.sqlite]
-path = ")" + dir_.File("kbs.sqlite") + R"("
+path = ")" + dir_.File("kbs.sqlite") +
+                               R"("
 [policy_engine]
 builtin = "affirming"
-)");
+)" + extra_toml);
     kbs_ = std::make_unique<harness::Process>(std::vector<std::string>{
         harness::BinaryPath("cocoon-kbs"), "--config-file", dir_.File("kbs.toml")});
     std::string line;
@@ -86,32 +116,11 @@ builtin = "affirming"
     std::smatch m;
     ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(http://[0-9.:]+)")));
     kbs_url_ = m[0];
-    for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
-             {"launch_digest", R"(["abcde"])"},
-             {"svn", R"(["1"])"},
-             {"major_version", "1"},
-             {"minimum_minor_version", "0"}}) {
-      auto r = Cocoon({"kbs", "set-reference-value", name, value, "--url", kbs_url_,
-                       "--admin-key", dir_.File("admin.key")});
-      ASSERT_EQ(r.exit_code, 0) << r.err;
-    }
-    auto layout = image::BuildSampleImage(dir_.File("sample"), "latest");
-    ASSERT_TRUE(layout) << layout.error().ToString();
-    layout_ = *layout;
-    repo_ = registry_->host() + "/app";
-    Json policy = {{"default", {{{"type", "reject"}}}},
-                   {"transports",
-                    {{"docker",
-                      {{repo_,
-                        {{{"type", "sigstoreSigned"},
-                          {"keyData", base::Base64Encode(AsBytes(
-                                          harness::ReadFile(dir_.File("cosign.pub"))))},
-                          {"signedIdentity", {{"type", "matchRepository"}}}}}}}}}}};
-    dir_.Write("policy.json", policy.dump());
   }
 
   void Sh(const std::string& script) {
-    auto r = harness::Run({"/bin/sh", "-c", "set -e; cd '" + dir_.path().string() + "'; " + script});
+    auto r =
+        harness::Run({"/bin/sh", "-c", "set -e; cd '" + dir_.path().string() + "'; " + script});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -131,8 +140,8 @@ builtin = "affirming"
   // Replaces the KBS resource policy with `rego`.
   void SetResourcePolicy(const std::string& rego) {
     dir_.Write("resource.rego", rego);
-    auto set = Cocoon({"kbs", "set-policy", "--file", dir_.File("resource.rego"), "--url",
-                       kbs_url_, "--admin-key", dir_.File("admin.key")});
+    auto set = Cocoon({"kbs", "set-policy", "--file", dir_.File("resource.rego"), "--url", kbs_url_,
+                       "--admin-key", dir_.File("admin.key")});
     ASSERT_EQ(set.exit_code, 0) << set.err;
   }
 
@@ -141,15 +150,19 @@ builtin = "affirming"
   std::unique_ptr<harness::Process> StartSleepingPod(pid_t* qemu) {
     auto run = std::make_unique<harness::Process>(
         RunArgs("v1", {"/bin/sh", "-c", "echo running; sleep 600"}));
-    EXPECT_TRUE(run->WaitForLine("running", seconds(300)))
-        << harness::ReadFile(run->stderr_path());
+    EXPECT_TRUE(run->WaitForLine("running", seconds(300))) << harness::ReadFile(run->stderr_path());
     *qemu = QemuPid(harness::ReadFile(run->stderr_path()));
     return run;
   }
 
   std::vector<std::string> RunArgs(const std::string& tag, std::vector<std::string> cmd = {}) {
-    std::vector<std::string> a = {harness::BinaryPath("cocoon"), "run", "--kbs", kbs_url_,
-                                  "--policy", dir_.File("policy.json"), repo_ + ":" + tag};
+    std::vector<std::string> a = {harness::BinaryPath("cocoon"),
+                                  "run",
+                                  "--kbs",
+                                  kbs_url_,
+                                  "--policy",
+                                  dir_.File("policy.json"),
+                                  repo_ + ":" + tag};
     a.insert(a.end(), cmd.begin(), cmd.end());
     return a;
   }
@@ -208,8 +221,8 @@ TEST_F(PodE2e, KbsPolicyWithholdsTheKey) {
 
 TEST_F(PodE2e, TamperedLayerIsRefused) {
   Push("v1");
-  auto inspect = Cocoon({"image", "inspect", "--raw", "--tls-verify=false",
-                         "docker://" + repo_ + ":v1"});
+  auto inspect =
+      Cocoon({"image", "inspect", "--raw", "--tls-verify=false", "docker://" + repo_ + ":v1"});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   auto manifest = base::ParseJson(inspect.out);
   ASSERT_TRUE(manifest) << inspect.out;
@@ -279,8 +292,7 @@ TEST_F(PodE2e, QemuKilledMidRunIsReportedAndCleanedUp) {
 
 // A vTPM (swtpm) in the pod VM attests with real TPM quotes, but by an attestation key the guest
 // made at boot: nothing vouches for it, so a KBS without trusted_ak_keys/trusted_ak_roots refuses
-// `tpm` at /auth (docs/security.md), even with a policy that allows everything. Enrolling the
-// vTPM's AK with the KBS before boot is not implemented yet.
+// `tpm` at /auth (docs/security.md), even with a policy that allows everything.
 TEST_F(PodE2e, VtpmPodWithoutATrustedAkIsRefused) {
   Push("v1");
   SetResourcePolicy("package policy\ndefault allow = true\n");
@@ -290,6 +302,26 @@ TEST_F(PodE2e, VtpmPodWithoutATrustedAkIsRefused) {
   EXPECT_NE(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("trusted_ak_keys or trusted_ak_roots"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+// A persistent vTPM state (--vtpm-state) keeps its AK; once the operator lists it in
+// trusted_ak_keys (`cocoon vtpm ak`), the pod's TPM quotes are trusted and the key is released.
+TEST_F(PodE2e, EnrolledVtpmPodGetsItsKey) {
+  Push("v1");
+  const std::string state = dir_.File("vtpm");
+  auto ak = Cocoon({"vtpm", "ak", "--state", state, "--output", dir_.File("ak.pem")});
+  ASSERT_EQ(ak.exit_code, 0) << ak.err;
+  EXPECT_NE(ak.err.find("trusted_ak_keys"), std::string::npos) << ak.err;
+  kbs_->Terminate();
+  StartKbs("[attestation_service.verifier_config.tpm_verifier]\ntrusted_ak_keys = [\"" +
+           dir_.File("ak.pem") + "\"]\n");
+  SetResourcePolicy("package policy\ndefault allow = true\n");
+  std::vector<std::string> args = RunArgs("v1", {"/bin/sh", "-c", "echo tpm pod"});
+  args.insert(args.begin() + 2, {"--vtpm-state", state});
+  auto r = harness::Run(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "tpm pod\n");
+  EXPECT_NE(r.err.find("attestation: tpm"), std::string::npos) << r.err;
 }
 
 TEST_F(PodE2e, InterruptStopsThePodVm) {

@@ -38,6 +38,7 @@ struct PullFlags {
   std::string unpack_dir;
   std::string source;
   bool quiet = false;
+  image::UnpackOptions unpack;  // the tar-bomb limits (docs/security.md)
 };
 
 int Fail(const Error& e) {
@@ -126,6 +127,9 @@ int RunPull(const PullFlags& f, bool to_bundle) {
   if (!keys) return Fail(keys.error());
   po.keys = &*keys;
   po.store_dir = f.store.empty() ? DefaultStore() : f.store;
+  po.unpack.max_bytes = f.unpack.max_bytes;
+  po.unpack.max_entries = f.unpack.max_entries;
+  po.unpack.max_depth = f.unpack.max_depth;
   if (!f.quiet) po.progress = [](std::string_view line) { std::cerr << line << "\n"; };
 
   auto source = image::OpenImageSource(*source_ref, ro);
@@ -163,6 +167,15 @@ void AddPullFlags(CLI::App* c, PullFlags* f) {
                 "content store (OCI layout; default $COCOON_STORE, /var/lib/cocoon/store as "
                 "root, else ~/.local/share/cocoon/store)");
   c->add_flag("-q,--quiet", f->quiet, "no progress on stderr");
+  c->add_option("--max-unpacked-bytes", f->unpack.max_bytes,
+                "refuse a layer whose files add up to more bytes than this")
+      ->capture_default_str();
+  c->add_option("--max-entries", f->unpack.max_entries,
+                "refuse a layer with more tar entries than this")
+      ->capture_default_str();
+  c->add_option("--max-path-depth", f->unpack.max_depth,
+                "refuse a layer with a path deeper than this many components")
+      ->capture_default_str();
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 // `cocoon run` (one confidential pod VM running one container) and `cocoon demo` (the whole flow
 // on a laptop): flags in, runtime/pod_command.h and runtime/demo.h do the work.
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "cmd/cocoon/commands.h"
 #include "runtime/demo.h"
 #include "runtime/pod_command.h"
+#include "runtime/vtpm.h"
 
 namespace cocoon::cli {
 namespace {
@@ -15,6 +18,31 @@ std::string SelfDir() {
   std::error_code ec;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::string(".") : self.parent_path().string();
+}
+
+int PrintVtpmAk(const runtime::VtpmOptions& o, const std::string& out) {
+  auto pem = runtime::VtpmAkPublicPem(o);
+  if (!pem) {
+    std::fprintf(stderr, "cocoon vtpm ak: %s\n", pem.error().ToString().c_str());
+    return 1;
+  }
+  if (out.empty()) {
+    std::fputs(pem->c_str(), stdout);
+    return 0;
+  }
+  std::ofstream file(out, std::ios::trunc);
+  file << *pem;
+  file.close();
+  if (!file) {
+    std::fprintf(stderr, "cocoon vtpm ak: cannot write %s\n", out.c_str());
+    return 1;
+  }
+  std::fprintf(stderr,
+               "AK of the vTPM in %s written to %s; a KBS trusts it with\n"
+               "  [attestation_service.verifier_config.tpm_verifier]\n"
+               "  trusted_ak_keys = [\"%s\"]\n",
+               o.state_dir.c_str(), out.c_str(), out.c_str());
+  return 0;
 }
 
 }  // namespace
@@ -49,6 +77,9 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   run->add_flag("--vtpm", f->vtpm,
                 "give the pod VM a software TPM (swtpm): the guest attests with TPM quotes "
                 "(initdata bound in PCR 8)");
+  run->add_option("--vtpm-state", f->vtpm_state,
+                  "keep the software TPM's state in DIR (implies --vtpm): its AK is the same on "
+                  "every run, so a KBS can trust it (cocoon vtpm ak --state DIR)");
   run->add_option("--firmware", f->firmware,
                   "OVMF for SEV-SNP (AMDSEV.fd) or TDX (OVMF.inteltdx.fd)");
   run->add_option("--memory", f->memory_mib, "guest memory in MiB")->capture_default_str();
@@ -70,9 +101,23 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   run->prefix_command();  // IMAGE and everything after it are the image and its command
   run->callback([o, run, exit_code] {
     o->run.image_and_args = run->remaining();
+    if (!o->run.vtpm_state.empty()) o->run.vtpm = true;
     o->agent_binary = SelfDir() + "/cocoon-agent";
     *exit_code = runtime::RunPodCommand(*o);
   });
+
+  auto ak = std::make_shared<runtime::VtpmOptions>();
+  auto ak_out = std::make_shared<std::string>();
+  auto* vtpm = app.add_subcommand("vtpm", "Software TPMs for pod VMs (cocoon run --vtpm-state)");
+  vtpm->require_subcommand(1);
+  auto* ak_cmd = vtpm->add_subcommand(
+      "ak",
+      "Print the public key (PEM) of the attestation key a pod run with --vtpm-state DIR quotes "
+      "with, creating the state if it is new: list it in the KBS's "
+      "[attestation_service.verifier_config.tpm_verifier] trusted_ak_keys");
+  ak_cmd->add_option("--state", ak->state_dir, "the vTPM state directory")->required();
+  ak_cmd->add_option("--output,-o", *ak_out, "write the PEM to this file instead of stdout");
+  ak_cmd->callback([ak, ak_out, exit_code] { *exit_code = PrintVtpmAk(*ak, *ak_out); });
 
   auto d = std::make_shared<runtime::DemoOptions>();
   auto* demo = app.add_subcommand(

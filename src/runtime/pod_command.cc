@@ -115,10 +115,17 @@ int RunPodCommand(const PodCommandOptions& o) {
 
   std::unique_ptr<Vtpm> vtpm;
   if (o.run.vtpm) {
-    auto v = Vtpm::Start();
+    auto v = Vtpm::Start({.state_dir = o.run.vtpm_state});
     if (!v) return fail(v.error());
     vtpm = std::move(*v);
     spec.vtpm_socket = vtpm->socket();
+    if (!o.quiet) {
+      PrintStep(o.run.vtpm_state.empty()
+                    ? std::string("vTPM: fresh state (its AK is new, so a KBS that trusts only "
+                                  "enrolled AKs refuses it; --vtpm-state DIR keeps one)")
+                    : "vTPM: state " + o.run.vtpm_state + " (AK: cocoon vtpm ak --state " +
+                          o.run.vtpm_state + ")");
+    }
   }
   QemuHypervisor qemu(DetectHostCaps());
   InterruptGuard interrupts;

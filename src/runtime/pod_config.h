@@ -23,6 +23,7 @@ struct PodRunOptions {
   std::string initdata;      // initdata TOML file used as given (excludes the four above)
   std::string guest;         // guest image directory; empty: built into the cache
   bool vtpm = false;         // a software TPM for the guest (runtime/vtpm.h)
+  std::string vtpm_state;    // its persistent state directory; empty: fresh per pod
   std::string accel = "auto";
   std::string tee = "none";
   std::string firmware;

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "testutil/temp_dir.h"
+
 namespace cocoon::runtime {
 namespace {
 
@@ -53,16 +55,60 @@ TEST(Vtpm, ServesItsControlChannelAndCleansUp) {
 }
 
 TEST(Vtpm, MissingBinaryIsNotFound) {
-  auto v = Vtpm::Start("/nonexistent/swtpm");
+  auto v = Vtpm::Start({.swtpm = "/nonexistent/swtpm"});
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error().code(), Code::kNotFound);
 }
 
 TEST(Vtpm, ABinaryThatExitsIsUnavailable) {
-  auto v = Vtpm::Start("/bin/false");
+  auto v = Vtpm::Start({.swtpm = "/bin/false"});
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error().code(), Code::kUnavailable);
   EXPECT_TRUE(v.error().message().starts_with("swtpm did not start")) << v.error().message();
+}
+
+// A persistent state keeps its endorsement seed, so the AK the agent derives from it is the same
+// on every boot: what `cocoon vtpm ak` gives the KBS operator to enrol.
+TEST(VtpmState, TheAkOfAPersistentStateIsStableAndItsOwn) {
+  testutil::TempDir tmp;
+  VtpmOptions a{.state_dir = (tmp.path() / "a").string()};
+  auto first = VtpmAkPublicPem(a);
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_TRUE(first->starts_with("-----BEGIN PUBLIC KEY-----")) << *first;
+  EXPECT_EQ(fs::status(a.state_dir).permissions() & fs::perms::all, fs::perms::owner_all);
+  auto again = VtpmAkPublicPem(a);
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ(*first, *again);
+  auto other = VtpmAkPublicPem({.state_dir = (tmp.path() / "b").string()});
+  ASSERT_TRUE(other) << other.error().ToString();
+  EXPECT_NE(*first, *other);
+}
+
+TEST(VtpmState, APodKeepsItsStateAndHoldsItAlone) {
+  testutil::TempDir tmp;
+  VtpmOptions o{.state_dir = (tmp.path() / "state").string()};
+  auto ak = VtpmAkPublicPem(o);
+  ASSERT_TRUE(ak) << ak.error().ToString();
+  {
+    auto v = Vtpm::Start(o);
+    ASSERT_TRUE(v) << v.error().ToString();
+    EXPECT_EQ((*v)->state_dir(), o.state_dir);
+    auto busy = Vtpm::Start(o);  // swtpm locks its state: a second pod cannot share it
+    ASSERT_FALSE(busy);
+    EXPECT_EQ(busy.error().code(), Code::kUnavailable);
+    EXPECT_NE(busy.error().message().find(o.state_dir), std::string::npos)
+        << busy.error().message();
+  }
+  EXPECT_TRUE(fs::exists(fs::path(o.state_dir) / "tpm2-00.permall"));
+  auto after = VtpmAkPublicPem(o);
+  ASSERT_TRUE(after) << after.error().ToString();
+  EXPECT_EQ(*ak, *after);
+}
+
+TEST(VtpmState, TheAkNeedsAPersistentState) {
+  auto r = VtpmAkPublicPem({});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
 }
 
 }  // namespace

@@ -166,7 +166,7 @@ Status CheckBombLimits(const TarEntry& e, const UnpackOptions& o, uint64_t& decl
     if (size > o.max_bytes || declared_bytes > o.max_bytes - size) {
       return ResourceExhausted("tar entry '" + e.name + "': the layer unpacks to more than " +
                                std::to_string(o.max_bytes) +
-                               " bytes (limit kTarMaxUnpackedBytes / max_unpacked_bytes)");
+                               " bytes (limit max_bytes; cocoon image pull --max-unpacked-bytes)");
     }
     declared_bytes += size;
   }
@@ -174,7 +174,7 @@ Status CheckBombLimits(const TarEntry& e, const UnpackOptions& o, uint64_t& decl
   if (depth > o.max_depth) {
     return ResourceExhausted("tar entry '" + e.name + "': path is " + std::to_string(depth) +
                              " levels deep, more than " + std::to_string(o.max_depth) +
-                             " (limit kTarMaxPathDepth / max_path_depth)");
+                             " (limit max_depth; cocoon image pull --max-path-depth)");
   }
   return Ok();
 }
@@ -206,8 +206,8 @@ Result<UnpackStats> UnpackLayer(Source& tar, int rootfs_dirfd, const UnpackOptio
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) return ArchiveError(a.get(), ctx, "reading a header");
     if (++applier.stats().entries > options.max_entries) {
-      return ResourceExhausted("tar: more than kTarMaxEntries (" +
-                               std::to_string(options.max_entries) + ") entries");
+      return ResourceExhausted("tar: more than " + std::to_string(options.max_entries) +
+                               " entries (limit max_entries; cocoon image pull --max-entries)");
     }
     ASSIGN_OR_RETURN(TarEntry e, ToEntry(ae, options, index));
     TRY(CheckBombLimits(e, options, declared_bytes));

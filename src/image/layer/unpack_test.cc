@@ -283,7 +283,7 @@ TEST_F(UnpackTest, EntryCountLimitAtAndPastTheLimit) {
   auto r = Apply({File("1", ""), File("2", ""), File("3", ""), File("4", "")}, o);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), Code::kResourceExhausted);
-  EXPECT_NE(r.error().message().find("kTarMaxEntries"), std::string::npos);
+  EXPECT_NE(r.error().message().find("more than 3 entries (limit max_entries"), std::string::npos);
 }
 
 // A ustar header for a regular file `name` declaring `size` bytes (GNU base-256 size field, so
@@ -317,7 +317,7 @@ TEST_F(UnpackTest, TarBombDeclaringMoreThanTheDefaultBytesIsRefused) {
   auto r = UnpackLayer(bomb, fd_);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), Code::kResourceExhausted) << r.error().ToString();
-  EXPECT_NE(r.error().message().find("kTarMaxUnpackedBytes"), std::string::npos);
+  EXPECT_NE(r.error().message().find("(limit max_bytes"), std::string::npos);
   EXPECT_NE(r.error().message().find("'bomb'"), std::string::npos);
   EXPECT_FALSE(fs::exists(root_ / "bomb"));
 }
@@ -347,7 +347,7 @@ TEST_F(UnpackTest, PathDepthLimitAtAndPastTheLimit) {
   auto r = Apply({File(deep(129), "x")});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), Code::kResourceExhausted);
-  EXPECT_NE(r.error().message().find("129 levels deep, more than 128 (limit kTarMaxPathDepth"),
+  EXPECT_NE(r.error().message().find("129 levels deep, more than 128 (limit max_depth"),
             std::string::npos)
       << r.error().message();
 }
