@@ -1,4 +1,4 @@
-// Rego built-in functions (see builtins.h): aggregates, strings, regex, objects, arrays, sets,
+// Rego built-in functions (see builtins.h): aggregates, strings, objects, arrays, sets,
 // type checks, encoding. Each returns nullopt (undefined) on wrong argument types.
 #include "policy/rego/builtins.h"
 
@@ -9,7 +9,6 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
-#include <regex>
 #include <string>
 
 #include "base/encoding.h"
@@ -161,18 +160,6 @@ Opt Replace(const Args& a) {
     start = p + old->size();
   }
   return Json(out + s->substr(start));
-}
-
-// std::regex is the one throwing library call here; errors and oversized inputs are undefined.
-Opt RegexMatch(const Args& a) {
-  const std::string* p = Str(a[0]);
-  const std::string* s = Str(a[1]);
-  if (!p || !s || p->size() > 1024 || s->size() > 16384) return std::nullopt;
-  try {
-    return Json(std::regex_search(*s, std::regex(*p, std::regex::ECMAScript)));
-  } catch (...) {
-    return std::nullopt;
-  }
 }
 
 Opt ToNumber(const Args& a) {
@@ -402,8 +389,6 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
       {"lower", {1, Lower}},
       {"upper", {1, Upper}},
       {"replace", {3, Replace}},
-      {"regex.match", {2, RegexMatch}},
-      {"re_match", {2, RegexMatch}},
       {"to_number", {1, ToNumber}},
       {"object.union", {2, ObjectUnion}},
       {"object.union_n", {1, ObjectUnionN}},

@@ -1,6 +1,6 @@
 // Builtin families a real policy meets (OPA's builtin reference): rounding and product, units,
-// time.*, crypto.sha256 / crypto.hmac.* (src/crypto), net.cidr_contains, regex.*, json.patch,
-// graph.reachable, object.filter.
+// time.*, crypto.sha256 / crypto.hmac.* (src/crypto), net.cidr_contains, regex.* (all of them),
+// json.patch, graph.reachable, object.filter.
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -9,10 +9,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <regex>
 #include <string>
 
 #include "base/encoding.h"
+#include "base/limits.h"
+#include "base/regex.h"
 #include "crypto/digest.h"
 #include "policy/rego/builtins.h"
 #include "policy/rego/value.h"
@@ -236,65 +237,59 @@ Opt CidrIsValid(const Args& a) {
   return Json(n && ParseCidr(*n, false).has_value());
 }
 
-// ---- regex (ECMAScript std::regex; see docs/policy.md for the RE2 differences) ----
-std::optional<std::regex> Compile(const Json& p) {
+// ---- regex.* (base/regex.h: RE2, Go's syntax) ----
+// A pattern that does not compile, or a subject over limits::kRegexSubjectMaxBytes, makes the
+// call undefined.
+std::optional<base::Regex> Compile(const Json& p) {
   const std::string* s = Str(p);
-  if (!s || s->size() > 1024) return std::nullopt;
-  try {  // std::regex throws on bad patterns: the one adapter for it here
-    return std::regex(*s, std::regex::ECMAScript);
-  } catch (...) {
-    return std::nullopt;
-  }
+  if (!s) return std::nullopt;
+  auto re = base::Regex::Compile(*s);
+  if (!re) return std::nullopt;
+  return std::move(*re);
+}
+
+const std::string* Subject(const Json& s) {
+  const std::string* str = Str(s);
+  return str && str->size() <= limits::kRegexSubjectMaxBytes ? str : nullptr;
 }
 
 Opt RegexIsValid(const Args& a) { return Json(a[0].is_string() && Compile(a[0]).has_value()); }
 
+Opt RegexMatch(const Args& a) {
+  auto re = Compile(a[0]);
+  const std::string* s = Subject(a[1]);
+  return re && s ? Opt(Json(re->Search(*s))) : std::nullopt;
+}
+
+Opt RegexReplace(const Args& a) {
+  const std::string* s = Subject(a[0]);
+  auto re = Compile(a[1]);
+  const std::string* r = Str(a[2]);
+  return re && s && r ? Opt(Json(re->ReplaceAll(*s, *r))) : std::nullopt;
+}
+
 Opt RegexSplit(const Args& a) {
   auto re = Compile(a[0]);
-  const std::string* s = Str(a[1]);
-  if (!re || !s || s->size() > 16384) return std::nullopt;
-  // Go's Regexp.Split(s, -1): pieces between matches; an empty match at the start adds no
-  // piece; the rest after the last match is kept (even empty) unless a match ends the string
-  // where it began.
-  Json out = Json::array();
-  if (s->empty()) return Json::array({""});
-  try {
-    size_t beg = 0, end = 0;
-    for (std::sregex_iterator it(s->begin(), s->end(), *re), stop; it != stop; ++it) {
-      size_t m0 = static_cast<size_t>(it->position(0));
-      size_t m1 = m0 + static_cast<size_t>(it->length(0));
-      end = m0;
-      if (m1 != 0) out.push_back(s->substr(beg, end - beg));
-      beg = m1;
-    }
-    if (end != s->size()) out.push_back(s->substr(beg));
-  } catch (...) {
-    return std::nullopt;
-  }
-  return out;
+  const std::string* s = Subject(a[1]);
+  if (!re || !s) return std::nullopt;
+  return Json(re->Split(*s));
 }
 
 // regex.find_n(pattern, s, n) and regex.find_all_string_submatch_n(pattern, s, n); n < 0: all.
 template <bool kSubmatch>
 Opt RegexFind(const Args& a) {
   auto re = Compile(a[0]);
-  const std::string* s = Str(a[1]);
-  if (!re || !s || !a[2].is_number_integer() || s->size() > 16384) return std::nullopt;
-  int64_t n = a[2].get<int64_t>();
+  const std::string* s = Subject(a[1]);
+  if (!re || !s || !a[2].is_number_integer()) return std::nullopt;
   Json out = Json::array();
-  try {
-    for (std::sregex_iterator it(s->begin(), s->end(), *re), end; it != end; ++it) {
-      if (n >= 0 && static_cast<int64_t>(out.size()) >= n) break;
-      if (!kSubmatch) {
-        out.push_back(it->str());
-        continue;
-      }
-      Json groups = Json::array();
-      for (size_t g = 0; g < it->size(); ++g) groups.push_back((*it)[g].str());
-      out.push_back(groups);
+  for (const base::Regex::Match& m : re->FindAll(*s, a[2].get<int64_t>(), kSubmatch)) {
+    if (!kSubmatch) {
+      out.push_back(std::string(m.groups[0]));
+      continue;
     }
-  } catch (...) {
-    return std::nullopt;
+    Json groups = Json::array();
+    for (std::string_view g : m.groups) groups.push_back(std::string(g));
+    out.push_back(std::move(groups));
   }
   return out;
 }
@@ -472,6 +467,9 @@ const std::vector<std::pair<std::string, Builtin>>& MoreBuiltins() {
       {"net.cidr_contains", {2, CidrContains}},
       {"net.cidr_is_valid", {1, CidrIsValid}},
       {"regex.is_valid", {1, RegexIsValid}},
+      {"regex.match", {2, RegexMatch}},
+      {"re_match", {2, RegexMatch}},
+      {"regex.replace", {3, RegexReplace}},
       {"regex.split", {2, RegexSplit}},
       {"regex.find_n", {3, RegexFind<false>}},
       {"regex.find_all_string_submatch_n", {3, RegexFind<true>}},

@@ -199,6 +199,18 @@ TEST(RegoBuiltins, RegexJsonGraph) {
       {"regex.split as Go splits",
        "x := [regex.split(\"a\", \"banana\"), regex.split(\"x\", \"\")]", "{}",
        R"([["b","n","n",""],[""]])"},
+      // Go's regexp syntax (RE2), as OPA's regex builtins take it.
+      {"regex flags and Unicode classes",
+       "x := [regex.match(\"(?i)^abc$\", \"ABC\"), regex.match(\"^\\\\pL+$\", \"héllo\"),\n"
+       "regex.match(\"^\\\\pL+$\", \"h3llo\"), regex.is_valid(\"a(?=b)\")]",
+       "{}", "[true,true,false,false]"},
+      {"regex.replace expands $1, ${1} and ${name}; $$ is $",
+       "x := [regex.replace(\"ab-cd\", \"(\\\\w+)-(\\\\w+)\", \"$2 ${1}x\"),\n"
+       "regex.replace(\"k=v\", \"(?P<key>\\\\w+)=\", \"${key}:$$\"),\n"
+       "regex.replace(\"ab\", \"(a)\", \"$1x\")]",
+       "{}", R"(["cd abx","k:$v","b"])"},
+      {"regex.find_n skips an empty match right after a match",
+       "x := regex.find_n(\"a*\", \"baaab\", -1)", "{}", R"(["","aaa",""])"},
       {"glob.match classes, alternatives and delimiters",
        "x := [glob.match(\"[a-c]at\", [], \"bat\"), glob.match(\"[!a-c]at\", [], \"bat\"),\n"
        "glob.match(\"{cat,[fr]at}\", [], \"rat\"), glob.match(\"*\", [], \"a.b\"),\n"
