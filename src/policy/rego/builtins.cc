@@ -18,13 +18,6 @@
 namespace cocoon::policy::rego {
 namespace {
 
-using Args = std::vector<Json>;
-using Opt = std::optional<Json>;
-
-const std::string* Str(const Json& j) {
-  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
-}
-
 Opt Sum(const Args& a) {
   auto xs = Elements(a[0]);
   if (!xs) return std::nullopt;
@@ -66,22 +59,18 @@ Opt Concat(const Args& a) {
   return Json(out);
 }
 
-template <typename F>
-Opt Str2(const Args& a, F f) {
-  const std::string* x = Str(a[0]);
-  const std::string* y = Str(a[1]);
-  if (!x || !y) return std::nullopt;
-  return Json(f(*x, *y));
-}
 Opt StartsWith(const Args& a) {
-  return Str2(a, [](const std::string& x, const std::string& y) { return x.starts_with(y); });
+  return WithStrings<2>(
+      a, [](const std::string& x, const std::string& y) { return Json(x.starts_with(y)); });
 }
 Opt EndsWith(const Args& a) {
-  return Str2(a, [](const std::string& x, const std::string& y) { return x.ends_with(y); });
+  return WithStrings<2>(
+      a, [](const std::string& x, const std::string& y) { return Json(x.ends_with(y)); });
 }
 Opt Contains(const Args& a) {
-  return Str2(
-      a, [](const std::string& x, const std::string& y) { return x.find(y) != std::string::npos; });
+  return WithStrings<2>(a, [](const std::string& x, const std::string& y) {
+    return Json(x.find(y) != std::string::npos);
+  });
 }
 
 void PutUtf8(std::string& out, uint32_t c) {

@@ -12,13 +12,6 @@
 namespace cocoon::policy::rego {
 namespace {
 
-using Args = std::vector<Json>;
-using Opt = std::optional<Json>;
-
-const std::string* Str(const Json& j) {
-  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
-}
-
 // glob.match(pattern, delimiters, s): `*` matches within a segment, `**` across, `?` one char.
 // Memoised over (pattern index, subject index), so matching is O(|p| * |s|^2) at worst.
 struct Globber {

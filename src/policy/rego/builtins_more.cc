@@ -21,13 +21,6 @@
 namespace cocoon::policy::rego {
 namespace {
 
-using Args = std::vector<Json>;
-using Opt = std::optional<Json>;
-
-const std::string* Str(const Json& j) {
-  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
-}
-
 // ---- numbers ----
 double Floor(double x) { return std::floor(x); }
 double Ceil(double x) { return std::ceil(x); }
@@ -172,18 +165,18 @@ Opt Sha256Hex(const Args& a) {
 
 template <crypto::HashAlg kAlg>
 Opt HmacHex(const Args& a) {
-  const std::string *x = Str(a[0]), *key = Str(a[1]);
-  if (!x || !key) return std::nullopt;
-  return Json(base::HexEncode(crypto::Hmac(kAlg, AsBytes(*key), AsBytes(*x))));
+  return WithStrings<2>(a, [](const std::string& x, const std::string& key) {
+    return Json(base::HexEncode(crypto::Hmac(kAlg, AsBytes(key), AsBytes(x))));
+  });
 }
 
 // crypto.hmac.equal: constant-time comparison of two MACs.
 Opt HmacEqual(const Args& a) {
-  const std::string *x = Str(a[0]), *y = Str(a[1]);
-  if (!x || !y) return std::nullopt;
-  unsigned char diff = x->size() != y->size();
-  for (size_t i = 0; i < std::min(x->size(), y->size()); ++i) diff |= (*x)[i] ^ (*y)[i];
-  return Json(diff == 0);
+  return WithStrings<2>(a, [](const std::string& x, const std::string& y) {
+    unsigned char diff = x.size() != y.size();
+    for (size_t i = 0; i < std::min(x.size(), y.size()); ++i) diff |= x[i] ^ y[i];
+    return Json(diff == 0);
+  });
 }
 
 // ---- net ----
@@ -224,12 +217,12 @@ bool PrefixMatch(const Cidr& net, const Cidr& x) {
 }
 
 Opt CidrContains(const Args& a) {
-  const std::string *n = Str(a[0]), *x = Str(a[1]);
-  if (!n || !x) return std::nullopt;
-  auto net = ParseCidr(*n, false);
-  auto sub = ParseCidr(*x, true);
-  if (!net || !sub) return std::nullopt;
-  return Json(PrefixMatch(*net, *sub));
+  return WithStrings<2>(a, [](const std::string& n, const std::string& x) -> Opt {
+    auto net = ParseCidr(n, false);
+    auto sub = ParseCidr(x, true);
+    if (!net || !sub) return std::nullopt;
+    return Json(PrefixMatch(*net, *sub));
+  });
 }
 
 Opt CidrIsValid(const Args& a) {
