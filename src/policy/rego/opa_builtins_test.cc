@@ -191,6 +191,34 @@ TEST(RegoBuiltins, RegexJsonGraph) {
        "g := {\"a\": [\"b\"], \"b\": {\"c\"}, \"c\": [], \"d\": [\"a\"]}\n"
        "x := graph.reachable(g, [\"a\"])",
        "{}", R"(["a","b","c"])"},
+      // graph.reachable_paths: one walk per neighbour of an initial node; a path stops at a
+      // node without edges, before a node outside the graph, or before one already reached.
+      {"graph.reachable_paths",
+       "g := {\"a\": [\"b\", \"c\"], \"b\": {\"c\", \"z\"}, \"c\": [\"a\"], \"d\": null}\n"
+       "x := [graph.reachable_paths(g, {\"a\"}), graph.reachable_paths(g, [\"d\", \"q\"])]",
+       "{}", R"([[["a","b"],["a","b","c"],["a","c"]],[["d"]]])"},
+      {"graph.reachable_paths: a node reached by an earlier branch ends the path",
+       "g := {\"r\": [\"s\"], \"s\": [\"t\", \"u\"], \"t\": [\"v\"], \"u\": [\"t\"], \"v\": []}\n"
+       "x := graph.reachable_paths(g, [\"r\"])",
+       "{}", R"([["r","s","t","v"],["r","s","u"]])"},
+      // json.patch on sets: a segment names a member by value; adding needs value == segment.
+      {"json.patch on sets",
+       "d := {\"s\": {\"a\", \"b\"}, \"t\": {\"c\"}}\n"
+       "x := [json.patch(d, [{\"op\": \"add\", \"path\": \"/s/c\", \"value\": \"c\"}]),\n"
+       "json.patch(d, [{\"op\": \"remove\", \"path\": \"s/a\"}]),\n"
+       "json.patch(d, [{\"op\": \"move\", \"from\": \"/s/b\", \"path\": \"/t/b\"}]),\n"
+       "json.patch({[2]}, [{\"op\": \"add\", \"path\": [[2], 0], \"value\": 1}])]",
+       "{}",
+       R"([{"s":["a","b","c"],"t":["c"]},{"s":["b"],"t":["c"]},{"s":["a"],"t":["b","c"]},[[1,2]]])"},
+      {"json.patch: array indexes have no leading zeros",
+       "x := json.patch([5, 6], [{\"op\": \"test\", \"path\": \"/01\", \"value\": 6}])", "{}",
+       "undefined"},
+      {"json.patch replaces the whole document",
+       "x := json.patch({\"a\": 1}, [{\"op\": \"replace\", \"path\": \"\", \"value\": 2}])", "{}",
+       "2"},
+      {"json.patch: adding a set member under another name fails",
+       "x := json.patch({\"a\"}, [{\"op\": \"add\", \"path\": \"/b\", \"value\": \"a\"}])", "{}",
+       "undefined"},
       {"object.filter", "x := object.filter({\"a\": 1, \"b\": 2}, {\"a\"})", "{}", R"({"a":1})"},
       {"json.remove and json.filter by string and array paths",
        "d := {\"a\": {\"b\": 1, \"c\": [5, 6, 7]}, \"e\": 2}\n"
