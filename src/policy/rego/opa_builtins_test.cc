@@ -49,6 +49,13 @@ TEST(RegoBuiltins, Sprintf) {
       {"set and empty set", "x := sprintf(\"%v %v\", [{2, 1}, set()])", "{}",
        R"j("{1, 2} set()")j"},
       {"percent", "x := sprintf(\"100%%\", [])", "{}", R"("100%")"},
+      // A number beyond float64 keeps the text it was written with (OPA's numbers are text),
+      // and its value is the integer that text writes.
+      {"number beyond float64", "x := sprintf(\"%v %v\", [2e308, [-1.5e400]])", "{}",
+       R"j("2e308 [-1.5e400]")j"},
+      {"number beyond float64 compares by value",
+       "x := [2e308 > 1e308, 2e308 == 20e307, 2e308 + 1 > 2e308, {2e308: 1}[20e307]]", "{}",
+       "[true,true,true,1]"},
   });
 }
 
