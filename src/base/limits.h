@@ -44,8 +44,14 @@ inline constexpr size_t kResourcePathSegmentBytes = 256;
 inline constexpr size_t kEvidenceMaxBytes = kDefaultHttpBodyBytes;
 inline constexpr size_t kX509ChainMaxLength = 8;
 inline constexpr size_t kMaxSessions = 1'000'000;
-// Admin ACLs run std::regex (backtracking, recursion per input char) over the request URI.
+// Admin ACLs run std::regex (base/regex.h's ECMAScript dialect: backtracking, recursion per
+// input char) over the request URI.
 inline constexpr size_t kAdminUriMaxBytes = 2048;
+
+// Regular expressions of Rego's regex.* builtins (base/regex.h, RE2): a longer pattern does not
+// compile; the builtins are undefined on a longer subject.
+inline constexpr size_t kRegexPatternMaxBytes = 1024;
+inline constexpr size_t kRegexSubjectMaxBytes = 16 * 1024;
 
 // SEV-SNP evidence (tee/snp): certificates per evidence, bytes per certificate or CRL, and the
 // configfs-tsm auxblob / SNP_GET_EXT_REPORT certificate buffer.

@@ -5,12 +5,12 @@
 #pragma once
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/error.h"
+#include "base/regex.h"
 #include "crypto/keys.h"
 #include "kbs/config.h"
 #include "net/http.h"
@@ -43,7 +43,7 @@ class AdminAuthorizer {
   };
   struct Acl {
     std::string role;
-    std::regex pattern;
+    base::Regex pattern;  // matched against the whole URI
     std::vector<std::string> methods;  // empty = any method
   };
   static Result<Provider> LoadProvider(const IdentityProvider& idp);

@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <regex>
 
 #include "base/file.h"
 #include "base/logging.h"
+#include "base/regex.h"
 #include "kbs/internal/toml_reader.h"
 
 namespace cocoon::kbs {
@@ -213,17 +213,13 @@ Status ParseAttestationService(const TomlTable& t, AttestationServiceConfig& c) 
 
 // ---- [admin] ---------------------------------------------------------------------------------
 
-// std::regex reports bad patterns by throwing; this is the one place that catches it.
 Status CheckAclRegex(const TomlTable& t, const std::string& pattern) {
   if (!pattern.starts_with("^/kbs") || !pattern.ends_with("$")) {
     return t.ErrorAt(Code::kInvalidArgument, "allowed_endpoints",
                      "\"" + pattern + "\" must start with \"^/kbs\" and end with \"$\"");
   }
-  try {
-    std::regex re(pattern, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    return t.ErrorAt(Code::kInvalidArgument, "allowed_endpoints",
-                     "\"" + pattern + "\" is not a valid regex: " + e.what());
+  if (auto re = base::Regex::Compile(pattern, base::Regex::Dialect::kEcmaScript); !re) {
+    return t.ErrorAt(Code::kInvalidArgument, "allowed_endpoints", re.error().message());
   }
   return Ok();
 }

@@ -151,7 +151,67 @@ Big ToBig(const Json& j) { return FromText(IntegerText(j)); }
 
 bool IsBigInt(const Json& j) {
   return j.is_binary() && j.get_binary().has_subtype() &&
-         j.get_binary().subtype() == kBigIntSubtype;
+         (j.get_binary().subtype() == kBigIntSubtype ||
+          j.get_binary().subtype() == kBigLiteralSubtype);
+}
+
+namespace {
+
+// The integer digits ("-" then digits) a literal writes, or nullopt.
+std::optional<std::string> LiteralDigits(std::string_view s) {
+  std::string sign;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    if (s[0] == '-') sign = "-";
+    s.remove_prefix(1);
+  }
+  size_t e = s.find_first_of("eE");
+  std::string_view mant = s.substr(0, e);
+  int64_t exp = 0;
+  if (e != std::string_view::npos) {
+    std::string_view x = s.substr(e + 1);
+    bool neg = !x.empty() && x[0] == '-';
+    if (!x.empty() && (x[0] == '-' || x[0] == '+')) x.remove_prefix(1);
+    auto [p, ec] = std::from_chars(x.data(), x.data() + x.size(), exp);
+    if (x.empty() || ec != std::errc() || p != x.data() + x.size() || exp > 4096) {
+      return std::nullopt;
+    }
+    if (neg) exp = -exp;
+  }
+  size_t dot = mant.find('.');
+  std::string digits(mant.substr(0, dot));
+  if (dot != std::string_view::npos) {
+    digits += mant.substr(dot + 1);
+    exp -= static_cast<int64_t>(mant.size() - dot - 1);
+  }
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  for (; exp < 0; ++exp) {  // a fraction that is all zeros leaves an integer
+    if (digits.back() != '0') return std::nullopt;
+    digits.pop_back();
+    if (digits.empty()) digits = "0";
+  }
+  size_t first = digits.find_first_not_of('0');
+  digits = first == std::string::npos ? "0" : digits.substr(first);
+  if (digits.size() + static_cast<size_t>(exp) > 4096) return std::nullopt;
+  if (digits != "0") digits.append(static_cast<size_t>(exp), '0');
+  return sign + digits;
+}
+
+}  // namespace
+
+std::optional<Json> IntegerFromLiteral(std::string_view literal) {
+  if (!LiteralDigits(literal)) return std::nullopt;
+  return Json::binary(std::vector<std::uint8_t>(literal.begin(), literal.end()),
+                      kBigLiteralSubtype);
+}
+
+std::optional<std::string> LiteralText(const Json& j) {
+  if (!j.is_binary() || !j.get_binary().has_subtype() ||
+      j.get_binary().subtype() != kBigLiteralSubtype) {
+    return std::nullopt;
+  }
+  return std::string(j.get_binary().begin(), j.get_binary().end());
 }
 
 bool IsInteger(const Json& j) { return j.is_number_integer() || IsBigInt(j); }
@@ -190,6 +250,7 @@ Json IntegerFromBytes(ByteSpan be) {
 }
 
 std::string IntegerText(const Json& j) {
+  if (auto lit = LiteralText(j)) return LiteralDigits(*lit).value_or("0");
   if (IsBigInt(j)) {
     const auto& v = j.get_binary();
     return std::string(v.begin(), v.end());

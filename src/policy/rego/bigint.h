@@ -17,6 +17,10 @@
 namespace cocoon::policy::rego {
 
 inline constexpr std::uint8_t kBigIntSubtype = 0xB1;
+// A number literal beyond the double range ("2e308"): a big integer holding the literal's text
+// (its value is the integer the text writes). OPA keeps a number's text; sprintf and term text
+// print it as written.
+inline constexpr std::uint8_t kBigLiteralSubtype = 0xB2;
 
 bool IsBigInt(const Json& j);
 // An integer Json or a big integer.
@@ -26,6 +30,12 @@ bool IsNumeric(const Json& j);
 // The value of decimal integer text ("-123…"): a plain Json number when it fits 64 bits.
 // nullopt if `text` is not an integer.
 std::optional<Json> IntegerFromText(std::string_view text);
+// A literal such as "2e308" or "1.5e400" (decimal digits, optional fraction and exponent) whose
+// value is an integer of at most 4096 digits, kept with its text (kBigLiteralSubtype); nullopt
+// otherwise.
+std::optional<Json> IntegerFromLiteral(std::string_view literal);
+// The text a kBigLiteralSubtype value was written with; nullopt for any other value.
+std::optional<std::string> LiteralText(const Json& j);
 // A non-negative integer from big-endian bytes (a certificate serial number).
 Json IntegerFromBytes(ByteSpan be);
 // Decimal text of an integer value (IsInteger).

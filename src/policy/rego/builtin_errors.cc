@@ -53,6 +53,7 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& Signatures()
       {"floor", {"number"}},
       {"format_int", {"number", "number"}},
       {"graph.reachable", {"object", "set|array"}},
+      {"graph.reachable_paths", {"object", "set|array"}},
       {"hex.decode", {"string"}},
       {"hex.encode", {"string"}},
       {"indexof", {"string", "string"}},

@@ -1,4 +1,4 @@
-// Rego built-in functions (see builtins.h): aggregates, strings, regex, objects, arrays, sets,
+// Rego built-in functions (see builtins.h): aggregates, strings, objects, arrays, sets,
 // type checks, encoding. Each returns nullopt (undefined) on wrong argument types.
 #include "policy/rego/builtins.h"
 
@@ -9,7 +9,6 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
-#include <regex>
 #include <string>
 
 #include "base/encoding.h"
@@ -18,13 +17,6 @@
 
 namespace cocoon::policy::rego {
 namespace {
-
-using Args = std::vector<Json>;
-using Opt = std::optional<Json>;
-
-const std::string* Str(const Json& j) {
-  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
-}
 
 Opt Sum(const Args& a) {
   auto xs = Elements(a[0]);
@@ -67,22 +59,18 @@ Opt Concat(const Args& a) {
   return Json(out);
 }
 
-template <typename F>
-Opt Str2(const Args& a, F f) {
-  const std::string* x = Str(a[0]);
-  const std::string* y = Str(a[1]);
-  if (!x || !y) return std::nullopt;
-  return Json(f(*x, *y));
-}
 Opt StartsWith(const Args& a) {
-  return Str2(a, [](const std::string& x, const std::string& y) { return x.starts_with(y); });
+  return WithStrings<2>(
+      a, [](const std::string& x, const std::string& y) { return Json(x.starts_with(y)); });
 }
 Opt EndsWith(const Args& a) {
-  return Str2(a, [](const std::string& x, const std::string& y) { return x.ends_with(y); });
+  return WithStrings<2>(
+      a, [](const std::string& x, const std::string& y) { return Json(x.ends_with(y)); });
 }
 Opt Contains(const Args& a) {
-  return Str2(
-      a, [](const std::string& x, const std::string& y) { return x.find(y) != std::string::npos; });
+  return WithStrings<2>(a, [](const std::string& x, const std::string& y) {
+    return Json(x.find(y) != std::string::npos);
+  });
 }
 
 void PutUtf8(std::string& out, uint32_t c) {
@@ -161,18 +149,6 @@ Opt Replace(const Args& a) {
     start = p + old->size();
   }
   return Json(out + s->substr(start));
-}
-
-// std::regex is the one throwing library call here; errors and oversized inputs are undefined.
-Opt RegexMatch(const Args& a) {
-  const std::string* p = Str(a[0]);
-  const std::string* s = Str(a[1]);
-  if (!p || !s || p->size() > 1024 || s->size() > 16384) return std::nullopt;
-  try {
-    return Json(std::regex_search(*s, std::regex(*p, std::regex::ECMAScript)));
-  } catch (...) {
-    return std::nullopt;
-  }
 }
 
 Opt ToNumber(const Args& a) {
@@ -402,8 +378,6 @@ const std::map<std::string, Builtin, std::less<>>& Table() {
       {"lower", {1, Lower}},
       {"upper", {1, Upper}},
       {"replace", {3, Replace}},
-      {"regex.match", {2, RegexMatch}},
-      {"re_match", {2, RegexMatch}},
       {"to_number", {1, ToNumber}},
       {"object.union", {2, ObjectUnion}},
       {"object.union_n", {1, ObjectUnionN}},

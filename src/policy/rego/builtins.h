@@ -2,9 +2,12 @@
 // input); a type mismatch makes the call undefined, as OPA does without strict builtin errors.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -32,6 +35,26 @@ std::optional<BuiltinErrorInfo> TakeBuiltinError();
 // OPA's operand type error for `name` called with `args` ("operand 1 must be one of {array,
 // object, set, string} but got null"), or nullopt when the operand types fit.
 std::optional<std::string> OperandTypeError(std::string_view name, const std::vector<Json>& args);
+
+// ---- for the implementations in builtins*.cc ----
+using Args = std::vector<Json>;
+using Opt = std::optional<Json>;
+
+// The string an operand holds, or nullptr (a builtin given another type is undefined).
+inline const std::string* Str(const Json& j) {
+  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
+}
+
+// f(s0, …, sN-1) when the first N operands are strings (f returns Json or Opt); undefined
+// otherwise.
+template <size_t N, typename F>
+Opt WithStrings(const Args& a, F&& f) {
+  std::array<const std::string*, N> s;
+  for (size_t i = 0; i < N; ++i) {
+    if (!(s[i] = Str(a[i]))) return std::nullopt;
+  }
+  return std::apply([&](const auto*... p) { return Opt(f(*p...)); }, s);
+}
 
 // nullptr if `name` is not a known builtin. query_reference_value is handled by the evaluator.
 const Builtin* FindBuiltin(std::string_view name);

@@ -2,7 +2,6 @@
 // arrays and objects. Same contract as builtins.cc: wrong argument types give undefined.
 #include <chrono>
 #include <map>
-#include <regex>
 #include <string>
 #include <tuple>
 
@@ -12,13 +11,6 @@
 
 namespace cocoon::policy::rego {
 namespace {
-
-using Args = std::vector<Json>;
-using Opt = std::optional<Json>;
-
-const std::string* Str(const Json& j) {
-  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
-}
 
 // glob.match(pattern, delimiters, s): `*` matches within a segment, `**` across, `?` one char.
 // Memoised over (pattern index, subject index), so matching is O(|p| * |s|^2) at worst.
@@ -237,18 +229,6 @@ Opt Base64UrlEnc(const Args& a) {
 // print(...) writes nowhere (policies run in services; debug output is not a side channel).
 Opt Print(const Args&) { return Json(true); }
 
-Opt RegexReplace(const Args& a) {
-  const std::string* s = Str(a[0]);
-  const std::string* p = Str(a[1]);
-  const std::string* r = Str(a[2]);
-  if (!s || !p || !r || p->size() > 1024 || s->size() > 16384) return std::nullopt;
-  try {  // std::regex throws on bad patterns: the one adapter for it here
-    return Json(std::regex_replace(*s, std::regex(*p, std::regex::ECMAScript), *r));
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
 Opt ReplaceN(const Args& a) {
   const std::string* s = Str(a[1]);
   if (!a[0].is_object() || !s) return std::nullopt;
@@ -320,7 +300,6 @@ const std::vector<std::pair<std::string, Builtin>>& ExtBuiltins() {
       {"bits.xor", {2, Bits<2>}},
       {"bits.lsh", {2, Bits<3>}},
       {"bits.rsh", {2, Bits<4>}},
-      {"regex.replace", {3, RegexReplace}},
       {"strings.replace_n", {2, ReplaceN}},
       {"glob.match", {3, GlobMatch}},
       {"semver.is_valid", {1, SemVerIsValid}},

@@ -12,9 +12,6 @@
 namespace cocoon::policy::rego {
 namespace {
 
-using Args = std::vector<Json>;
-using Opt = std::optional<Json>;
-
 // One level: [[1], 2, [3, [4]]] is [1, 2, 3, [4]].
 Opt ArrayFlatten(const Args& a) {
   if (!IsArray(a[0])) return std::nullopt;

@@ -1,6 +1,6 @@
 // Builtin families a real policy meets (OPA's builtin reference): rounding and product, units,
-// time.*, crypto.sha256 / crypto.hmac.* (src/crypto), net.cidr_contains, regex.*, json.patch,
-// graph.reachable, object.filter.
+// time.*, crypto.sha256 / crypto.hmac.* (src/crypto), net.cidr_contains, regex.* (all of them),
+// json.patch, graph.reachable, graph.reachable_paths, object.filter.
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -9,23 +9,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <regex>
 #include <string>
 
 #include "base/encoding.h"
+#include "base/limits.h"
+#include "base/regex.h"
 #include "crypto/digest.h"
 #include "policy/rego/builtins.h"
 #include "policy/rego/value.h"
 
 namespace cocoon::policy::rego {
 namespace {
-
-using Args = std::vector<Json>;
-using Opt = std::optional<Json>;
-
-const std::string* Str(const Json& j) {
-  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
-}
 
 // ---- numbers ----
 double Floor(double x) { return std::floor(x); }
@@ -171,18 +165,18 @@ Opt Sha256Hex(const Args& a) {
 
 template <crypto::HashAlg kAlg>
 Opt HmacHex(const Args& a) {
-  const std::string *x = Str(a[0]), *key = Str(a[1]);
-  if (!x || !key) return std::nullopt;
-  return Json(base::HexEncode(crypto::Hmac(kAlg, AsBytes(*key), AsBytes(*x))));
+  return WithStrings<2>(a, [](const std::string& x, const std::string& key) {
+    return Json(base::HexEncode(crypto::Hmac(kAlg, AsBytes(key), AsBytes(x))));
+  });
 }
 
 // crypto.hmac.equal: constant-time comparison of two MACs.
 Opt HmacEqual(const Args& a) {
-  const std::string *x = Str(a[0]), *y = Str(a[1]);
-  if (!x || !y) return std::nullopt;
-  unsigned char diff = x->size() != y->size();
-  for (size_t i = 0; i < std::min(x->size(), y->size()); ++i) diff |= (*x)[i] ^ (*y)[i];
-  return Json(diff == 0);
+  return WithStrings<2>(a, [](const std::string& x, const std::string& y) {
+    unsigned char diff = x.size() != y.size();
+    for (size_t i = 0; i < std::min(x.size(), y.size()); ++i) diff |= x[i] ^ y[i];
+    return Json(diff == 0);
+  });
 }
 
 // ---- net ----
@@ -223,12 +217,12 @@ bool PrefixMatch(const Cidr& net, const Cidr& x) {
 }
 
 Opt CidrContains(const Args& a) {
-  const std::string *n = Str(a[0]), *x = Str(a[1]);
-  if (!n || !x) return std::nullopt;
-  auto net = ParseCidr(*n, false);
-  auto sub = ParseCidr(*x, true);
-  if (!net || !sub) return std::nullopt;
-  return Json(PrefixMatch(*net, *sub));
+  return WithStrings<2>(a, [](const std::string& n, const std::string& x) -> Opt {
+    auto net = ParseCidr(n, false);
+    auto sub = ParseCidr(x, true);
+    if (!net || !sub) return std::nullopt;
+    return Json(PrefixMatch(*net, *sub));
+  });
 }
 
 Opt CidrIsValid(const Args& a) {
@@ -236,82 +230,78 @@ Opt CidrIsValid(const Args& a) {
   return Json(n && ParseCidr(*n, false).has_value());
 }
 
-// ---- regex (ECMAScript std::regex; see docs/policy.md for the RE2 differences) ----
-std::optional<std::regex> Compile(const Json& p) {
+// ---- regex.* (base/regex.h: RE2, Go's syntax) ----
+// A pattern that does not compile, or a subject over limits::kRegexSubjectMaxBytes, makes the
+// call undefined.
+std::optional<base::Regex> Compile(const Json& p) {
   const std::string* s = Str(p);
-  if (!s || s->size() > 1024) return std::nullopt;
-  try {  // std::regex throws on bad patterns: the one adapter for it here
-    return std::regex(*s, std::regex::ECMAScript);
-  } catch (...) {
-    return std::nullopt;
-  }
+  if (!s) return std::nullopt;
+  auto re = base::Regex::Compile(*s);
+  if (!re) return std::nullopt;
+  return std::move(*re);
+}
+
+const std::string* Subject(const Json& s) {
+  const std::string* str = Str(s);
+  return str && str->size() <= limits::kRegexSubjectMaxBytes ? str : nullptr;
 }
 
 Opt RegexIsValid(const Args& a) { return Json(a[0].is_string() && Compile(a[0]).has_value()); }
 
+Opt RegexMatch(const Args& a) {
+  auto re = Compile(a[0]);
+  const std::string* s = Subject(a[1]);
+  return re && s ? Opt(Json(re->Search(*s))) : std::nullopt;
+}
+
+Opt RegexReplace(const Args& a) {
+  const std::string* s = Subject(a[0]);
+  auto re = Compile(a[1]);
+  const std::string* r = Str(a[2]);
+  return re && s && r ? Opt(Json(re->ReplaceAll(*s, *r))) : std::nullopt;
+}
+
 Opt RegexSplit(const Args& a) {
   auto re = Compile(a[0]);
-  const std::string* s = Str(a[1]);
-  if (!re || !s || s->size() > 16384) return std::nullopt;
-  // Go's Regexp.Split(s, -1): pieces between matches; an empty match at the start adds no
-  // piece; the rest after the last match is kept (even empty) unless a match ends the string
-  // where it began.
-  Json out = Json::array();
-  if (s->empty()) return Json::array({""});
-  try {
-    size_t beg = 0, end = 0;
-    for (std::sregex_iterator it(s->begin(), s->end(), *re), stop; it != stop; ++it) {
-      size_t m0 = static_cast<size_t>(it->position(0));
-      size_t m1 = m0 + static_cast<size_t>(it->length(0));
-      end = m0;
-      if (m1 != 0) out.push_back(s->substr(beg, end - beg));
-      beg = m1;
-    }
-    if (end != s->size()) out.push_back(s->substr(beg));
-  } catch (...) {
-    return std::nullopt;
-  }
-  return out;
+  const std::string* s = Subject(a[1]);
+  if (!re || !s) return std::nullopt;
+  return Json(re->Split(*s));
 }
 
 // regex.find_n(pattern, s, n) and regex.find_all_string_submatch_n(pattern, s, n); n < 0: all.
 template <bool kSubmatch>
 Opt RegexFind(const Args& a) {
   auto re = Compile(a[0]);
-  const std::string* s = Str(a[1]);
-  if (!re || !s || !a[2].is_number_integer() || s->size() > 16384) return std::nullopt;
-  int64_t n = a[2].get<int64_t>();
+  const std::string* s = Subject(a[1]);
+  if (!re || !s || !a[2].is_number_integer()) return std::nullopt;
   Json out = Json::array();
-  try {
-    for (std::sregex_iterator it(s->begin(), s->end(), *re), end; it != end; ++it) {
-      if (n >= 0 && static_cast<int64_t>(out.size()) >= n) break;
-      if (!kSubmatch) {
-        out.push_back(it->str());
-        continue;
-      }
-      Json groups = Json::array();
-      for (size_t g = 0; g < it->size(); ++g) groups.push_back((*it)[g].str());
-      out.push_back(groups);
+  for (const base::Regex::Match& m : re->FindAll(*s, a[2].get<int64_t>(), kSubmatch)) {
+    if (!kSubmatch) {
+      out.push_back(std::string(m.groups[0]));
+      continue;
     }
-  } catch (...) {
-    return std::nullopt;
+    Json groups = Json::array();
+    for (std::string_view g : m.groups) groups.push_back(std::string(g));
+    out.push_back(std::move(groups));
   }
   return out;
 }
 
 // ---- json.patch (RFC 6902) ----
-std::optional<std::vector<std::string>> Pointer(const Json& p) {
+// A path is a JSON pointer ("/a/0"; OPA also takes it without the leading "/") or an array of
+// segments. A segment names an object key or an array index by its text, and a set member by
+// its value (a string path names string members); adding to a set needs the value to equal the
+// segment.
+std::optional<std::vector<Json>> Pointer(const Json& p) {
   const std::string* s = Str(p);
-  std::vector<std::string> out;
-  if (!s) {  // OPA also takes the path as an array of segments
+  std::vector<Json> out;
+  if (!s) {
     if (!IsArray(p)) return std::nullopt;
-    for (const Json& seg : p)
-      out.push_back(seg.is_string() ? seg.get<std::string>() : base::DumpJson(seg));
+    out.assign(p.begin(), p.end());
     return out;
   }
   if (s->empty()) return out;
-  if ((*s)[0] != '/') return std::nullopt;
-  for (size_t b = 1, e; b <= s->size(); b = e + 1) {
+  for (size_t b = (*s)[0] == '/' ? 1 : 0, e; b <= s->size(); b = e + 1) {
     e = s->find('/', b);
     if (e == std::string::npos) e = s->size();
     std::string seg = s->substr(b, e - b);
@@ -324,58 +314,85 @@ std::optional<std::vector<std::string>> Pointer(const Json& p) {
   return out;
 }
 
-Json* Child(Json& parent, const std::string& seg) {
-  if (parent.is_object()) {
-    auto it = parent.find(seg);
-    return it == parent.end() ? nullptr : &*it;
-  }
-  if (IsArray(parent) && !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos) {
-    size_t i = std::strtoull(seg.c_str(), nullptr, 10);
-    return i < parent.size() ? &parent[i] : nullptr;
-  }
-  return nullptr;
+std::string SegText(const Json& seg) {
+  return seg.is_string() ? seg.get<std::string>() : base::DumpJson(seg);
 }
 
-Json* Resolve(Json& doc, const std::vector<std::string>& path, size_t n) {
+std::optional<size_t> SegIndex(const Json& seg) {
+  std::string t = SegText(seg);
+  if (t.empty() || t.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  if (t.size() > 1 && t[0] == '0') return std::nullopt;  // RFC 6901: no leading zeros
+  return std::strtoull(t.c_str(), nullptr, 10);
+}
+
+Json* Child(Json& parent, const Json& seg) {
+  if (parent.is_object()) {
+    auto it = parent.find(SegText(seg));
+    return it == parent.end() ? nullptr : &*it;
+  }
+  if (IsSet(parent)) return const_cast<Json*>(SetFind(parent, seg));  // re-sorted by Normalise
+  auto i = IsArray(parent) ? SegIndex(seg) : std::nullopt;
+  return i && *i < parent.size() ? &parent[*i] : nullptr;
+}
+
+Json* Resolve(Json& doc, const std::vector<Json>& path, size_t n) {
   Json* cur = &doc;
   for (size_t i = 0; i < n && cur; ++i) cur = Child(*cur, path[i]);
   return cur;
 }
 
-bool Remove(Json& doc, const std::vector<std::string>& path, Json* removed) {
+// Sets whose members an operation changed in place are sorted again.
+void Normalise(Json& v) {
+  if (IsSet(v)) {
+    std::vector<Json> members(Members(v).begin(), Members(v).end());
+    for (Json& m : members) Normalise(m);
+    v = MakeSet(std::move(members));
+  } else if (v.is_array() || v.is_object()) {
+    for (Json& c : v) Normalise(c);
+  }
+}
+
+bool Remove(Json& doc, const std::vector<Json>& path, Json* removed) {
   if (path.empty()) return false;
   Json* parent = Resolve(doc, path, path.size() - 1);
-  if (!parent || !Child(*parent, path.back())) return false;
-  if (removed) *removed = *Child(*parent, path.back());
-  if (parent->is_object()) {
-    parent->erase(path.back());
+  const Json* at = parent ? Child(*parent, path.back()) : nullptr;
+  if (!at) return false;
+  if (removed) *removed = *at;
+  if (IsSet(*parent)) {
+    *parent = SetOp('-', *parent, MakeSet(std::vector<Json>{path.back()}));
+  } else if (parent->is_object()) {
+    parent->erase(SegText(path.back()));
   } else {
-    parent->erase(std::strtoull(path.back().c_str(), nullptr, 10));
+    parent->erase(*SegIndex(path.back()));
   }
   return true;
 }
 
-bool Add(Json& doc, const std::vector<std::string>& path, const Json& v) {
+bool Add(Json& doc, const std::vector<Json>& path, const Json& v) {
   if (path.empty()) {
     doc = v;
     return true;
   }
   Json* parent = Resolve(doc, path, path.size() - 1);
   if (!parent) return false;
-  const std::string& last = path.back();
+  const Json& last = path.back();
+  if (IsSet(*parent)) {
+    if (!Equal(last, v)) return false;
+    *parent = SetOp('|', *parent, MakeSet(std::vector<Json>{v}));
+    return true;
+  }
   if (parent->is_object()) {
-    (*parent)[last] = v;
+    (*parent)[SegText(last)] = v;
     return true;
   }
   if (!IsArray(*parent)) return false;
-  if (last == "-") {
+  if (SegText(last) == "-") {
     parent->push_back(v);
     return true;
   }
-  if (last.empty() || last.find_first_not_of("0123456789") != std::string::npos) return false;
-  size_t i = std::strtoull(last.c_str(), nullptr, 10);
-  if (i > parent->size()) return false;
-  parent->insert(parent->begin() + static_cast<std::ptrdiff_t>(i), v);
+  auto i = SegIndex(last);
+  if (!i || *i > parent->size()) return false;
+  parent->insert(parent->begin() + static_cast<std::ptrdiff_t>(*i), v);
   return true;
 }
 
@@ -387,7 +404,9 @@ bool ApplyOp(Json& doc, const Json& op) {
   if (name == "add") return op.contains("value") && Add(doc, *path, op["value"]);
   if (name == "remove") return Remove(doc, *path, nullptr);
   if (name == "replace") {
-    return op.contains("value") && Remove(doc, *path, nullptr) && Add(doc, *path, op["value"]);
+    if (!op.contains("value")) return false;
+    return path->empty() ? Add(doc, *path, op["value"])  // the whole document
+                         : Remove(doc, *path, nullptr) && Add(doc, *path, op["value"]);
   }
   if (name == "test") {
     Json* at = Resolve(doc, *path, path->size());
@@ -399,7 +418,9 @@ bool ApplyOp(Json& doc, const Json& op) {
   if (name == "move") return Remove(doc, *from, &v) && Add(doc, *path, v);
   if (name == "copy") {
     Json* at = Resolve(doc, *from, from->size());
-    return at && Add(doc, *path, *at);
+    if (!at) return false;
+    Json copied = *at;
+    return Add(doc, *path, copied);
   }
   return false;
 }
@@ -410,6 +431,7 @@ Opt JsonPatch(const Args& a) {
   Json doc = a[0];
   for (const Json& op : *ops) {
     if (!ApplyOp(doc, op)) return std::nullopt;
+    Normalise(doc);
   }
   return doc;
 }
@@ -430,6 +452,71 @@ Opt GraphReachable(const Args& a) {
     if (auto next = Elements(*edges)) todo.insert(todo.end(), next->begin(), next->end());
   }
   return visited;
+}
+
+// graph.reachable_paths(graph, initial): from each initial node of the graph, one depth-first
+// walk per neighbour, edges in array or set order; a path ends at a node without edges, before
+// a node outside the graph, or before a node this walk has already reached (cycles, and nodes
+// an earlier branch of the same walk went through).
+Opt GraphReachablePaths(const Args& a) {
+  auto start = Elements(a[1]);
+  if (!a[0].is_object() || !start) return std::nullopt;
+  const Json& graph = a[0];
+  auto edges_of = [](const Json& e) { return Elements(e).value_or(std::span<const Json>()); };
+  std::vector<Json> paths;
+  auto commit = [&](const std::vector<Json>& path) {
+    Json p = Json::array();
+    for (const Json& n : path) p.push_back(n);
+    paths.push_back(std::move(p));
+  };
+  for (const Json& root : *start) {
+    const Json* root_edges = Index(graph, root);
+    if (!root_edges) continue;
+    if (edges_of(*root_edges).empty()) commit({root});
+    for (const Json& first : edges_of(*root_edges)) {
+      std::vector<Json> path{root};
+      std::vector<Json> reached{root};  // kept sorted (Compare)
+      auto seen = [&](const Json& n) {
+        return std::binary_search(reached.begin(), reached.end(), n,
+                                  [](const Json& x, const Json& y) { return Compare(x, y) < 0; });
+      };
+      struct Frame {
+        std::span<const Json> edges;
+        size_t next = 0;
+      };
+      std::vector<Frame> stack;
+      auto enter = [&](const Json& n) {
+        const Json* e = Index(graph, n);
+        if (!e) return commit(path);
+        path.push_back(n);
+        if (edges_of(*e).empty()) {
+          commit(path);
+          path.pop_back();
+          return;
+        }
+        auto at = std::lower_bound(reached.begin(), reached.end(), n,
+                                   [](const Json& x, const Json& y) { return Compare(x, y) < 0; });
+        reached.insert(at, n);
+        stack.push_back(Frame{edges_of(*e)});
+      };
+      enter(first);
+      while (!stack.empty()) {
+        Frame& f = stack.back();
+        if (f.next == f.edges.size()) {
+          stack.pop_back();
+          path.pop_back();
+          continue;
+        }
+        const Json& n = f.edges[f.next++];
+        if (seen(n)) {
+          commit(path);
+        } else {
+          enter(n);
+        }
+      }
+    }
+  }
+  return MakeSet(std::move(paths));
 }
 
 Opt ObjectFilter(const Args& a) {
@@ -472,11 +559,15 @@ const std::vector<std::pair<std::string, Builtin>>& MoreBuiltins() {
       {"net.cidr_contains", {2, CidrContains}},
       {"net.cidr_is_valid", {1, CidrIsValid}},
       {"regex.is_valid", {1, RegexIsValid}},
+      {"regex.match", {2, RegexMatch}},
+      {"re_match", {2, RegexMatch}},
+      {"regex.replace", {3, RegexReplace}},
       {"regex.split", {2, RegexSplit}},
       {"regex.find_n", {3, RegexFind<false>}},
       {"regex.find_all_string_submatch_n", {3, RegexFind<true>}},
       {"json.patch", {2, JsonPatch}},
       {"graph.reachable", {2, GraphReachable}},
+      {"graph.reachable_paths", {2, GraphReachablePaths}},
       {"object.filter", {2, ObjectFilter}},
       {"base64.is_valid", {1, Base64IsValid}},
   };

@@ -11,13 +11,6 @@
 namespace cocoon::policy::rego {
 namespace {
 
-using Args = std::vector<Json>;
-using Opt = std::optional<Json>;
-
-const std::string* Str(const Json& j) {
-  return j.is_string() ? &j.get_ref<const std::string&>() : nullptr;
-}
-
 // Byte offsets where each code point starts (invalid bytes count as one code point each).
 std::vector<size_t> CodePoints(const std::string& s) {
   std::vector<size_t> out;
@@ -48,21 +41,21 @@ int64_t CpIndex(const std::string& s, size_t byte) {
 }
 
 Opt IndexOf(const Args& a) {
-  const std::string *s = Str(a[0]), *sub = Str(a[1]);
-  if (!s || !sub) return std::nullopt;
-  size_t p = s->find(*sub);
-  return Json(p == std::string::npos ? int64_t{-1} : CpIndex(*s, p));
+  return WithStrings<2>(a, [](const std::string& s, const std::string& sub) {
+    size_t p = s.find(sub);
+    return Json(p == std::string::npos ? int64_t{-1} : CpIndex(s, p));
+  });
 }
 
 Opt IndexOfN(const Args& a) {
-  const std::string *s = Str(a[0]), *sub = Str(a[1]);
-  if (!s || !sub) return std::nullopt;
-  Json out = Json::array();
-  for (size_t p = s->find(*sub); p != std::string::npos; p = s->find(*sub, p + 1)) {
-    out.push_back(CpIndex(*s, p));
-    if (sub->empty() && p >= s->size()) break;
-  }
-  return out;
+  return WithStrings<2>(a, [](const std::string& s, const std::string& sub) {
+    Json out = Json::array();
+    for (size_t p = s.find(sub); p != std::string::npos; p = s.find(sub, p + 1)) {
+      out.push_back(CpIndex(s, p));
+      if (sub.empty() && p >= s.size()) break;
+    }
+    return out;
+  });
 }
 
 // substring(s, start, length): code points; a negative length means "to the end".
@@ -83,30 +76,32 @@ Opt Substring(const Args& a) {
 }
 
 Opt TrimPrefix(const Args& a) {
-  const std::string *s = Str(a[0]), *p = Str(a[1]);
-  if (!s || !p) return std::nullopt;
-  return Json(s->starts_with(*p) ? s->substr(p->size()) : *s);
+  return WithStrings<2>(a, [](const std::string& s, const std::string& p) {
+    return Json(s.starts_with(p) ? s.substr(p.size()) : s);
+  });
 }
 
 Opt TrimSuffix(const Args& a) {
-  const std::string *s = Str(a[0]), *p = Str(a[1]);
-  if (!s || !p) return std::nullopt;
-  return Json(s->ends_with(*p) ? s->substr(0, s->size() - p->size()) : *s);
+  return WithStrings<2>(a, [](const std::string& s, const std::string& p) {
+    return Json(s.ends_with(p) ? s.substr(0, s.size() - p.size()) : s);
+  });
 }
 
 // trim/trim_left/trim_right: `cutset` is a set of code points.
 Opt TrimCut(const Args& a, bool left, bool right) {
-  const std::string *s = Str(a[0]), *cut = Str(a[1]);
-  if (!s || !cut) return std::nullopt;
-  auto parts = Split(*s);
-  auto set = Split(*cut);
-  auto in = [&](const std::string& c) { return std::find(set.begin(), set.end(), c) != set.end(); };
-  size_t b = 0, e = parts.size();
-  while (left && b < e && in(parts[b])) ++b;
-  while (right && e > b && in(parts[e - 1])) --e;
-  std::string out;
-  for (size_t i = b; i < e; ++i) out += parts[i];
-  return Json(out);
+  return WithStrings<2>(a, [&](const std::string& s, const std::string& cut) {
+    auto parts = Split(s);
+    auto set = Split(cut);
+    auto in = [&](const std::string& c) {
+      return std::find(set.begin(), set.end(), c) != set.end();
+    };
+    size_t b = 0, e = parts.size();
+    while (left && b < e && in(parts[b])) ++b;
+    while (right && e > b && in(parts[e - 1])) --e;
+    std::string out;
+    for (size_t i = b; i < e; ++i) out += parts[i];
+    return Json(out);
+  });
 }
 Opt Trim(const Args& a) { return TrimCut(a, true, true); }
 Opt TrimLeft(const Args& a) { return TrimCut(a, true, false); }
@@ -124,20 +119,20 @@ Opt Reverse(const Args& a) {
 
 // split(s, ""): one element per code point.
 Opt SplitStr(const Args& a) {
-  const std::string *s = Str(a[0]), *d = Str(a[1]);
-  if (!s || !d) return std::nullopt;
-  Json out = Json::array();
-  if (d->empty()) {
-    for (auto& p : Split(*s)) out.push_back(p);
+  return WithStrings<2>(a, [](const std::string& s, const std::string& d) {
+    Json out = Json::array();
+    if (d.empty()) {
+      for (auto& p : Split(s)) out.push_back(p);
+      return out;
+    }
+    size_t start = 0;
+    for (size_t p = s.find(d); p != std::string::npos; p = s.find(d, start)) {
+      out.push_back(s.substr(start, p - start));
+      start = p + d.size();
+    }
+    out.push_back(s.substr(start));
     return out;
-  }
-  size_t start = 0;
-  for (size_t p = s->find(*d); p != std::string::npos; p = s->find(*d, start)) {
-    out.push_back(s->substr(start, p - start));
-    start = p + d->size();
-  }
-  out.push_back(s->substr(start));
-  return out;
+  });
 }
 
 Opt Count(const Args& a) {
@@ -147,12 +142,12 @@ Opt Count(const Args& a) {
 }
 
 Opt StringsCount(const Args& a) {
-  const std::string *s = Str(a[0]), *sub = Str(a[1]);
-  if (!s || !sub) return std::nullopt;
-  if (sub->empty()) return Json(CodePoints(*s).size() + 1);
-  int64_t n = 0;
-  for (size_t p = s->find(*sub); p != std::string::npos; p = s->find(*sub, p + sub->size())) ++n;
-  return Json(n);
+  return WithStrings<2>(a, [](const std::string& s, const std::string& sub) {
+    if (sub.empty()) return Json(CodePoints(s).size() + 1);
+    int64_t n = 0;
+    for (size_t p = s.find(sub); p != std::string::npos; p = s.find(sub, p + sub.size())) ++n;
+    return Json(n);
+  });
 }
 
 Opt SprintfFn(const Args& a) {

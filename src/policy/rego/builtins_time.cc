@@ -21,8 +21,6 @@
 namespace cocoon::policy::rego {
 namespace {
 
-using Args = std::vector<Json>;
-using Opt = std::optional<Json>;
 constexpr int64_t kNs = 1000000000;
 
 Opt Fail(std::string msg) {

@@ -20,9 +20,6 @@
 namespace cocoon::policy::rego {
 namespace {
 
-using Args = std::vector<Json>;
-using Opt = std::optional<Json>;
-
 Opt Fail(std::string msg) {
   SetBuiltinError("eval_builtin_error", std::move(msg));
   return std::nullopt;

@@ -74,7 +74,14 @@ Status AddRule(CompiledPackage& pkg, const ModuleCtx& mod, const Rule* r) {
     return Ok();
   }
   if (set.defs.empty() && !set.default_def && set.ref_defaults.empty()) set.kind = r->kind;
-  if (set.kind != r->kind)
+  // `p[k] := v` and ref heads below p (`p.q contains r`) build one object: a ref-head set.
+  auto object_kind = [](RuleKind k) {
+    return k == RuleKind::kPartialObject || k == RuleKind::kRefHead;
+  };
+  if (set.kind != r->kind && object_kind(set.kind) && object_kind(r->kind) && !set.default_def) {
+    set.kind = RuleKind::kRefHead;
+  }
+  if (set.kind != r->kind && !(set.kind == RuleKind::kRefHead && object_kind(r->kind)))
     return FailAt(mod, r->pos, "rego_type_error: conflicting rule kinds for " + full);
   set.defs.push_back(RuleDef{r, &mod});
   return Ok();

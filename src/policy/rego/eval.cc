@@ -2,6 +2,7 @@
 // continuation-passing: each solution calls the continuation, undefined calls nothing.
 #include "policy/rego/eval.h"
 
+#include "policy/rego/safety.h"
 #include "policy/rego/value.h"
 
 namespace cocoon::policy::rego {
@@ -231,44 +232,6 @@ Status Evaluator::Unify(const Term& p, const Json& v, bool declare, const Cont& 
   return EvalTerm(p, [&](const Json& pv) -> Status { return Equal(pv, v) ? k() : Ok(); });
 }
 
-namespace {
-
-// `[1, x] = [y, 2]` as element pairs (arrays of one length, objects with the same constant
-// keys, recursively); false when the two terms are not split.
-bool SplitPairs(const Term& a, const Term& b,
-                std::vector<std::pair<const Term*, const Term*>>& out) {
-  if (a.kind == TermKind::kArray && b.kind == TermKind::kArray) {
-    if (a.args.size() != b.args.size()) return false;
-    for (size_t i = 0; i < a.args.size(); ++i) {
-      if (!SplitPairs(*a.args[i], *b.args[i], out))
-        out.push_back({a.args[i].get(), b.args[i].get()});
-    }
-    return true;
-  }
-  if (a.kind == TermKind::kObject && b.kind == TermKind::kObject &&
-      a.args.size() == b.args.size()) {
-    std::vector<std::pair<const Term*, const Term*>> pairs;
-    for (size_t i = 0; i + 1 < a.args.size(); i += 2) {
-      if (a.args[i]->kind != TermKind::kScalar) return false;
-      const Term* match = nullptr;
-      for (size_t j = 0; j + 1 < b.args.size(); j += 2) {
-        if (b.args[j]->kind == TermKind::kScalar && b.args[j]->value == a.args[i]->value) {
-          match = b.args[j + 1].get();
-        }
-      }
-      if (!match) return false;
-      pairs.push_back({a.args[i + 1].get(), match});
-    }
-    for (auto [x, y] : pairs) {
-      if (!SplitPairs(*x, *y, out)) out.push_back({x, y});
-    }
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 Status Evaluator::UnifyPairs(std::vector<std::pair<const Term*, const Term*>>& pairs,
                              const Cont& k) {
   if (pairs.empty()) return k();
@@ -292,7 +255,7 @@ Status Evaluator::UnifyTerms(const Term& lhs, const Term& rhs, bool declare, con
         lhs.args.size() != rhs.args.size()) {
       return Ok();  // arrays of different lengths never unify
     }
-    if (SplitPairs(lhs, rhs, pairs)) return UnifyPairs(pairs, k);
+    if (SplitUnification(lhs, rhs, pairs)) return UnifyPairs(pairs, k);
   }
   if (!declare && HasUnbound(rhs) && !HasUnbound(lhs)) {
     return EvalTerm(lhs, [&](const Json& v) { return Unify(rhs, v, false, k); });

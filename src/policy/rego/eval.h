@@ -75,8 +75,14 @@ class Evaluator {
 
   Result<const Json*> RuleValue(const Term& at, const RuleSet& rs);
   Result<std::optional<Json>> ComputeRule(const RuleSet& rs);
-  Status EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Json>& result);
-  Status PutRefHead(const Rule& alt, Json& out, const std::vector<Json>& keys, const Json& value);
+  // The paths (stored keys) where ref-head rules put a value, and whether it is a `contains`
+  // set: another rule may neither write below such a path nor put a value where rules have
+  // built an object.
+  using RefHeadLeaves = std::map<std::vector<std::string>, bool>;
+  Status EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Json>& result,
+                  RefHeadLeaves& leaves);
+  Status PutRefHead(const Rule& alt, Json& out, const std::vector<Json>& keys, const Json& value,
+                    RefHeadLeaves& leaves);
   Status EvalRuleChain(const Rule& r, const std::function<Status(const Rule&)>& k);
   Result<Json> PackageObject(const Term& at, const CompiledPackage& pkg);
   // `data.<prefix>`: caller data under prefix merged with the packages below it.

@@ -49,6 +49,13 @@ TEST(RegoBuiltins, Sprintf) {
       {"set and empty set", "x := sprintf(\"%v %v\", [{2, 1}, set()])", "{}",
        R"j("{1, 2} set()")j"},
       {"percent", "x := sprintf(\"100%%\", [])", "{}", R"("100%")"},
+      // A number beyond float64 keeps the text it was written with (OPA's numbers are text),
+      // and its value is the integer that text writes.
+      {"number beyond float64", "x := sprintf(\"%v %v\", [2e308, [-1.5e400]])", "{}",
+       R"j("2e308 [-1.5e400]")j"},
+      {"number beyond float64 compares by value",
+       "x := [2e308 > 1e308, 2e308 == 20e307, 2e308 + 1 > 2e308, {2e308: 1}[20e307]]", "{}",
+       "[true,true,true,1]"},
   });
 }
 
@@ -191,6 +198,34 @@ TEST(RegoBuiltins, RegexJsonGraph) {
        "g := {\"a\": [\"b\"], \"b\": {\"c\"}, \"c\": [], \"d\": [\"a\"]}\n"
        "x := graph.reachable(g, [\"a\"])",
        "{}", R"(["a","b","c"])"},
+      // graph.reachable_paths: one walk per neighbour of an initial node; a path stops at a
+      // node without edges, before a node outside the graph, or before one already reached.
+      {"graph.reachable_paths",
+       "g := {\"a\": [\"b\", \"c\"], \"b\": {\"c\", \"z\"}, \"c\": [\"a\"], \"d\": null}\n"
+       "x := [graph.reachable_paths(g, {\"a\"}), graph.reachable_paths(g, [\"d\", \"q\"])]",
+       "{}", R"([[["a","b"],["a","b","c"],["a","c"]],[["d"]]])"},
+      {"graph.reachable_paths: a node reached by an earlier branch ends the path",
+       "g := {\"r\": [\"s\"], \"s\": [\"t\", \"u\"], \"t\": [\"v\"], \"u\": [\"t\"], \"v\": []}\n"
+       "x := graph.reachable_paths(g, [\"r\"])",
+       "{}", R"([["r","s","t","v"],["r","s","u"]])"},
+      // json.patch on sets: a segment names a member by value; adding needs value == segment.
+      {"json.patch on sets",
+       "d := {\"s\": {\"a\", \"b\"}, \"t\": {\"c\"}}\n"
+       "x := [json.patch(d, [{\"op\": \"add\", \"path\": \"/s/c\", \"value\": \"c\"}]),\n"
+       "json.patch(d, [{\"op\": \"remove\", \"path\": \"s/a\"}]),\n"
+       "json.patch(d, [{\"op\": \"move\", \"from\": \"/s/b\", \"path\": \"/t/b\"}]),\n"
+       "json.patch({[2]}, [{\"op\": \"add\", \"path\": [[2], 0], \"value\": 1}])]",
+       "{}",
+       R"([{"s":["a","b","c"],"t":["c"]},{"s":["b"],"t":["c"]},{"s":["a"],"t":["b","c"]},[[1,2]]])"},
+      {"json.patch: array indexes have no leading zeros",
+       "x := json.patch([5, 6], [{\"op\": \"test\", \"path\": \"/01\", \"value\": 6}])", "{}",
+       "undefined"},
+      {"json.patch replaces the whole document",
+       "x := json.patch({\"a\": 1}, [{\"op\": \"replace\", \"path\": \"\", \"value\": 2}])", "{}",
+       "2"},
+      {"json.patch: adding a set member under another name fails",
+       "x := json.patch({\"a\"}, [{\"op\": \"add\", \"path\": \"/b\", \"value\": \"a\"}])", "{}",
+       "undefined"},
       {"object.filter", "x := object.filter({\"a\": 1, \"b\": 2}, {\"a\"})", "{}", R"({"a":1})"},
       {"json.remove and json.filter by string and array paths",
        "d := {\"a\": {\"b\": 1, \"c\": [5, 6, 7]}, \"e\": 2}\n"
@@ -199,6 +234,18 @@ TEST(RegoBuiltins, RegexJsonGraph) {
       {"regex.split as Go splits",
        "x := [regex.split(\"a\", \"banana\"), regex.split(\"x\", \"\")]", "{}",
        R"([["b","n","n",""],[""]])"},
+      // Go's regexp syntax (RE2), as OPA's regex builtins take it.
+      {"regex flags and Unicode classes",
+       "x := [regex.match(\"(?i)^abc$\", \"ABC\"), regex.match(\"^\\\\pL+$\", \"héllo\"),\n"
+       "regex.match(\"^\\\\pL+$\", \"h3llo\"), regex.is_valid(\"a(?=b)\")]",
+       "{}", "[true,true,false,false]"},
+      {"regex.replace expands $1, ${1} and ${name}; $$ is $",
+       "x := [regex.replace(\"ab-cd\", \"(\\\\w+)-(\\\\w+)\", \"$2 ${1}x\"),\n"
+       "regex.replace(\"k=v\", \"(?P<key>\\\\w+)=\", \"${key}:$$\"),\n"
+       "regex.replace(\"ab\", \"(a)\", \"$1x\")]",
+       "{}", R"(["cd abx","k:$v","b"])"},
+      {"regex.find_n skips an empty match right after a match",
+       "x := regex.find_n(\"a*\", \"baaab\", -1)", "{}", R"(["","aaa",""])"},
       {"glob.match classes, alternatives and delimiters",
        "x := [glob.match(\"[a-c]at\", [], \"bat\"), glob.match(\"[!a-c]at\", [], \"bat\"),\n"
        "glob.match(\"{cat,[fr]at}\", [], \"rat\"), glob.match(\"*\", [], \"a.b\"),\n"

@@ -51,6 +51,14 @@ TEST(RegoRuleHeads, RefHeads) {
        R"({"1":true,"2":true})"},
       {"number keys stay numbers when read", "o[n] := true if some n in [1, 2]\nx := o[1]", "{}",
        "true"},
+      // An object rule `x[k] := v` and a ref head below x (`x.s contains …`) build one object.
+      {"object rule next to a contains ref head",
+       "x.s contains n if some n in [2, 1]\nx[k] := \"v\" if k := \"o\"", "{}",
+       R"({"o":"v","s":[1,2]})"},
+      {"object rule and ref heads side by side", "x[k] := 1 if k := \"a\"\nx.b.c := 2", "{}",
+       R"({"a":1,"b":{"c":2}})"},
+      {"the same value twice is no conflict", "x[k].v := 1 if some k in [\"a\", \"a\"]", "{}",
+       R"({"a":{"v":1}})"},
   });
 }
 
@@ -107,6 +115,20 @@ TEST(RegoRuleHeads, Conflicts) {
   regotest::ExpectRegoError("default on a ref with a variable", "package p\ndefault x[k] := 1",
                             "t.rego:2:1:");
   regotest::ExpectRegoError("contains with a value", "package p\nx contains 1 := 2", "t.rego:2:");
+  // A ref head may not write inside a value another definition gave as a whole, nor give a
+  // value where other definitions built an object (OPA: eval_conflict_error).
+  for (const char* src : {
+           "x[k].r := {\"s\": 1} if k := \"q\"\nx.q.r.t := 2",   // a new key in that value
+           "x.q.r.t := 2\nx[k].r := {\"t\": 2} if k := \"q\"",   // a value onto built keys
+           "x[k].r := 1 if some k in [\"a\", \"b\"]\nx.b := 2",  // a leaf onto an object
+           "x.a contains 1\nx[k] := {1} if k := \"a\"",          // a set leaf and a value
+       }) {
+    auto p = NewRegoEngine()->Compile("t.rego", std::string("package p\n") + src);
+    ASSERT_TRUE(p) << src;
+    auto r = (*p)->Evaluate("data.p.x", nullptr, Json::object());
+    ASSERT_FALSE(r) << src;
+    EXPECT_NE(r.error().message().find("eval_conflict_error"), std::string::npos) << src;
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "policy/rego/parser.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 #include "policy/rego/bigint.h"
@@ -490,6 +491,12 @@ class Parser {
         t->value = v.is_number_float() ? Json(-v.get<double>()) : Json(-v.get<int64_t>());
         return TermPtr(t);
       }
+      if (auto lit = LiteralText((*inner)->value)) {  // -2e308 is a literal too
+        t->kind = TermKind::kScalar;
+        t->pos = p;
+        t->value = *IntegerFromLiteral(lit->starts_with('-') ? lit->substr(1) : "-" + *lit);
+        return TermPtr(t);
+      }
       t->kind = TermKind::kNeg;
       t->pos = p;
       t->args = {*inner};
@@ -582,6 +589,9 @@ class Parser {
           }
         }
         t->value = std::strtod(s.c_str(), nullptr);
+        if (std::isinf(t->value.get<double>())) {  // beyond double: exact, text kept (bigint.h)
+          if (auto big = IntegerFromLiteral(s)) t->value = std::move(*big);
+        }
         return TermPtr(t);
       }
       case Tok::kIdent:

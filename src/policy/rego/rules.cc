@@ -18,7 +18,8 @@ Status Evaluator::EvalRuleChain(const Rule& r, const std::function<Status(const 
   return Ok();
 }
 
-Status Evaluator::EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Json>& result) {
+Status Evaluator::EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Json>& result,
+                           RefHeadLeaves& leaves) {
   if (rs.kind == RuleKind::kPartialSet) {
     return EvalTerm(*alt.key, [&](const Json& v) -> Status {
       result->push_back(v);
@@ -46,12 +47,16 @@ Status Evaluator::EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Jso
     });
   }
   if (rs.kind == RuleKind::kRefHead) {
+    // `p[k] := v` next to ref heads of p (`p.q contains r`) is the ref head p[k].
+    const std::vector<TermPtr> key_path{alt.key};
+    const auto& path = alt.kind == RuleKind::kPartialObject ? key_path : alt.path;
     std::vector<Json> keys;
-    return EvalTerms(alt.path, 0, keys, [&](std::vector<Json>& ks) -> Status {
+    return EvalTerms(path, 0, keys, [&](std::vector<Json>& ks) -> Status {
       if (alt.multi) {
-        return EvalTerm(*alt.key, [&](const Json& v) { return PutRefHead(alt, *result, ks, v); });
+        return EvalTerm(*alt.key,
+                        [&](const Json& v) { return PutRefHead(alt, *result, ks, v, leaves); });
       }
-      auto put = [&](const Json& v) { return PutRefHead(alt, *result, ks, v); };
+      auto put = [&](const Json& v) { return PutRefHead(alt, *result, ks, v, leaves); };
       return alt.value ? EvalTerm(*alt.value, put) : put(Json(true));
     });
   }
@@ -68,9 +73,11 @@ Status Evaluator::EmitRule(const RuleSet& rs, const Rule& alt, std::optional<Jso
 }
 
 // One solution of a ref-head rule: `value` goes at `keys` inside the object `out`; a `contains`
-// rule adds it to the set there. Two definitions giving different values at one path conflict.
+// rule adds it to the set there. Two definitions giving different values at one path conflict,
+// and so does a path through, or onto, what another definition built (OPA's object/leaf
+// clash): `p[q].r := {"s": 1}` with `p.q.r.s.t := 2`, or `p.a := 1` with `p.a.b := 2`.
 Status Evaluator::PutRefHead(const Rule& alt, Json& out, const std::vector<Json>& keys,
-                             const Json& value) {
+                             const Json& value, RefHeadLeaves& leaves) {
   auto conflict = [&]() {
     bool constant = !alt.path.empty() && alt.path.back()->kind == TermKind::kScalar;
     return Fail(alt.pos, constant
@@ -79,22 +86,27 @@ Status Evaluator::PutRefHead(const Rule& alt, Json& out, const std::vector<Json>
                                    alt.name
                              : "eval_conflict_error: object keys must be unique: rule " + alt.name);
   };
+  std::vector<std::string> at;
   Json* cur = &out;
   for (size_t i = 0; i + 1 < keys.size(); ++i) {
-    cur = &(*cur)[KeyOf(keys[i])];
+    at.push_back(KeyOf(keys[i]));
+    if (leaves.contains(at)) return conflict();
+    cur = &(*cur)[at.back()];
     if (cur->is_null()) *cur = Json::object();
     if (!cur->is_object()) return conflict();
   }
-  std::string leaf = KeyOf(keys.back());
-  auto it = cur->find(leaf);
+  at.push_back(KeyOf(keys.back()));
+  auto it = cur->find(at.back());
+  auto leaf = leaves.find(at);
+  if (it != cur->end() && (leaf == leaves.end() || leaf->second != alt.multi)) return conflict();
+  leaves.emplace(at, alt.multi);
   if (alt.multi) {
-    if (it == cur->end()) it = cur->emplace(leaf, EmptySetValue()).first;
-    if (!IsSet(*it)) return conflict();
+    if (it == cur->end()) it = cur->emplace(at.back(), EmptySetValue()).first;
     if (!SetContains(*it, value)) *it = SetOp('|', *it, MakeSet(std::vector<Json>{value}));
     return Ok();
   }
   if (it == cur->end()) {
-    cur->emplace(leaf, value);
+    cur->emplace(at.back(), value);
   } else if (!Equal(*it, value)) {
     return conflict();
   }
@@ -111,9 +123,10 @@ Result<std::optional<Json>> Evaluator::ComputeRule(const RuleSet& rs) {
   Env saved;
   saved.swap(env_);
   Status st = Ok();
+  RefHeadLeaves leaves;
   for (const RuleDef& d : rs.defs) {
     cur_ = d.mod;
-    st = EvalRuleChain(*d.rule, [&](const Rule& alt) { return EmitRule(rs, alt, result); });
+    st = EvalRuleChain(*d.rule, [&](const Rule& alt) { return EmitRule(rs, alt, result, leaves); });
     if (!st) break;
   }
   for (const RuleDef& d : rs.ref_defaults) {  // `default a.b.c := v` where a.b.c is undefined
@@ -128,7 +141,7 @@ Result<std::optional<Json>> Evaluator::ComputeRule(const RuleSet& rs) {
     std::vector<Json> keys;
     for (auto& p : d.rule->path) keys.push_back(p->value);
     st = EvalTerm(*d.rule->value,
-                  [&](const Json& v) { return PutRefHead(*d.rule, *result, keys, v); });
+                  [&](const Json& v) { return PutRefHead(*d.rule, *result, keys, v, leaves); });
   }
   if (st && !result && rs.default_def) {
     cur_ = rs.default_def->mod;

@@ -242,7 +242,7 @@ class Safety {
     // `[1, x, 3] = [1, 2, x]`: unknowns on both sides; element pairs are unified in an order
     // where one side of each is known by then.
     std::vector<std::pair<const Term*, const Term*>> pairs;
-    if (Decompose(lhs, rhs, pairs)) {
+    if (SplitUnification(lhs, rhs, pairs)) {
       VarSet known = bound;
       std::vector<bool> done(pairs.size(), false);
       for (bool progress = true; progress;) {
@@ -275,40 +275,6 @@ class Safety {
       }
     }
     info.needs = std::move(first->needs);
-  }
-
-  // Splits `lhs = rhs` into element pairs when both are arrays of one length or objects with
-  // the same constant keys (recursively); false when there is nothing to split.
-  static bool Decompose(const Term& a, const Term& b,
-                        std::vector<std::pair<const Term*, const Term*>>& out) {
-    if (a.kind == TermKind::kArray && b.kind == TermKind::kArray &&
-        a.args.size() == b.args.size()) {
-      for (size_t i = 0; i < a.args.size(); ++i) {
-        if (!Decompose(*a.args[i], *b.args[i], out))
-          out.push_back({a.args[i].get(), b.args[i].get()});
-      }
-      return true;
-    }
-    if (a.kind == TermKind::kObject && b.kind == TermKind::kObject &&
-        a.args.size() == b.args.size()) {
-      std::vector<std::pair<const Term*, const Term*>> pairs;
-      for (size_t i = 0; i + 1 < a.args.size(); i += 2) {
-        if (a.args[i]->kind != TermKind::kScalar) return false;
-        const Term* match = nullptr;
-        for (size_t j = 0; j + 1 < b.args.size(); j += 2) {
-          if (b.args[j]->kind == TermKind::kScalar && b.args[j]->value == a.args[i]->value) {
-            match = b.args[j + 1].get();
-          }
-        }
-        if (!match) return false;
-        pairs.push_back({a.args[i + 1].get(), match});
-      }
-      for (auto [x, y] : pairs) {
-        if (!Decompose(*x, *y, out)) out.push_back({x, y});
-      }
-      return true;
-    }
-    return false;
   }
 
   ExprInfo Analyze(const Expr& e, const VarSet& bound, const VarSet& declared) const {
@@ -537,6 +503,37 @@ class Safety {
 
 Result<std::shared_ptr<const Rule>> MakeRuleSafe(const Rule& r, const ModuleCtx& ctx) {
   return Safety(ctx).Chain(r);
+}
+
+bool SplitUnification(const Term& a, const Term& b,
+                      std::vector<std::pair<const Term*, const Term*>>& out) {
+  if (a.kind == TermKind::kArray && b.kind == TermKind::kArray && a.args.size() == b.args.size()) {
+    for (size_t i = 0; i < a.args.size(); ++i) {
+      if (!SplitUnification(*a.args[i], *b.args[i], out))
+        out.push_back({a.args[i].get(), b.args[i].get()});
+    }
+    return true;
+  }
+  if (a.kind != TermKind::kObject || b.kind != TermKind::kObject ||
+      a.args.size() != b.args.size()) {
+    return false;
+  }
+  std::vector<std::pair<const Term*, const Term*>> pairs;
+  for (size_t i = 0; i + 1 < a.args.size(); i += 2) {
+    if (a.args[i]->kind != TermKind::kScalar) return false;
+    const Term* match = nullptr;
+    for (size_t j = 0; j + 1 < b.args.size(); j += 2) {
+      if (b.args[j]->kind == TermKind::kScalar && b.args[j]->value == a.args[i]->value) {
+        match = b.args[j + 1].get();
+      }
+    }
+    if (!match) return false;
+    pairs.push_back({a.args[i + 1].get(), match});
+  }
+  for (auto [x, y] : pairs) {
+    if (!SplitUnification(*x, *y, out)) out.push_back({x, y});
+  }
+  return true;
 }
 
 }  // namespace cocoon::policy::rego

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "base/error.h"
 #include "policy/rego/compile.h"
@@ -15,5 +17,11 @@ namespace cocoon::policy::rego {
 // x before its use. `ctx` names the globals (input, data, imports, rules of the package).
 // Wildcards `_` under `not` are accepted (regorus does; OPA rejects them).
 Result<std::shared_ptr<const Rule>> MakeRuleSafe(const Rule& r, const ModuleCtx& ctx);
+
+// Splits `a = b` (`[1, x] = [y, 2]`) into the element pairs to unify when both are arrays of one
+// length or objects with the same constant keys, recursively; false when there is nothing to
+// split. Shared by the safety analysis and the evaluator, so both see the same pairs.
+bool SplitUnification(const Term& a, const Term& b,
+                      std::vector<std::pair<const Term*, const Term*>>& out);
 
 }  // namespace cocoon::policy::rego

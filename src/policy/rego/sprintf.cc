@@ -50,6 +50,8 @@ Arg Make(Kind k, int64_t i, uint64_t u, double f, std::string s) {
 }
 
 Arg ToArg(const Json& v) {
+  // OPA formats a number it cannot hold as int64, big.Int or float64 by its text.
+  if (auto lit = LiteralText(v)) return Make(Kind::kString, 0, 0, 0, *lit);
   if (IsBigInt(v)) return Make(Kind::kBig, 0, 0, 0, IntegerText(v));
   if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) {
     return Make(Kind::kUint, 0, v.get<uint64_t>(), 0, "");

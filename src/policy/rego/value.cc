@@ -77,6 +77,7 @@ bool Less(const Json& x, const Json& y) { return Compare(x, y) < 0; }
 // Composite key values as JSON text: sets become {kSetTag: [...]}, encoded keys get a \x01
 // prefix instead of the (invalid UTF-8) \xff mark, so DumpJson keeps them intact.
 Json Tagged(const Json& v) {
+  if (LiteralText(v)) return *IntegerFromText(IntegerText(v));  // one key per integer value
   if (IsSet(v)) {
     Json arr = Json::array();
     for (const Json& m : Members(v)) arr.push_back(Tagged(m));
@@ -332,6 +333,7 @@ std::string RegoText(const Json& v) {
     for (size_t i = 0; i < xs.size(); ++i) out += (i ? ", " : "") + RegoText(xs[i]);
     return out;
   };
+  if (auto lit = LiteralText(v)) return *lit;
   if (IsBigInt(v)) return IntegerText(v);
   if (IsSet(v)) return SetSize(v) == 0 ? "set()" : "{" + join(Members(v)) + "}";
   if (v.is_array()) return "[" + join(Items(v)) + "]";
