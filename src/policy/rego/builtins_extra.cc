@@ -157,36 +157,41 @@ void RemovePath(Json& v, const std::vector<Json>& segs, size_t i) {
 }
 
 // Paths as a tree: each node's children by segment; a node that ends a path keeps it all.
+// Two parallel vectors: std::pair cannot hold the incomplete Tree (clang's libstdc++ check).
 struct Tree {
   bool whole = false;
-  std::vector<std::pair<Json, Tree>> kids;
-  Tree& Kid(const Json& seg) {
-    for (auto& [s, t] : kids) {
-      if (Equal(s, seg)) return t;
-    }
-    kids.emplace_back(seg, Tree());
-    return kids.back().second;
-  }
+  std::vector<Json> segs;
+  std::vector<Tree> kids;  // kids[i] is the subtree under segs[i]
+  Tree& Kid(const Json& seg);
 };
+
+Tree& Tree::Kid(const Json& seg) {
+  for (size_t i = 0; i < segs.size(); ++i) {
+    if (Equal(segs[i], seg)) return kids[i];
+  }
+  segs.push_back(seg);
+  kids.emplace_back();
+  return kids.back();
+}
 
 Json FilterTree(const Json& v, const Tree& t) {
   if (t.whole) return v;
   if (v.is_object()) {
     Json out = Json::object();
-    for (const auto& [seg, kid] : t.kids) {
+    for (size_t k = 0; k < t.segs.size(); ++k) {
       std::string key;
       size_t index = 0;
-      if (const Json* c = Child(v, seg, &key, &index)) out[key] = FilterTree(*c, kid);
+      if (const Json* c = Child(v, t.segs[k], &key, &index)) out[key] = FilterTree(*c, t.kids[k]);
     }
     return out;
   }
   if (IsArray(v)) {
     std::vector<std::pair<size_t, Json>> picked;
-    for (const auto& [seg, kid] : t.kids) {
+    for (size_t k = 0; k < t.segs.size(); ++k) {
       std::string key;
       size_t index = 0;
-      if (const Json* c = Child(v, seg, &key, &index))
-        picked.emplace_back(index, FilterTree(*c, kid));
+      if (const Json* c = Child(v, t.segs[k], &key, &index))
+        picked.emplace_back(index, FilterTree(*c, t.kids[k]));
     }
     std::sort(picked.begin(), picked.end(),
               [](const auto& x, const auto& y) { return x.first < y.first; });

@@ -122,7 +122,6 @@ Opt UnitsParseBytes(const Args& a) {
 }
 
 // ---- time (durations; the rest is builtins_time.cc) ----
-constexpr int64_t kNs = 1000000000;
 
 // time.parse_duration_ns("1h2m3.5s"): units ns, us/µs, ms, s, m, h.
 Opt ParseDuration(const Args& a) {
