@@ -3,6 +3,7 @@
 // ports; a parsed document written back must parse to the same fields.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
@@ -38,6 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto written = cocoon::initdata::WriteDocument(*doc);
   if (!written) return 0;  // e.g. an image policy that is not JSON: refused on the way out
   auto again = cocoon::initdata::ParseDocument(*written);
-  if (!again || !SameFields(*doc, *again)) std::abort();  // the writer and parser disagree
+  if (!again || !SameFields(*doc, *again)) {  // the writer and the parser disagree
+    std::fprintf(stderr, "initdata round trip failed: %s\n--- written ---\n%s\n",
+                 again ? "fields differ" : again.error().ToString().c_str(), written->c_str());
+    std::abort();
+  }
   return 0;
 }

@@ -239,3 +239,24 @@ TEST(ServicePorts, EveryPortTheDocumentNames) {
 
 }  // namespace
 }  // namespace cocoon::initdata
+
+namespace cocoon::initdata {
+namespace {
+
+// toml++ writes a value holding a run of apostrophes as a multi-line literal string the run
+// closes early (found by initdata_fuzz); such values must come back exactly.
+TEST(WriteDocument, ValuesWithRunsOfApostrophesRoundTrip) {
+  Document in;
+  in.kbs_url = "http://10.0.2.100:8080/a'''''b\nc";
+  in.registries.push_back({"reg.example/''''x", "10.0.2.100:5000", false, "10.0.2.100:20001", ""});
+  auto toml = WriteDocument(in);
+  ASSERT_TRUE(toml) << toml.error().ToString();
+  auto out = ParseDocument(*toml);
+  ASSERT_TRUE(out) << out.error().ToString() << "\n" << *toml;
+  EXPECT_EQ(out->kbs_url, in.kbs_url);
+  ASSERT_EQ(out->registries.size(), 1u);
+  EXPECT_EQ(out->registries[0].prefix, in.registries[0].prefix);
+}
+
+}  // namespace
+}  // namespace cocoon::initdata

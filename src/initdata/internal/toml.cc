@@ -96,9 +96,36 @@ Result<ParsedToml> ParseInitDataToml(std::string_view text) {
   return out;
 }
 
+namespace {
+
+bool HasApostrophe(const Json& j) {
+  if (j.is_string()) return j.get_ref<const std::string&>().find('\'') != std::string::npos;
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (k.find('\'') != std::string::npos || HasApostrophe(v)) return true;
+    }
+  }
+  if (j.is_array()) {
+    for (const auto& v : j) {
+      if (HasApostrophe(v)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string DumpToml(const Json& object) {
+  // toml++ 3.3 writes a string holding a run of apostrophes as a multi-line literal string that
+  // the run closes early: broken TOML (found by initdata_fuzz). Such documents are written with
+  // single-line basic strings ("...", everything escaped); the rest as before.
+  auto flags = toml::toml_formatter::default_flags;
+  if (HasApostrophe(object)) {
+    flags = flags & ~(toml::format_flags::allow_literal_strings |
+                      toml::format_flags::allow_multi_line_strings);
+  }
   std::ostringstream out;
-  out << ToTomlTable(object);
+  out << toml::toml_formatter(ToTomlTable(object), flags);
   return out.str();
 }
 
