@@ -25,9 +25,9 @@ TEST_F(AttestationServiceTest, RuntimeDataDigestMatchesVector) {
              {"additional-evidence", ""}};
   auto d = RuntimeDataDigest(rd, crypto::HashAlg::kSha384);
   ASSERT_TRUE(d);
-  EXPECT_EQ(base::HexEncode(*d), v["primary_runtime_data_sha384_hex"]);
+  EXPECT_EQ(base::HexEncode(*d), v["primary_runtime_data_sha384_hex"].get<std::string>());
   auto jcs = RuntimeDataDigest(v["jcs_vector_from_repo_test"]["input"], crypto::HashAlg::kSha384);
-  EXPECT_EQ(base::HexEncode(*jcs), v["jcs_vector_from_repo_test"]["sha384_hex"]);
+  EXPECT_EQ(base::HexEncode(*jcs), v["jcs_vector_from_repo_test"]["sha384_hex"].get<std::string>());
 }
 
 TEST_F(AttestationServiceTest, IssuesEarForVectorEvidence) {

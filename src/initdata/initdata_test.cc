@@ -24,7 +24,7 @@ TEST(InitDataDigest, MatchesTrusteeForTheUpstreamVector) {
   EXPECT_TRUE(d->claims["policy.rego"].get<std::string>().starts_with("# Copyright"));
   auto doc = ParseDocument(*toml);
   ASSERT_TRUE(doc) << doc.error().ToString();
-  EXPECT_EQ(doc->agent_policy, d->claims["policy.rego"]);
+  EXPECT_EQ(doc->agent_policy, d->claims["policy.rego"].get<std::string>());
   EXPECT_TRUE(doc->kbs_url.empty());
 }
 
