@@ -42,10 +42,7 @@ Result<kbs::AdminClient> MakeAdmin(const KbsFlags& f) {
   o.role = f.admin_role;
   o.issuer = f.admin_issuer;
   o.audience = f.admin_audience;
-  if (!f.admin_key.empty()) {
-    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(f.admin_key, "admin key"));
-    ASSIGN_OR_RETURN(o.key, crypto::PrivateKey::FromPem(pem));
-  }
+  TRY(kbs::LoadAdminKey(f.admin_key, o));
   return kbs::AdminClient(std::move(o));
 }
 

@@ -1,12 +1,12 @@
 // toml++ adapter: parse without exceptions, typed reads with positioned error messages.
-#include "kbs/internal/toml_reader.h"
+#include "base/toml.h"
 
 #include <algorithm>
 #include <sstream>
 
 #include "base/logging.h"
 
-namespace cocoon::kbs::internal {
+namespace cocoon::base {
 namespace {
 
 std::string_view TypeName(toml::node_type type) {
@@ -223,4 +223,4 @@ Result<TomlDocument> TomlDocument::Parse(std::string_view text, std::string_view
   return TomlDocument(std::move(table), std::move(source));
 }
 
-}  // namespace cocoon::kbs::internal
+}  // namespace cocoon::base

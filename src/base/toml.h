@@ -1,6 +1,7 @@
-// The one adapter between cocoon-kbs and toml++: parsing (toml++ throws toml::parse_error; it is
+// Config files over toml++ (cocoon-kbs, the containerd shim; initdata documents have their own
+// reader and writer, initdata/internal/toml.h): parsing (toml++ throws toml::parse_error; it is
 // caught here and nowhere else) and typed access to a table whose errors name the key path and
-// "file:line:col". Input is the operator's config file.
+// "file:line:col". Input is an operator's config file.
 #pragma once
 
 #include <toml++/toml.h>
@@ -16,7 +17,7 @@
 
 #include "base/error.h"
 
-namespace cocoon::kbs::internal {
+namespace cocoon::base {
 
 class TomlTable {
  public:
@@ -48,11 +49,11 @@ class TomlTable {
   // Scalar values of this table converted to strings; other values are skipped with a warning.
   std::map<std::string, std::string> Scalars() const;
 
-  // Keys not in `known` are logged as warnings (Trustee ignores them too).
+  // Keys not in `known` are logged as warnings (Trustee ignores unknown keys too).
   void WarnUnknown(std::initializer_list<std::string_view> known) const;
   // Keys not in `known` are InvalidArgument (for Trustee sections with deny_unknown_fields).
   Status RejectUnknown(std::initializer_list<std::string_view> known) const;
-  // Logs that a key Trustee understands is accepted but has no effect in cocoon-kbs.
+  // Logs that a key another implementation understands is accepted but has no effect here.
   void WarnIgnored(std::string_view key, std::string_view why) const;
 
   std::string KeyPath(std::string_view key) const;
@@ -82,4 +83,4 @@ class TomlDocument {
   std::shared_ptr<const std::string> source_;
 };
 
-}  // namespace cocoon::kbs::internal
+}  // namespace cocoon::base

@@ -2,6 +2,7 @@
 #include "kbs/admin_client.h"
 
 #include "base/encoding.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "jose/jwt.h"
 #include "kbs/errors.h"
@@ -32,6 +33,13 @@ Result<std::string> MakeAdminToken(const crypto::PrivateKey& key, const AdminCli
   if (!o.issuer.empty()) claims["iss"] = o.issuer;
   if (!o.audience.empty()) claims["aud"] = o.audience;
   return jose::SignJwt(key, alg, claims);
+}
+
+Status LoadAdminKey(const std::string& path, AdminClientOptions& o) {
+  if (path.empty()) return Ok();
+  ASSIGN_OR_RETURN(std::string pem, base::ReadFile(path, "admin key"));
+  ASSIGN_OR_RETURN(o.key, crypto::PrivateKey::FromPem(pem));
+  return Ok();
 }
 
 AdminClient::AdminClient(AdminClientOptions options)

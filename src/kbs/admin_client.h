@@ -25,6 +25,10 @@ struct AdminClientOptions {
   int token_ttl_seconds = 300;
 };
 
+// Sets `o.key` from the PEM private key file at `path` (Ed25519 or EC P-256) that signs the
+// admin token; an empty path leaves no key. Errors name the file ("admin key").
+Status LoadAdminKey(const std::string& path, AdminClientOptions& o);
+
 class AdminClient {
  public:
   explicit AdminClient(AdminClientOptions options);

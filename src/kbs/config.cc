@@ -14,13 +14,13 @@
 #include "base/file.h"
 #include "base/logging.h"
 #include "base/regex.h"
-#include "kbs/internal/toml_reader.h"
+#include "base/toml.h"
 
 namespace cocoon::kbs {
 namespace {
 
-using internal::TomlDocument;
-using internal::TomlTable;
+using base::TomlDocument;
+using base::TomlTable;
 
 constexpr std::string_view kDefaultSqlitePath = "./cocoon-kbs.sqlite";
 constexpr int64_t kMaxPayloadMib = 1024;

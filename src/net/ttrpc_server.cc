@@ -1,6 +1,7 @@
 // ttrpc server (see ttrpc_server.h). Frames and Request messages from the peer are untrusted.
 #include "net/ttrpc_server.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -124,6 +125,17 @@ Status Server::ListenUnix(const std::string& path) {
     ::close(fd);
     return Unavailable("cannot listen on " + path + ": " + err);
   }
+  listen_fd_ = fd;
+  return Ok();
+}
+
+Status Server::AdoptListener(int fd) {
+  int listening = 0;
+  socklen_t len = sizeof listening;
+  if (fd < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
+    return InvalidArgument("fd " + std::to_string(fd) + " is not a listening socket");
+  }
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   listen_fd_ = fd;
   return Ok();
 }

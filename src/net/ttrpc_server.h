@@ -51,6 +51,9 @@ class Server {
   // Binds a unix socket at `path` (replacing a stale one) and serves each accepted connection
   // on its own thread until Stop(). Unavailable if the socket cannot be bound.
   Status ListenUnix(const std::string& path);
+  // Serves on `fd`, a socket already listening (a containerd shim gets its listener as fd 3).
+  // Takes ownership. InvalidArgument when `fd` is not a listening socket.
+  Status AdoptListener(int fd);
   Status AcceptLoop();
   void Stop();
 

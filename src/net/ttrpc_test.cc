@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -262,6 +264,40 @@ TEST(TtrpcClient, DropsUnknownStreamAndReportsClose) {
   ASSERT_FALSE(closed);
   EXPECT_EQ(closed.error().code(), Code::kUnavailable);
   fake.join();
+}
+
+// A containerd shim gets its listener as an inherited fd; the server serves on it as on its own.
+TEST(TtrpcServer, AdoptsAListeningSocketAndRefusesOtherFds) {
+  std::string path = "/tmp/cocoon-ttrpc-adopt-" + std::to_string(::getpid()) + ".sock";
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  ::unlink(path.c_str());
+  int lfd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(lfd, 4), 0);
+
+  Server server;
+  server.Register("svc", "Echo", [](std::string_view p) -> Result<std::string> {
+    return "echo:" + std::string(p);
+  });
+  int pipefd[2];
+  ASSERT_EQ(::pipe(pipefd), 0);
+  auto not_listening = server.AdoptListener(pipefd[0]);
+  ASSERT_FALSE(not_listening);
+  EXPECT_EQ(not_listening.error().code(), Code::kInvalidArgument);
+  ::close(pipefd[0]);
+  ::close(pipefd[1]);
+  ASSERT_TRUE(server.AdoptListener(lfd));
+  std::thread loop([&] { (void)server.AcceptLoop(); });
+  auto client = Client::DialUnix(path);
+  ASSERT_TRUE(client) << client.error().message();
+  auto r = (*client)->Call("svc", "Echo", "hi", 5s);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(*r, "echo:hi");
+  server.Stop();
+  loop.join();
+  ::unlink(path.c_str());
 }
 
 TEST(TtrpcClient, TimesOut) {

@@ -45,10 +45,7 @@ Result<kbs::AdminClient> KbsAdmin(const EncryptRequest& f) {
   kbs::AdminClientOptions o;
   o.url = f.kbs_url;
   o.ca_file = f.kbs_cacert;
-  if (!f.admin_key.empty()) {
-    ASSIGN_OR_RETURN(std::string pem, base::ReadFile(f.admin_key, "admin key"));
-    ASSIGN_OR_RETURN(o.key, crypto::PrivateKey::FromPem(pem));
-  }
+  TRY(kbs::LoadAdminKey(f.admin_key, o));
   return kbs::AdminClient(std::move(o));
 }
 

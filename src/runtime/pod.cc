@@ -1,104 +1,28 @@
 // RunPod (see pod.h): the host's side of the four steps. The guest does the confidential work
-// (attest, keys, pull, verify, decrypt, unpack, run); the host boots it, asks, streams and
-// reports what the guest prints on its console.
+// (attest, keys, pull, verify, decrypt, unpack, run); the host boots it (runtime/pod_vm.h),
+// asks, streams and reports what the guest prints on its console.
 #include "runtime/pod.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "podproto/podproto.h"
 #include "runtime/agent_client.h"
-#include "runtime/console_lines.h"
+#include "runtime/pod_vm.h"
 
 namespace cocoon::runtime {
-namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-// Follows the VM's console log: step lines go to the callback (and the timings), the last
-// lines are kept for error reports.
-class ConsoleTail {
- public:
-  ConsoleTail(std::string path, std::function<void(std::string_view)> on_step)
-      : path_(std::move(path)), on_step_(std::move(on_step)) {
-    thread_ = std::thread([this] { Loop(); });
-  }
-  ~ConsoleTail() { Stop(); }
-
-  void Stop() {
-    if (stop_.exchange(true)) return;
-    thread_.join();
-  }
-
-  // The last lines that matter for a failure report (runtime/console_lines.h).
-  std::string ForFailure(size_t n) {
-    std::lock_guard lock(mu_);
-    return FailureConsoleTail(lines_, n);
-  }
-
- private:
-  void Loop() {
-    int fd = -1;
-    std::string partial;
-    char buf[8192];
-    bool last_round = false;
-    while (true) {
-      if (fd < 0) fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-      ssize_t n = fd < 0 ? 0 : ::read(fd, buf, sizeof buf);
-      if (n > 0) {
-        partial.append(buf, static_cast<size_t>(n));
-        size_t nl;
-        while ((nl = partial.find('\n')) != std::string::npos) {
-          Line(partial.substr(0, nl));
-          partial.erase(0, nl + 1);
-        }
-        if (partial.size() > 4096) {  // a console line this long is noise; keep a bounded piece
-          Line(partial.substr(0, 4096));
-          partial.clear();
-        }
-        continue;
-      }
-      if (last_round) break;
-      if (stop_)
-        last_round = true;  // one more read drains what the VM wrote last
-      else
-        std::this_thread::sleep_for(milliseconds(20));
-    }
-    if (!partial.empty()) Line(partial);
-    if (fd >= 0) ::close(fd);
-  }
-
-  void Line(std::string line) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
-    auto step = podproto::StepFromConsole(line);
-    if (step && on_step_) on_step_(*step);
-    std::lock_guard lock(mu_);
-    lines_.push_back(std::move(line));
-    if (lines_.size() > 200) lines_.pop_front();
-  }
-
-  std::string path_;
-  std::function<void(std::string_view)> on_step_;
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::deque<std::string> lines_;
-  std::thread thread_;
-};
-
-}  // namespace
 
 Result<int> RunPod(Hypervisor& hypervisor, const PodSpec& spec, const PodCallbacks& cb,
                    PodTimings* timings) {
   PodTimings local;
   PodTimings& t = timings ? *timings : local;
   const auto t0 = Clock::now();
-  auto since = [t0] { return std::chrono::duration_cast<milliseconds>(Clock::now() - t0); };
+  auto at = [t0](Clock::time_point p) { return std::chrono::duration_cast<milliseconds>(p - t0); };
+  auto since = [&] { return at(Clock::now()); };
   std::mutex step_mu;  // steps come from the console thread and this one
   auto step = [&](std::string_view line) {
     std::lock_guard lock(step_mu);
@@ -110,54 +34,38 @@ Result<int> RunPod(Hypervisor& hypervisor, const PodSpec& spec, const PodCallbac
     if (cb.step) cb.step(line);
   };
 
-  VmConfig vc;
-  vc.kernel = spec.kernel;
-  vc.initrd = spec.initrd;
-  vc.initdata = spec.initdata;
-  vc.memory_mib = spec.memory_mib;
-  vc.vcpus = spec.vcpus;
-  vc.accel = spec.accel;
-  vc.tee = spec.tee;
-  vc.firmware = spec.firmware;
-  vc.services = spec.services;
-  vc.vtpm_socket = spec.vtpm_socket;
-  auto vm_or = hypervisor.Start(vc);
-  if (!vm_or) return std::unexpected(vm_or.error().WithContext("starting the pod VM"));
-  std::unique_ptr<Vm> vm = std::move(*vm_or);
-  t.vm_started = since();
-  if (cb.vm_started) cb.vm_started(vm->pid());
-  step("pod VM started (QEMU pid " + std::to_string(vm->pid()) + ")");
-  ConsoleTail console(vm->console_log_path(), step);
+  PodVmSpec vs;
+  vs.kernel = spec.kernel;
+  vs.initrd = spec.initrd;
+  vs.initdata = spec.initdata;
+  vs.registry_auth = spec.registry_auth;
+  vs.services = spec.services;
+  vs.memory_mib = spec.memory_mib;
+  vs.vcpus = spec.vcpus;
+  vs.accel = spec.accel;
+  vs.tee = spec.tee;
+  vs.firmware = spec.firmware;
+  vs.vtpm_socket = spec.vtpm_socket;
+  vs.agent_timeout = spec.agent_timeout;
+  vs.create_timeout = spec.create_timeout;
+  auto booted = PodVm::Boot(hypervisor, vs, {.step = step, .vm_started = cb.vm_started});
+  if (!booted) {
+    t.torn_down = since();
+    return std::unexpected(booted.error());
+  }
+  PodVm& pod = **booted;
+  t.vm_started = at(pod.vm_started_at());
+  t.agent_ready = at(pod.agent_ready_at());
+  AgentClient& agent = pod.agent();
 
   // Every failure below says what the VM was doing and, if it died, how, with its console.
   auto fail = [&](const Error& e, std::string_view stage) -> Result<int> {
-    std::string msg = std::string(stage) + ": " + e.message();
-    if (auto status = vm->Wait(milliseconds(200)); status) {
-      msg = std::string(stage) + ": the pod VM exited (status " + std::to_string(*status) + ")";
-    }
-    (void)vm->Stop(milliseconds(2000));
-    console.Stop();
-    std::string tail = console.ForFailure(15);
-    if (!tail.empty()) msg += "\nlast console lines:\n" + tail;
+    Error described = pod.Describe(e, stage);
+    (void)pod.Shutdown(milliseconds(2000));
     t.torn_down = since();
-    return std::unexpected(Error(e.code(), msg));
+    return std::unexpected(described);
   };
 
-  auto fd = vm->ConnectChannel(spec.agent_timeout);
-  if (!fd) return fail(fd.error(), "connecting to the agent");
-  AgentTimeouts at;
-  at.call = spec.agent_timeout;
-  at.create_container = spec.create_timeout;
-  AgentClient agent(std::make_unique<net::ttrpc::Client>(*fd), at);
-  auto serving = agent.Check();
-  if (!serving) return fail(serving.error(), "waiting for the agent");
-  if (!*serving) return fail(Unavailable("agent is not serving").error(), "waiting for the agent");
-  t.agent_ready = since();
-  step("agent ready");
-
-  ::grpc::CreateSandboxRequest sandbox;
-  sandbox.set_registry_auth(spec.registry_auth);
-  if (auto st = agent.CreateSandbox(sandbox); !st) return fail(st.error(), "CreateSandbox");
   auto request = AgentClient::GuestPullRequest(spec.container_id, spec.image, spec.args);
   if (auto st = agent.CreateContainer(request); !st) {
     return fail(st.error(), "CreateContainer " + spec.image);
@@ -197,8 +105,7 @@ Result<int> RunPod(Hypervisor& hypervisor, const PodSpec& spec, const PodCallbac
 
   (void)agent.RemoveContainer(spec.container_id);
   (void)agent.DestroySandbox();
-  (void)vm->Stop(milliseconds(2000));
-  console.Stop();
+  (void)pod.Shutdown(milliseconds(2000));
   t.torn_down = since();
   return *code;
 }

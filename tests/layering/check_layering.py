@@ -35,6 +35,8 @@ MODULE_DEPS = {
     "guest": {"attestation", "image", "net", "podproto"},
     "runtime": {"attestation", "image", "net", "podproto"},
     "owner": {"image", "kbs"},  # the owner's tools: encrypt an image, store its keys in the KBS
+    "snapshotter": {"base"},  # containerd's proxy snapshotter (guest pull)
+    "shim": {"runtime"},  # containerd's runtime v2 shim: a pod VM per pod sandbox
     # Test support: any module's tests may use it; it may use any library below the top.
     "testutil": {"base", "crypto", "jose", "net", "image"},
 }
@@ -43,6 +45,8 @@ MODULE_DEPS = {
 COMMAND_DEPS = {
     "cocoon-agent": {"guest"},
     "cocoon-kbs": {"kbs"},
+    "containerd-shim-cocoon-v2": {"shim"},
+    "cocoon-snapshotter": {"snapshotter"},
 }
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -1,0 +1,264 @@
+// A Kubernetes pod through containerd's CRI, with no kubelet (labels e2e, vm): a private
+// containerd 1.6 with its CRI plugin, cocoon-snapshotter as its snapshotter and the runtime
+// handler `cocoon` → containerd-shim-cocoon-v2, driven by the calls a kubelet makes
+// (tests/cri_client.h). The demo's encrypted, signed image is pulled through CRI without any
+// layer reaching the host, then pulled, verified and decrypted in the pod VM, and the container's
+// output lands in the CRI log a `kubectl logs` would read.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/json.h"
+#include "tests/cri_client.h"
+#include "tests/harness.h"
+#include "tests/pod_fixture.h"
+
+namespace cocoon {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+namespace cri = ::runtime::v1;
+
+std::set<pid_t> Qemus() {
+  std::set<pid_t> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = harness::ReadFile(e.path().string() + "/cmdline");
+    if (cmdline.substr(0, cmdline.find('\0')).ends_with("qemu-system-x86_64") &&
+        ProcessAlive(std::stoi(pid))) {
+      out.insert(std::stoi(pid));
+    }
+  }
+  return out;
+}
+
+class CriE2e : public PodFixture {
+ protected:
+  void SetUp() override {
+    PodFixture::SetUp();
+    if (HasFatalFailure()) return;
+    Push("v1");
+    if (HasFatalFailure()) return;
+    // The sandbox (pause) image: any image serves, the pod VM never runs it.
+    auto copy =
+        harness::Run({"/usr/bin/skopeo", "copy", "--insecure-policy", "--dest-tls-verify=false",
+                      layout_, "docker://" + registry_->host() + "/pause:3.6"});
+    ASSERT_EQ(copy.exit_code, 0) << copy.err;
+    auto init = Cocoon({"initdata", "--annotation", "--kbs", kbs_url_, "--policy",
+                        dir_.File("policy.json"), repo_ + ":v1"});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    annotation_ = init.out.substr(0, init.out.find('\n'));
+
+    snapshotter_ = std::make_unique<harness::Process>(std::vector<std::string>{
+        harness::BinaryPath("cocoon-snapshotter"), "--root", dir_.File("snap"), "--address",
+        SnapSocket(), "--log-level", "debug"});
+    for (int i = 0; i < 100 && !fs::exists(SnapSocket()); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(fs::exists(SnapSocket())) << harness::ReadFile(snapshotter_->stderr_path());
+
+    fs::create_directories(dir_.File("cni"));
+    dir_.Write("cni/10-cocoon-test.conflist", R"({"cniVersion": "0.4.0", "name": "cocoon-test",
+  "plugins": [{"type": "bridge", "bridge": ")" + Bridge() +
+                                                  R"(", "isGateway": true,
+    "ipMasq": false, "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.89.)" +
+                                                  std::to_string(::getpid() % 200 + 10) +
+                                                  R"(.0/24"}]]}}]})");
+    dir_.Write("shim.toml", "[vm]\nmemory_mib = 1024\n");
+    std::string reg = registry_->host();
+    fs::create_directories(dir_.File("ctd"));
+    dir_.Write("ctd/config.toml", R"(version = 2
+root = ")" + dir_.File("ctd/root") + R"("
+state = ")" + dir_.File("ctd/state") + R"("
+[grpc]
+  address = ")" + CtdSocket() + R"("
+[proxy_plugins.cocoon]
+  type = "snapshot"
+  address = ")" + SnapSocket() + R"("
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = ")" + reg + R"(/pause:3.6"
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = ")" + dir_.File("cni") +
+                                      R"("
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "cocoon"
+    disable_snapshot_annotations = false
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cocoon]
+      runtime_type = "io.containerd.cocoon.v2"
+      pod_annotations = ["io.katacontainers.*", "io.cocoon.*"]
+      privileged_without_host_devices = true
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cocoon.options]
+        ConfigPath = ")" + dir_.File("shim.toml") +
+                                      R"("
+  [plugins."io.containerd.grpc.v1.cri".registry.mirrors.")" +
+                                      reg + R"("]
+    endpoint = ["http://)" + reg + R"("]
+)");
+    // The shims inherit TMPDIR: this test's pod VMs have their run directories under vm_tmp_.
+    vm_tmp_ = "/tmp/cvm-" + std::to_string(::getpid()) + "-cri";
+    fs::create_directories(vm_tmp_);
+    // containerd 1.6.20 finds the shim for the sandbox on its PATH (it does not apply the
+    // runtime's runtime_path there), as on a node where the shim is installed in /usr/local/bin.
+    const char* path = std::getenv("PATH");
+    containerd_ = std::make_unique<harness::Process>(std::vector<std::string>{
+        "/usr/bin/env", "TMPDIR=" + vm_tmp_,
+        "PATH=" +
+            fs::path(harness::BinaryPath("containerd-shim-cocoon-v2")).parent_path().string() +
+            ":" + (path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"),
+        "/usr/bin/containerd", "--config", dir_.File("ctd/config.toml")});
+    for (int i = 0; i < 200 && !fs::exists(CtdSocket()); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    cri_ = std::make_unique<testing::CriClient>(CtdSocket());
+    bool ready = false;
+    for (int i = 0; i < 100 && !ready; ++i) {
+      ready = bool(cri_->Version(cri::VersionRequest()));
+      if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(ready) << harness::ReadFile(containerd_->stderr_path());
+  }
+
+  void TearDown() override {
+    containerd_.reset();
+    snapshotter_.reset();
+    harness::Run({"/sbin/ip", "link", "del", Bridge()});
+    for (int i = 0; i < 50 && NewQemus() != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(NewQemus(), 0u) << "a pod VM outlived its pod";
+    std::error_code ec;
+    fs::remove_all(vm_tmp_, ec);
+  }
+
+  // This test's pod VMs: QEMUs whose run directory is under vm_tmp_ (tests run in parallel).
+  size_t NewQemus() const {
+    size_t n = 0;
+    for (pid_t p : Qemus()) {
+      std::string cmd = harness::ReadFile("/proc/" + std::to_string(p) + "/cmdline");
+      n += cmd.find(vm_tmp_ + "/cocoon-vm-") != std::string::npos ? 1 : 0;
+    }
+    return n;
+  }
+  std::string CtdSocket() const { return dir_.File("ctd/c.sock"); }
+  std::string SnapSocket() const {
+    return "/tmp/cocoon-snap-" + std::to_string(::getpid()) + ".sock";
+  }
+  std::string Bridge() const { return "cni-coc" + std::to_string(::getpid() % 100000); }
+  std::string ContainerdLog() const { return harness::ReadFile(containerd_->stderr_path()); }
+
+  cri::PodSandboxConfig SandboxConfig(const std::string& name) {
+    cri::PodSandboxConfig c;
+    c.mutable_metadata()->set_name(name);
+    c.mutable_metadata()->set_uid(name + "-uid");
+    c.mutable_metadata()->set_namespace_("default");
+    c.set_hostname(name);
+    c.set_log_directory(dir_.File("pods/" + name));
+    fs::create_directories(dir_.File("pods/" + name));
+    (*c.mutable_annotations())["io.katacontainers.config.hypervisor.cc_init_data"] = annotation_;
+    auto* ns = c.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+    ns->set_network(cri::POD);
+    ns->set_pid(cri::CONTAINER);
+    ns->set_ipc(cri::POD);
+    return c;
+  }
+
+  std::string annotation_;
+  std::string vm_tmp_;
+  std::unique_ptr<harness::Process> snapshotter_;
+  std::unique_ptr<harness::Process> containerd_;
+  std::unique_ptr<testing::CriClient> cri_;
+};
+
+TEST_F(CriE2e, KubeletSequenceRunsAnEncryptedImageInThePodVm) {
+  // RunPodSandbox with the runtime handler a RuntimeClass names.
+  cri::RunPodSandboxRequest run;
+  *run.mutable_config() = SandboxConfig("pod1");
+  run.set_runtime_handler("cocoon");
+  auto sandbox = cri_->RunPodSandbox(run);
+  ASSERT_TRUE(sandbox) << sandbox.error().message() << ContainerdLog();
+  const std::string sb = sandbox->pod_sandbox_id();
+  EXPECT_EQ(NewQemus(), 1u);
+
+  // PullImage: the host fetches the manifest and config only.
+  cri::PullImageRequest pull;
+  pull.mutable_image()->set_image(repo_ + ":v1");
+  *pull.mutable_sandbox_config() = run.config();
+  auto pulled = cri_->PullImage(pull);
+  ASSERT_TRUE(pulled) << pulled.error().message() << ContainerdLog();
+  EXPECT_TRUE(pulled->image_ref().starts_with("sha256:")) << pulled->image_ref();
+  auto manifest = harness::Run(
+      {"/usr/bin/skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + repo_ + ":v1"});
+  ASSERT_EQ(manifest.exit_code, 0) << manifest.err;
+  auto m = base::ParseJson(manifest.out);
+  ASSERT_TRUE(m && m->contains("layers")) << manifest.out;
+  auto content = harness::Run(
+      {"/usr/bin/ctr", "--address", CtdSocket(), "-n", "k8s.io", "content", "ls", "-q"});
+  ASSERT_EQ(content.exit_code, 0) << content.err;
+  for (const auto& layer : (*m)["layers"]) {
+    std::string digest = layer["digest"].get<std::string>();
+    EXPECT_EQ(content.out.find(digest), std::string::npos)
+        << "layer " << digest << " reached the host's content store";
+  }
+
+  // CreateContainer + StartContainer: the guest pulls, verifies, decrypts and runs it.
+  cri::CreateContainerRequest create;
+  create.set_pod_sandbox_id(sb);
+  create.mutable_config()->mutable_metadata()->set_name("app");
+  create.mutable_config()->mutable_image()->set_image(pulled->image_ref());
+  create.mutable_config()->add_command("/bin/sh");
+  create.mutable_config()->add_args("-c");
+  create.mutable_config()->add_args("echo hello-from-cri; exit 0");
+  create.mutable_config()->set_log_path("app/0.log");
+  fs::create_directories(dir_.File("pods/pod1/app"));
+  *create.mutable_sandbox_config() = run.config();
+  auto container = cri_->CreateContainer(create);
+  ASSERT_TRUE(container) << container.error().message() << ContainerdLog();
+  cri::StartContainerRequest start;
+  start.set_container_id(container->container_id());
+  auto started = cri_->StartContainer(start);
+  ASSERT_TRUE(started) << started.error().message() << ContainerdLog();
+
+  cri::ContainerStatusRequest status;
+  status.set_container_id(container->container_id());
+  cri::ContainerStatusResponse st;
+  for (int i = 0; i < 600; ++i) {
+    auto s = cri_->ContainerStatus(status);
+    ASSERT_TRUE(s) << s.error().message();
+    st = *s;
+    if (st.status().state() == cri::CONTAINER_EXITED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(st.status().state(), cri::CONTAINER_EXITED);
+  EXPECT_EQ(st.status().exit_code(), 0);
+  std::string log = harness::ReadFile(dir_.File("pods/pod1/app/0.log"));
+  EXPECT_NE(log.find(" stdout F hello-from-cri"), std::string::npos) << log;
+  EXPECT_EQ(NewQemus(), 1u) << "the container ran in the sandbox's VM";
+
+  // Teardown as the kubelet does it.
+  cri::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(sb);
+  auto stopped = cri_->StopPodSandbox(stop);
+  ASSERT_TRUE(stopped) << stopped.error().message();
+  cri::RemovePodSandboxRequest remove;
+  remove.set_pod_sandbox_id(sb);
+  auto removed = cri_->RemovePodSandbox(remove);
+  ASSERT_TRUE(removed) << removed.error().message();
+}
+
+}  // namespace
+}  // namespace cocoon
