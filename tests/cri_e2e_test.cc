@@ -28,20 +28,6 @@ namespace fs = std::filesystem;
 using std::chrono::seconds;
 namespace cri = ::runtime::v1;
 
-std::set<pid_t> Qemus() {
-  std::set<pid_t> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::string pid = e.path().filename().string();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline = harness::ReadFile(e.path().string() + "/cmdline");
-    if (cmdline.substr(0, cmdline.find('\0')).ends_with("qemu-system-x86_64") &&
-        ProcessAlive(std::stoi(pid))) {
-      out.insert(std::stoi(pid));
-    }
-  }
-  return out;
-}
-
 class CriE2e : public PodFixture {
  protected:
   void SetUp() override {
@@ -137,23 +123,14 @@ state = ")" + dir_.File("ctd/state") + R"("
     containerd_.reset();
     snapshotter_.reset();
     harness::Run({"/sbin/ip", "link", "del", Bridge()});
-    for (int i = 0; i < 50 && NewQemus() != 0; ++i) {
+    for (int i = 0; i < 50 && QemusUnder(vm_tmp_) != 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    EXPECT_EQ(NewQemus(), 0u) << "a pod VM outlived its pod";
+    EXPECT_EQ(QemusUnder(vm_tmp_), 0u) << "a pod VM outlived its pod";
     std::error_code ec;
     fs::remove_all(vm_tmp_, ec);
   }
 
-  // This test's pod VMs: QEMUs whose run directory is under vm_tmp_ (tests run in parallel).
-  size_t NewQemus() const {
-    size_t n = 0;
-    for (pid_t p : Qemus()) {
-      std::string cmd = harness::ReadFile("/proc/" + std::to_string(p) + "/cmdline");
-      n += cmd.find(vm_tmp_ + "/cocoon-vm-") != std::string::npos ? 1 : 0;
-    }
-    return n;
-  }
   std::string CtdSocket() const { return dir_.File("ctd/c.sock"); }
   std::string SnapSocket() const {
     return "/tmp/cocoon-snap-" + std::to_string(::getpid()) + ".sock";
@@ -192,7 +169,7 @@ TEST_F(CriE2e, KubeletSequenceRunsAnEncryptedImageInThePodVm) {
   auto sandbox = cri_->RunPodSandbox(run);
   ASSERT_TRUE(sandbox) << sandbox.error().message() << ContainerdLog();
   const std::string sb = sandbox->pod_sandbox_id();
-  EXPECT_EQ(NewQemus(), 1u);
+  EXPECT_EQ(QemusUnder(vm_tmp_), 1u);
 
   // PullImage: the host fetches the manifest and config only.
   cri::PullImageRequest pull;
@@ -247,7 +224,7 @@ TEST_F(CriE2e, KubeletSequenceRunsAnEncryptedImageInThePodVm) {
   EXPECT_EQ(st.status().exit_code(), 0);
   std::string log = harness::ReadFile(dir_.File("pods/pod1/app/0.log"));
   EXPECT_NE(log.find(" stdout F hello-from-cri"), std::string::npos) << log;
-  EXPECT_EQ(NewQemus(), 1u) << "the container ran in the sandbox's VM";
+  EXPECT_EQ(QemusUnder(vm_tmp_), 1u) << "the container ran in the sandbox's VM";
 
   // Teardown as the kubelet does it.
   cri::StopPodSandboxRequest stop;

@@ -7,10 +7,13 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,35 @@ inline pid_t QemuPid(const std::string& text) {
   std::smatch m;
   if (std::regex_search(text, m, std::regex(R"(QEMU pid (\d+))"))) return std::stoi(m[1]);
   return 0;
+}
+
+// Pids of running processes whose command line (arguments joined by spaces) contains `text`.
+// Tests run in parallel: each finds its own pod VMs by the run directory it gave them (TMPDIR)
+// and its own shims by the containerd address they were started with.
+inline std::set<pid_t> ProcessesWith(const std::string& text) {
+  std::set<pid_t> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = harness::ReadFile(e.path().string() + "/cmdline");
+    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
+    if (cmdline.find(text) != std::string::npos && ProcessAlive(std::stoi(pid))) {
+      out.insert(std::stoi(pid));
+    }
+  }
+  out.erase(::getpid());
+  return out;
+}
+
+// How many pod VMs (QEMU processes) have their run directory under `vm_tmp`, the TMPDIR their
+// shim was started with.
+inline size_t QemusUnder(const std::string& vm_tmp) {
+  size_t n = 0;
+  for (pid_t p : ProcessesWith(vm_tmp + "/cocoon-vm-")) {
+    std::string cmd = harness::ReadFile("/proc/" + std::to_string(p) + "/cmdline");
+    n += cmd.substr(0, cmd.find('\0')).ends_with("qemu-system-x86_64") ? 1 : 0;
+  }
+  return n;
 }
 
 // A KBS (affirming policy, sample TEE reference values registered), a registry, and the sample

@@ -29,32 +29,12 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::seconds;
 
-// Pids of running processes whose command line (arguments joined by spaces) contains `text`.
-// Tests run in parallel: each test finds its own QEMUs by the run directory it gave them
-// (TMPDIR, see VmTmp) and its own shims by the containerd address they were started with.
-std::set<pid_t> ProcessesWith(const std::string& text);
-
 // A short per-test TMPDIR for the pod VMs' run directories (QEMU's argv names them).
 std::string VmTmp() {
   static int n = 0;
   std::string d = "/tmp/cvm-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
   fs::create_directories(d);
   return d;
-}
-
-std::set<pid_t> ProcessesWith(const std::string& text) {
-  std::set<pid_t> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::string pid = e.path().filename().string();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline = harness::ReadFile(e.path().string() + "/cmdline");
-    for (char& c : cmdline) c = c == '\0' ? ' ' : c;
-    if (cmdline.find(text) != std::string::npos && ProcessAlive(std::stoi(pid))) {
-      out.insert(std::stoi(pid));
-    }
-  }
-  out.erase(::getpid());
-  return out;
 }
 
 // A containerd of its own, without the CRI plugin (ctr drives it).
@@ -115,16 +95,14 @@ class ShimE2e : public PodFixture {
     std::string shims = "-address " + (containerd_ ? containerd_->address() : std::string("?"));
     containerd_.reset();
     // Nothing of the pods outlives them: no QEMU, no shim daemon.
-    for (int i = 0; i < 50 && !NewQemus().empty(); ++i) {
+    for (int i = 0; i < 50 && QemusUnder(vm_tmp_) != 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    EXPECT_TRUE(NewQemus().empty()) << "a pod VM outlived its task";
+    EXPECT_EQ(QemusUnder(vm_tmp_), 0u) << "a pod VM outlived its task";
     EXPECT_TRUE(ProcessesWith(shims).empty()) << "a shim outlived its pod";
     std::error_code ec;
     fs::remove_all(vm_tmp_, ec);
   }
-
-  std::set<pid_t> NewQemus() const { return Qemus(); }
 
   // `ctr run` arguments for a single-task pod VM running `cmd` from repo_:<tag>.
   std::vector<std::string> RunArgs(const std::string& id, const std::string& tag,
@@ -145,16 +123,6 @@ class ShimE2e : public PodFixture {
                                   id};
     a.insert(a.end(), cmd.begin(), cmd.end());
     return a;
-  }
-
-  // This test's pod VMs: QEMUs whose run directory is under vm_tmp_.
-  std::set<pid_t> Qemus() const {
-    std::set<pid_t> out;
-    for (pid_t p : ProcessesWith(vm_tmp_ + "/cocoon-vm-")) {
-      std::string cmd = harness::ReadFile("/proc/" + std::to_string(p) + "/cmdline");
-      if (cmd.substr(0, cmd.find('\0')).ends_with("qemu-system-x86_64")) out.insert(p);
-    }
-    return out;
   }
 
   std::unique_ptr<Containerd> containerd_;
@@ -196,7 +164,7 @@ TEST_F(ShimE2e, ExecAndKillInARunningTask) {
   EXPECT_NE(exec.out.find("from-exec"), std::string::npos) << exec.out;
   auto ls = containerd_->Ctr({"task", "ls"});
   EXPECT_NE(ls.out.find("RUNNING"), std::string::npos) << ls.out;
-  EXPECT_EQ(NewQemus().size(), 1u);
+  EXPECT_EQ(QemusUnder(vm_tmp_), 1u);
   auto kill = containerd_->Ctr({"task", "kill", "-s", "SIGKILL", "t2"});
   EXPECT_EQ(kill.exit_code, 0) << kill.err;
   for (int i = 0; i < 100; ++i) {
@@ -255,16 +223,6 @@ class ShimTaskApi : public PodFixture {
   void TearDown() override {
     std::error_code ec;
     fs::remove_all(vm_tmp_, ec);
-  }
-
-  // This test's pod VMs (their run directories are under vm_tmp_).
-  size_t Qemus() const {
-    size_t n = 0;
-    for (pid_t p : ProcessesWith(vm_tmp_ + "/cocoon-vm-")) {
-      std::string cmd = harness::ReadFile("/proc/" + std::to_string(p) + "/cmdline");
-      n += cmd.substr(0, cmd.find('\0')).ends_with("qemu-system-x86_64") ? 1 : 0;
-    }
-    return n;
   }
 
   // A bundle directory with a config.json as containerd's CRI plugin writes it.
@@ -370,7 +328,7 @@ TEST_F(ShimTaskApi, APodsSandboxAndContainersShareOneDaemonAndOneVm) {
   ASSERT_TRUE(c2_pid) << c2_pid.error().message();
   start.set_id("c2");
   ASSERT_TRUE(Call<task::StartResponse>("Start", start));
-  EXPECT_EQ(Qemus(), 1u) << "one pod, one VM";
+  EXPECT_EQ(QemusUnder(vm_tmp_), 1u) << "one pod, one VM";
   task::ExecProcessRequest exec;
   exec.set_id("c2");
   exec.set_exec_id("e1");
@@ -420,7 +378,7 @@ TEST_F(ShimTaskApi, APodsSandboxAndContainersShareOneDaemonAndOneVm) {
   auto sb_exit = Call<task::WaitResponse>("Wait", wait, seconds(60));
   ASSERT_TRUE(sb_exit) << sb_exit.error().message();
   EXPECT_EQ(sb_exit->exit_status(), 137u);
-  EXPECT_EQ(Qemus(), 0u) << "the pod VM is gone";
+  EXPECT_EQ(QemusUnder(vm_tmp_), 0u) << "the pod VM is gone";
   task::DeleteRequest del;
   del.set_id("sb1");
   ASSERT_TRUE(Call<task::DeleteResponse>("Delete", del));
