@@ -10,8 +10,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,14 +47,6 @@ class CriE2e : public PodFixture {
     ASSERT_EQ(init.exit_code, 0) << init.err;
     annotation_ = init.out.substr(0, init.out.find('\n'));
 
-    snapshotter_ = std::make_unique<harness::Process>(std::vector<std::string>{
-        harness::BinaryPath("cocoon-snapshotter"), "--root", dir_.File("snap"), "--address",
-        SnapSocket(), "--log-level", "debug"});
-    for (int i = 0; i < 100 && !fs::exists(SnapSocket()); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_TRUE(fs::exists(SnapSocket())) << harness::ReadFile(snapshotter_->stderr_path());
-
     fs::create_directories(dir_.File("cni"));
     dir_.Write("cni/10-cocoon-test.conflist", R"({"cniVersion": "0.4.0", "name": "cocoon-test",
   "plugins": [{"type": "bridge", "bridge": ")" + Bridge() +
@@ -60,53 +54,57 @@ class CriE2e : public PodFixture {
     "ipMasq": false, "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.89.)" +
                                                   std::to_string(::getpid() % 200 + 10) +
                                                   R"(.0/24"}]]}}]})");
-    dir_.Write("shim.toml", "[vm]\nmemory_mib = 1024\n");
+    // The node: the operator's containerd config (this containerd's own root, state and socket,
+    // the test registry as the pause image's mirror), then `cocoon install --containerd` as an
+    // operator runs it, with every node path under node/.
     std::string reg = registry_->host();
     fs::create_directories(dir_.File("ctd"));
-    dir_.Write("ctd/config.toml", R"(version = 2
+    fs::create_directories(Node("/etc/containerd"));
+    fs::create_directories(Node("/etc/cocoon"));
+    dir_.Write("node/etc/cocoon/shim.toml", "[vm]\nmemory_mib = 1024\n");
+    dir_.Write("node/etc/containerd/config.toml", R"(version = 2
 root = ")" + dir_.File("ctd/root") + R"("
 state = ")" + dir_.File("ctd/state") + R"("
 [grpc]
   address = ")" + CtdSocket() + R"("
-[proxy_plugins.cocoon]
-  type = "snapshot"
-  address = ")" + SnapSocket() + R"("
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = ")" + reg + R"(/pause:3.6"
   restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = ")" + dir_.File("cni") +
-                                      R"("
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "cocoon"
-    disable_snapshot_annotations = false
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cocoon]
-      runtime_type = "io.containerd.cocoon.v2"
-      pod_annotations = ["io.katacontainers.*", "io.cocoon.*"]
-      privileged_without_host_devices = true
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.cocoon.options]
-        ConfigPath = ")" + dir_.File("shim.toml") +
-                                      R"("
+                                                                  R"("
   [plugins."io.containerd.grpc.v1.cri".registry.mirrors.")" +
-                                      reg + R"("]
+                                                                  reg + R"("]
     endpoint = ["http://)" + reg + R"("]
 )");
+    node_before_ = NodeTree();
+    auto install = Cocoon(InstallArgs("install"));
+    ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
+    // The snapshotter as the installed systemd unit starts it.
+    auto unit = harness::ReadFile(Node("/etc/systemd/system/cocoon-snapshotter.service"));
+    auto exec = unit.find("ExecStart=");
+    ASSERT_NE(exec, std::string::npos) << unit;
+    std::vector<std::string> argv;
+    std::istringstream words(unit.substr(exec + 10, unit.find('\n', exec) - exec - 10));
+    for (std::string w; words >> w;) argv.push_back(w);
+    snapshotter_ = std::make_unique<harness::Process>(argv);
+    for (int i = 0; i < 100 && !fs::exists(SnapSocket()); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(fs::exists(SnapSocket())) << harness::ReadFile(snapshotter_->stderr_path());
+
     // The shims inherit TMPDIR: this test's pod VMs have their run directories under vm_tmp_.
     vm_tmp_ = "/tmp/cvm-" + std::to_string(::getpid()) + "-cri";
     fs::create_directories(vm_tmp_);
     // containerd 1.6.20 finds the shim for the sandbox on its PATH (it does not apply the
-    // runtime's runtime_path there), as on a node where the shim is installed in /usr/local/bin.
+    // runtime's runtime_path there): the installer's link directory comes first, as
+    // /usr/local/bin does on a node.
     const char* path = std::getenv("PATH");
     containerd_ = std::make_unique<harness::Process>(std::vector<std::string>{
         "/usr/bin/env", "TMPDIR=" + vm_tmp_,
-        "PATH=" +
-            fs::path(harness::BinaryPath("containerd-shim-cocoon-v2")).parent_path().string() +
-            ":" + (path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"),
-        "/usr/bin/containerd", "--config", dir_.File("ctd/config.toml")});
+        "PATH=" + Node("/usr/local/bin") + ":" + (path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"),
+        "/usr/bin/containerd", "--config", Node("/etc/containerd/config.toml")});
     for (int i = 0; i < 200 && !fs::exists(CtdSocket()); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -123,6 +121,17 @@ state = ")" + dir_.File("ctd/state") + R"("
     containerd_.reset();
     snapshotter_.reset();
     harness::Run({"/sbin/ip", "link", "del", Bridge()});
+    // `cocoon uninstall` leaves the node as it found it.
+    if (!node_before_.empty()) {
+      auto uninstall = Cocoon(InstallArgs("uninstall"));
+      EXPECT_EQ(uninstall.exit_code, 0) << uninstall.out << uninstall.err;
+      auto after = NodeTree();
+      for (auto it = after.begin(); it != after.end();) {
+        bool new_empty_dir = it->first.ends_with("/") && !node_before_.contains(it->first);
+        it = new_empty_dir ? after.erase(it) : std::next(it);
+      }
+      EXPECT_EQ(after, node_before_) << "cocoon uninstall left the node changed";
+    }
     for (int i = 0; i < 50 && QemusUnder(vm_tmp_) != 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -132,6 +141,48 @@ state = ")" + dir_.File("ctd/state") + R"("
   }
 
   std::string CtdSocket() const { return dir_.File("ctd/c.sock"); }
+  std::string Node(const std::string& path) const { return dir_.File("node") + path; }
+  // `cocoon install|uninstall --containerd` with every node path under node/ (the test's
+  // containerd is not the host's, and systemd is not in charge of it: --no-restart).
+  std::vector<std::string> InstallArgs(const std::string& verb) const {
+    std::vector<std::string> a = {verb,
+                                  "--containerd",
+                                  "--no-restart",
+                                  "--prefix",
+                                  Node("/opt/cocoon"),
+                                  "--containerd-config",
+                                  Node("/etc/containerd/config.toml"),
+                                  "--shim-config",
+                                  Node("/etc/cocoon/shim.toml"),
+                                  "--shim-link",
+                                  Node("/usr/local/bin/containerd-shim-cocoon-v2"),
+                                  "--systemd-dir",
+                                  Node("/etc/systemd/system"),
+                                  "--snapshotter-socket",
+                                  SnapSocket(),
+                                  "--snapshotter-root",
+                                  Node("/var/lib/cocoon-snapshotter")};
+    if (verb == "install") {
+      a.push_back("--from");
+      a.push_back(fs::path(harness::BinaryPath("cocoon")).parent_path().string());
+    }
+    return a;
+  }
+  // The node's files (path → bytes or link target) and its empty directories.
+  std::map<std::string, std::string> NodeTree() const {
+    std::map<std::string, std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir_.File("node"))) {
+      std::string rel = fs::relative(e.path(), dir_.File("node")).string();
+      if (e.is_symlink()) {
+        out[rel] = "-> " + fs::read_symlink(e.path()).string();
+      } else if (e.is_regular_file()) {
+        out[rel] = harness::ReadFile(e.path().string());
+      } else if (e.is_directory() && fs::is_empty(e.path())) {
+        out[rel + "/"] = "";
+      }
+    }
+    return out;
+  }
   std::string SnapSocket() const {
     return "/tmp/cocoon-snap-" + std::to_string(::getpid()) + ".sock";
   }
@@ -156,6 +207,7 @@ state = ")" + dir_.File("ctd/state") + R"("
 
   std::string annotation_;
   std::string vm_tmp_;
+  std::map<std::string, std::string> node_before_;
   std::unique_ptr<harness::Process> snapshotter_;
   std::unique_ptr<harness::Process> containerd_;
   std::unique_ptr<testing::CriClient> cri_;

@@ -8,7 +8,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <regex>
 #include <set>
@@ -93,12 +95,17 @@ class ShimE2e : public PodFixture {
 
   void TearDown() override {
     std::string shims = "-address " + (containerd_ ? containerd_->address() : std::string("?"));
+    if (containerd_ && std::getenv("COCOON_TEST_SHOW_LOG")) std::cerr << containerd_->log();
     containerd_.reset();
     // Nothing of the pods outlives them: no QEMU, no shim daemon.
     for (int i = 0; i < 50 && QemusUnder(vm_tmp_) != 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     EXPECT_EQ(QemusUnder(vm_tmp_), 0u) << "a pod VM outlived its task";
+    // A shim whose containerd went away gives its last events two seconds, then exits.
+    for (int i = 0; i < 100 && !ProcessesWith(shims).empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     EXPECT_TRUE(ProcessesWith(shims).empty()) << "a shim outlived its pod";
     std::error_code ec;
     fs::remove_all(vm_tmp_, ec);
@@ -165,12 +172,20 @@ TEST_F(ShimE2e, ExecAndKillInARunningTask) {
   auto ls = containerd_->Ctr({"task", "ls"});
   EXPECT_NE(ls.out.find("RUNNING"), std::string::npos) << ls.out;
   EXPECT_EQ(QemusUnder(vm_tmp_), 1u);
+  auto t0 = std::chrono::steady_clock::now();
   auto kill = containerd_->Ctr({"task", "kill", "-s", "SIGKILL", "t2"});
   EXPECT_EQ(kill.exit_code, 0) << kill.err;
-  for (int i = 0; i < 100; ++i) {
-    if (containerd_->Ctr({"task", "ls"}).out.find("STOPPED") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  bool stopped = false;
+  for (int i = 0; i < 300 && !stopped; ++i) {
+    stopped = containerd_->Ctr({"task", "ls"}).out.find("STOPPED") != std::string::npos;
+    if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  EXPECT_TRUE(stopped) << containerd_->log();
+  std::cerr << "kill to STOPPED: "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - t0)
+                   .count()
+            << " ms\n";
   auto del = containerd_->Ctr({"task", "delete", "t2"});
   EXPECT_EQ(del.exit_code, 0) << del.err;
   EXPECT_EQ(containerd_->Ctr({"container", "rm", "t2"}).exit_code, 0);

@@ -32,4 +32,7 @@ void AddRunCommands(CLI::App& app, int* exit_code);
 // `cocoon doctor [--json]`: what this host can run and what to install (runtime/doctor.h).
 void AddDoctorCommand(CLI::App& app, int* exit_code);
 
+// `cocoon install --containerd` / `cocoon uninstall --containerd` (shim/install.h).
+void AddInstallCommands(CLI::App& app, int* exit_code);
+
 }  // namespace cocoon::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   cocoon::cli::AddEvidenceCommands(app, &exit_code);
   cocoon::cli::AddRunCommands(app, &exit_code);
   cocoon::cli::AddDoctorCommand(app, &exit_code);
+  cocoon::cli::AddInstallCommands(app, &exit_code);
   app.parse_complete_callback([&] { cocoon::base::InitLogging(log_level); });
   try {  // CLI11 reports usage errors by exception; this is its one adapter.
     app.parse(argc, argv);

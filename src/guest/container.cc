@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "base/file.h"
+#include "base/logging.h"
 
 namespace cocoon::guest {
 namespace {
@@ -51,6 +52,7 @@ void ContainerProcess::Started(pid_t pid) {
   OwnChild(pid);
   std::thread([self = shared_from_this(), pid] {
     auto code = WaitChild(pid);
+    if (!code) LOG_WARN("process {}: {}", pid, code.error().message());
     std::lock_guard lock(self->mu_);
     self->exit_code_ = code ? *code : 255;
     self->exited_cv_.notify_all();
@@ -124,8 +126,12 @@ std::optional<int> ContainerProcess::exit_code() const {
 Status ContainerProcess::Signal(int sig) {
   std::lock_guard lock(mu_);
   if (pid_ < 0) return FailedPrecondition("process was not started");
-  if (exit_code_) return Ok();  // already gone: nothing to signal (and the pid may be reused)
+  if (exit_code_) {  // already gone: nothing to signal (and the pid may be reused)
+    LOG_INFO("signal {} not sent: process {} exited with {}", sig, pid_, *exit_code_);
+    return Ok();
+  }
   if (::kill(pid_, sig) != 0) return Internal(std::string("kill: ") + std::strerror(errno));
+  LOG_INFO("signal {} sent to process {}", sig, pid_);
   return Ok();
 }
 

@@ -49,9 +49,14 @@ void EventPublisher::Publish(const std::string& topic, const google::protobuf::M
   cv_.notify_all();
 }
 
-void EventPublisher::Flush() {
+bool EventPublisher::Flush(std::chrono::milliseconds limit) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  auto drained = [this] { return queue_.empty() && !busy_; };
+  if (limit == std::chrono::milliseconds::max()) {
+    cv_.wait(lock, drained);
+    return true;
+  }
+  return cv_.wait_for(lock, limit, drained);
 }
 
 bool EventPublisher::Send(const Item& item) {

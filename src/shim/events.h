@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <chrono>
 #include <thread>
 
 namespace cocoon::shim {
@@ -27,8 +28,9 @@ class EventPublisher {
   // google.protobuf.Any with the bare message name as type_url.
   void Publish(const std::string& topic, const google::protobuf::Message& event);
 
-  // Blocks until everything published so far was sent or dropped (for tests and shutdown).
-  void Flush();
+  // Blocks until everything published so far was sent or dropped (for tests and shutdown), or
+  // `limit` has passed; false when events were still queued at the limit.
+  bool Flush(std::chrono::milliseconds limit = std::chrono::milliseconds::max());
 
  private:
   struct Item {

@@ -199,7 +199,9 @@ int RunDaemon(const ShimArgs& a) {
   // connection threads may still be inside handlers.
   auto finish = [&] {
     if (service_ptr) service_ptr->StopVm();
-    events->Flush();
+    // A containerd that is gone (or restarting) does not hold the shim up: the exit events get
+    // two seconds, then containerd learns of the exits from the next Wait/State or `delete`.
+    if (!events->Flush(std::chrono::milliseconds(2000))) LOG_WARN("exiting with events unsent");
     if (!address_path.empty()) ::unlink(address_path.c_str());
     LOG_INFO("shim exiting");
     std::fflush(nullptr);

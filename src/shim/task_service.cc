@@ -286,6 +286,8 @@ void TaskService::StartIo(const std::shared_ptr<Task>& t, const std::shared_ptr<
     std::thread err_thread(pump, true);
     pump(false);
     err_thread.join();
+    LOG_INFO("{}{}{}: output ended, waiting for the exit status", cid, eid.empty() ? "" : " exec ",
+             eid);
     // EOF on the FIFOs tells containerd (and CRI's log writer) the output is complete.
     if (out >= 0) ::close(out);
     if (err >= 0) ::close(err);
@@ -294,6 +296,7 @@ void TaskService::StartIo(const std::shared_ptr<Task>& t, const std::shared_ptr<
     done = true;
     if (in_thread.joinable()) in_thread.join();
     MarkExited(t, p, code ? *code : 255);
+    LOG_INFO("{}{}{}: exited with {}", cid, eid.empty() ? "" : " exec ", eid, code ? *code : 255);
     {
       std::lock_guard lock(mu_);
       --io_threads_;
@@ -559,6 +562,8 @@ Result<google::protobuf::Empty> TaskService::Kill(const task::KillRequest& r) {
     MarkExited(t, p, 128 + static_cast<int>(r.signal()));
     return google::protobuf::Empty();
   }
+  LOG_INFO("{}{}{}: signal {}", r.id(), r.exec_id().empty() ? "" : " exec ", r.exec_id(),
+           r.signal());
   auto st = agent->SignalProcess(r.id(), r.exec_id(), static_cast<int>(r.signal()));
   if (!st) {
     std::lock_guard lock(mu_);
