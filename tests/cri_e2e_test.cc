@@ -205,6 +205,85 @@ state = ")" + dir_.File("ctd/state") + R"("
     return c;
   }
 
+  // RunPodSandbox (runtime handler `cocoon`, initdata annotation `initdata`) and PullImage of
+  // repo_:v1; returns the sandbox id and fills `config` and `image_ref`.
+  std::string StartPod(const std::string& name, const std::string& initdata,
+                       cri::PodSandboxConfig& config, std::string& image_ref) {
+    cri::RunPodSandboxRequest run;
+    *run.mutable_config() = SandboxConfig(name);
+    (*run.mutable_config()->mutable_annotations())
+        ["io.katacontainers.config.hypervisor.cc_init_data"] = initdata;
+    run.set_runtime_handler("cocoon");
+    auto sandbox = cri_->RunPodSandbox(run);
+    EXPECT_TRUE(sandbox) << sandbox.error().message() << ContainerdLog();
+    if (!sandbox) return "";
+    config = run.config();
+    cri::PullImageRequest pull;
+    pull.mutable_image()->set_image(repo_ + ":v1");
+    *pull.mutable_sandbox_config() = config;
+    auto pulled = cri_->PullImage(pull);
+    EXPECT_TRUE(pulled) << pulled.error().message();
+    if (pulled) image_ref = pulled->image_ref();
+    return sandbox->pod_sandbox_id();
+  }
+
+  // CreateContainer + StartContainer of `script` (run by /bin/sh -c) as container `name`.
+  std::string RunContainer(const std::string& sandbox, const cri::PodSandboxConfig& config,
+                           const std::string& image_ref, const std::string& name,
+                           const std::string& script) {
+    cri::CreateContainerRequest create;
+    create.set_pod_sandbox_id(sandbox);
+    create.mutable_config()->mutable_metadata()->set_name(name);
+    create.mutable_config()->mutable_image()->set_image(image_ref);
+    create.mutable_config()->add_command("/bin/sh");
+    create.mutable_config()->add_args("-c");
+    create.mutable_config()->add_args(script);
+    create.mutable_config()->set_log_path(name + "/0.log");
+    fs::create_directories(config.log_directory() + "/" + name);
+    *create.mutable_sandbox_config() = config;
+    auto container = cri_->CreateContainer(create);
+    EXPECT_TRUE(container) << container.error().message() << ContainerdLog();
+    if (!container) return "";
+    cri::StartContainerRequest start;
+    start.set_container_id(container->container_id());
+    auto started = cri_->StartContainer(start);
+    EXPECT_TRUE(started) << started.error().message() << ContainerdLog();
+    return container->container_id();
+  }
+
+  cri::ContainerStatus Status(const std::string& id) {
+    cri::ContainerStatusRequest req;
+    req.set_container_id(id);
+    auto s = cri_->ContainerStatus(req);
+    EXPECT_TRUE(s) << s.error().message();
+    return s ? s->status() : cri::ContainerStatus();
+  }
+
+  // Polls the container's CRI log until it holds `text` (up to `limit`).
+  bool LogHas(const cri::PodSandboxConfig& config, const std::string& name,
+              const std::string& text, seconds limit = seconds(60)) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      if (harness::ReadFile(config.log_directory() + "/" + name + "/0.log").find(text) !=
+          std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return false;
+  }
+
+  void RemovePod(const std::string& sandbox) {
+    cri::StopPodSandboxRequest stop;
+    stop.set_pod_sandbox_id(sandbox);
+    auto stopped = cri_->StopPodSandbox(stop);
+    EXPECT_TRUE(stopped) << stopped.error().message();
+    cri::RemovePodSandboxRequest remove;
+    remove.set_pod_sandbox_id(sandbox);
+    auto removed = cri_->RemovePodSandbox(remove);
+    EXPECT_TRUE(removed) << removed.error().message();
+  }
+
   std::string annotation_;
   std::string vm_tmp_;
   std::map<std::string, std::string> node_before_;
@@ -287,6 +366,96 @@ TEST_F(CriE2e, KubeletSequenceRunsAnEncryptedImageInThePodVm) {
   remove.set_pod_sandbox_id(sb);
   auto removed = cri_->RemovePodSandbox(remove);
   ASSERT_TRUE(removed) << removed.error().message();
+}
+
+// What kubectl does to a running pod, through CRI: two containers share the pod VM; `kubectl
+// exec` (ExecSync) returns the command's output and exit code; `kubectl delete pod` stops each
+// container with its grace period (SIGTERM, then SIGKILL when it is ignored), and
+// ContainerStatus reports the exit code and reason kubectl shows.
+TEST_F(CriE2e, KubectlPathsInATwoContainerPod) {
+  cri::PodSandboxConfig config;
+  std::string image;
+  std::string sb = StartPod("pod2", annotation_, config, image);
+  ASSERT_FALSE(sb.empty());
+  // `web` leaves on SIGTERM; `side` (PID 1 of its PID namespace, no handler) ignores it.
+  std::string web = RunContainer(
+      sb, config, image, "web",
+      "trap 'echo got-term; exit 0' TERM; echo web-up; while :; do sleep 1; done");
+  std::string side = RunContainer(sb, config, image, "side", "echo side-up; sleep 600");
+  ASSERT_FALSE(web.empty());
+  ASSERT_FALSE(side.empty());
+  EXPECT_TRUE(LogHas(config, "web", " stdout F web-up"));
+  EXPECT_TRUE(LogHas(config, "side", " stdout F side-up"));
+  EXPECT_EQ(QemusUnder(vm_tmp_), 1u) << "both containers run in the pod's one VM";
+  EXPECT_EQ(Status(web).state(), cri::CONTAINER_RUNNING);
+
+  cri::ExecSyncRequest exec;
+  exec.set_container_id(web);
+  exec.add_cmd("/bin/sh");
+  exec.add_cmd("-c");
+  exec.add_cmd("echo exec-out; echo exec-err >&2; exit 3");
+  exec.set_timeout(60);
+  auto r = cri_->ExecSync(exec);
+  ASSERT_TRUE(r) << r.error().message() << ContainerdLog();
+  EXPECT_EQ(r->exit_code(), 3);
+  EXPECT_EQ(r->stdout(), "exec-out\n");
+  EXPECT_EQ(r->stderr(), "exec-err\n");
+
+  cri::StopContainerRequest stop;
+  stop.set_container_id(web);
+  stop.set_timeout(30);
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(cri_->StopContainer(stop));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, seconds(25)) << "web left on SIGTERM";
+  auto ws = Status(web);
+  EXPECT_EQ(ws.state(), cri::CONTAINER_EXITED);
+  EXPECT_EQ(ws.exit_code(), 0);
+  EXPECT_EQ(ws.reason(), "Completed");
+  EXPECT_TRUE(LogHas(config, "web", " stdout F got-term", seconds(5)));
+
+  stop.set_container_id(side);
+  stop.set_timeout(2);
+  t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(cri_->StopContainer(stop));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, seconds(2)) << "the grace period was given";
+  auto ss = Status(side);
+  EXPECT_EQ(ss.state(), cri::CONTAINER_EXITED);
+  EXPECT_EQ(ss.exit_code(), 137);
+  EXPECT_EQ(ss.reason(), "Error");
+  EXPECT_EQ(QemusUnder(vm_tmp_), 1u) << "the pod VM outlives its containers until the pod goes";
+
+  RemovePod(sb);
+  for (int i = 0; i < 50 && QemusUnder(vm_tmp_) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(QemusUnder(vm_tmp_), 0u);
+}
+
+// The pod's initdata carries an agent policy that refuses ExecProcess (examples/policy): the
+// host cannot exec into the container, whatever containerd asks.
+TEST_F(CriE2e, AnAgentPolicyRefusesExecSync) {
+  auto init = Cocoon({"initdata", "--annotation", "--kbs", kbs_url_, "--policy",
+                      dir_.File("policy.json"), "--agent-policy",
+                      std::string(COCOON_SOURCE_DIR) + "/examples/policy/agent-policy.rego",
+                      repo_ + ":v1"});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  cri::PodSandboxConfig config;
+  std::string image;
+  std::string sb = StartPod("pod3", init.out.substr(0, init.out.find('\n')), config, image);
+  ASSERT_FALSE(sb.empty());
+  std::string app = RunContainer(sb, config, image, "app", "echo app-up; sleep 600");
+  ASSERT_FALSE(app.empty());
+  EXPECT_TRUE(LogHas(config, "app", " stdout F app-up"));
+  cri::ExecSyncRequest exec;
+  exec.set_container_id(app);
+  exec.add_cmd("/bin/cat");
+  exec.add_cmd("/hello.txt");
+  exec.set_timeout(60);
+  auto r = cri_->ExecSync(exec);
+  ASSERT_FALSE(r) << "exec ran: " << r->stdout();
+  EXPECT_NE(r.error().message().find("ExecProcessRequest"), std::string::npos)
+      << r.error().message();
+  RemovePod(sb);
 }
 
 }  // namespace

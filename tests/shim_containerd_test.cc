@@ -6,6 +6,7 @@
 // exec work, a refused key fails the task with its cause, and no QEMU, socket or shim is left.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -106,7 +107,10 @@ class ShimE2e : public PodFixture {
     for (int i = 0; i < 100 && !ProcessesWith(shims).empty(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    EXPECT_TRUE(ProcessesWith(shims).empty()) << "a shim outlived its pod";
+    auto left = ProcessesWith(shims);
+    EXPECT_TRUE(left.empty()) << "a shim outlived its pod";
+    // A failed test leaves nothing running for the next one (the QEMUs die with their shim).
+    for (pid_t p : left) ::kill(p, SIGKILL);
     std::error_code ec;
     fs::remove_all(vm_tmp_, ec);
   }
@@ -285,7 +289,10 @@ TEST_F(ShimTaskApi, APodsSandboxAndContainersShareOneDaemonAndOneVm) {
   namespace task = ::containerd::task::v2;
   std::string sb = Bundle("sb1", "sandbox", {"/pause"});
   std::string c1 = Bundle("c1", "container", {"/bin/sh", "-c", "echo c1-out; exit 0"});
-  std::string c2 = Bundle("c2", "container", {"/bin/sh", "-c", "echo c2-up; sleep 600"});
+  // c2 fills its stdout FIFO, which nobody reads (a `ctr run --detach` that has gone): neither
+  // that nor its still-running output may hide its exit.
+  std::string c2 = Bundle("c2", "container",
+                          {"/bin/sh", "-c", "head -c 200000 /dev/zero; echo c2-up; sleep 600"});
 
   auto start_sb = ShimStart(sb, "sb1");
   ASSERT_EQ(start_sb.exit_code, 0) << start_sb.err;
@@ -339,6 +346,8 @@ TEST_F(ShimTaskApi, APodsSandboxAndContainersShareOneDaemonAndOneVm) {
   task::CreateTaskRequest create_c2;
   create_c2.set_id("c2");
   create_c2.set_bundle(c2);
+  ASSERT_EQ(::mkfifo((c2 + "/unread-stdout").c_str(), 0600), 0);
+  create_c2.set_stdout(c2 + "/unread-stdout");
   auto c2_pid = Call<task::CreateTaskResponse>("Create", create_c2, seconds(600));
   ASSERT_TRUE(c2_pid) << c2_pid.error().message();
   start.set_id("c2");

@@ -8,12 +8,12 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include "base/file.h"
-#include "base/logging.h"
 
 namespace cocoon::guest {
 namespace {
@@ -52,7 +52,10 @@ void ContainerProcess::Started(pid_t pid) {
   OwnChild(pid);
   std::thread([self = shared_from_this(), pid] {
     auto code = WaitChild(pid);
-    if (!code) LOG_WARN("process {}: {}", pid, code.error().message());
+    if (!code) {
+      std::fprintf(stderr, "cocoon-agent: process %d: %s\n", static_cast<int>(pid),
+                   code.error().message().c_str());
+    }
     std::lock_guard lock(self->mu_);
     self->exit_code_ = code ? *code : 255;
     self->exited_cv_.notify_all();
@@ -127,11 +130,12 @@ Status ContainerProcess::Signal(int sig) {
   std::lock_guard lock(mu_);
   if (pid_ < 0) return FailedPrecondition("process was not started");
   if (exit_code_) {  // already gone: nothing to signal (and the pid may be reused)
-    LOG_INFO("signal {} not sent: process {} exited with {}", sig, pid_, *exit_code_);
+    std::fprintf(stderr, "cocoon-agent: signal %d not sent: process %d exited with %d\n", sig,
+                 static_cast<int>(pid_), *exit_code_);
     return Ok();
   }
   if (::kill(pid_, sig) != 0) return Internal(std::string("kill: ") + std::strerror(errno));
-  LOG_INFO("signal {} sent to process {}", sig, pid_);
+  std::fprintf(stderr, "cocoon-agent: signal %d sent to process %d\n", sig, static_cast<int>(pid_));
   return Ok();
 }
 

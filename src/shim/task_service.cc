@@ -82,11 +82,23 @@ int OpenFifo(const std::string& path, int flags) {
   return ::open(path.c_str(), flags | O_CLOEXEC);
 }
 
-void WriteAll(int fd, std::string_view data) {
+// The shim's end of an output FIFO: read-write, so the open never waits for a reader (`ctr run
+// --detach` may be gone before the task starts) and a reader that leaves does not break the pipe;
+// non-blocking, so a FIFO nobody drains cannot hold the shim (WriteAll gives up on `stop`).
+int OpenOutputFifo(const std::string& path) { return OpenFifo(path, O_RDWR | O_NONBLOCK); }
+
+void WriteAll(int fd, std::string_view data, const std::atomic<bool>& stop) {
   while (fd >= 0 && !data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // the reader went away: drop the rest, keep draining the guest
+    if (n < 0 && errno == EAGAIN) {
+      // Full: wait for the reader, unless the pod is being stopped.
+      if (stop) return;
+      pollfd pfd{.fd = fd, .events = POLLOUT, .revents = 0};
+      (void)::poll(&pfd, 1, 200);
+      continue;
+    }
+    if (n <= 0) return;  // the FIFO is unusable: drop the rest, keep draining the guest
     data.remove_prefix(static_cast<size_t>(n));
   }
 }
@@ -158,6 +170,7 @@ Result<std::unique_ptr<runtime::PodVm>> TaskService::BootOnPodThread(const Bundl
 
 void TaskService::StopVm() {
   std::lock_guard stop_lock(stop_mu_);
+  io_stop_ = true;  // output nobody reads is dropped from now on
   std::unique_ptr<runtime::PodVm> pod;
   bool vm_alive;
   {
@@ -250,9 +263,8 @@ void TaskService::StartIo(const std::shared_ptr<Task>& t, const std::shared_ptr<
   std::thread([this, t, p, agent] {
     const std::string& cid = t->id;
     const std::string& eid = p->exec_id;
-    // containerd opened the read ends of stdout/stderr (and the write end of stdin) first.
-    int out = OpenFifo(p->stdout_path, O_WRONLY);
-    int err = OpenFifo(p->stderr_path, O_WRONLY);
+    int out = OpenOutputFifo(p->stdout_path);
+    int err = OpenOutputFifo(p->stderr_path);
     // stdin: containerd's FIFO to the guest until EOF or the process ends (polled, so this
     // thread never outlives the agent it writes to).
     std::atomic<bool> done{false};
@@ -275,28 +287,46 @@ void TaskService::StartIo(const std::shared_ptr<Task>& t, const std::shared_ptr<
         if (!done) (void)agent->CloseStdin(cid, eid);
       });
     }
+    std::mutex pumps_mu;
+    std::condition_variable pumps_cv;
+    int pumps_left = 2;
     auto pump = [&](bool is_err) {
       int fd = is_err ? err : out;
       while (true) {
         auto chunk = is_err ? agent->ReadStderr(cid, eid) : agent->ReadStdout(cid, eid);
-        if (!chunk || chunk->empty()) return;
-        WriteAll(fd, *chunk);
+        if (!chunk || chunk->empty()) break;
+        WriteAll(fd, *chunk, io_stop_);
       }
+      std::lock_guard lock(pumps_mu);
+      --pumps_left;
+      pumps_cv.notify_all();
     };
     std::thread err_thread(pump, true);
-    pump(false);
-    err_thread.join();
-    LOG_INFO("{}{}{}: output ended, waiting for the exit status", cid, eid.empty() ? "" : " exec ",
-             eid);
-    // EOF on the FIFOs tells containerd (and CRI's log writer) the output is complete.
-    if (out >= 0) ::close(out);
-    if (err >= 0) ::close(err);
+    std::thread out_thread(pump, false);
+    // The exit does not wait on the output: a process that left a child holding its stdout, or
+    // a FIFO nobody reads, must not hide it. The output the process wrote before it exited gets
+    // two seconds to reach the FIFOs first, so that readers (CRI's log) see all of it.
     auto code = agent->WaitProcess(cid, eid);
     if (!code) LOG_WARN("waiting for {} {}: {}", cid, eid, code.error().message());
+    bool drained;
+    {
+      std::unique_lock lock(pumps_mu);
+      drained = pumps_cv.wait_for(lock, std::chrono::seconds(2), [&] { return pumps_left == 0; });
+    }
+    auto close_output = [&] {
+      out_thread.join();
+      err_thread.join();
+      // EOF on the FIFOs tells containerd (and CRI's log writer) the output is complete.
+      if (out >= 0) ::close(out);
+      if (err >= 0) ::close(err);
+    };
+    if (drained) close_output();
     done = true;
     if (in_thread.joinable()) in_thread.join();
     MarkExited(t, p, code ? *code : 255);
-    LOG_INFO("{}{}{}: exited with {}", cid, eid.empty() ? "" : " exec ", eid, code ? *code : 255);
+    LOG_INFO("{}{}{}: exited with {}{}", cid, eid.empty() ? "" : " exec ", eid, code ? *code : 255,
+             drained ? "" : " (its output is still open)");
+    if (!drained) close_output();
     {
       std::lock_guard lock(mu_);
       --io_threads_;

@@ -9,6 +9,7 @@
 
 #include <google/protobuf/empty.pb.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -92,6 +93,7 @@ class TaskService {
   std::map<std::string, std::shared_ptr<Task>> tasks_;
   std::set<std::string> creating_;  // ids whose Create is in progress
   int io_threads_ = 0;              // stdio pumps still running (they use the agent)
+  std::atomic<bool> io_stop_{false};  // StopVm: the pumps stop waiting for FIFO readers
   std::unique_ptr<runtime::PodVm> pod_;
   uint32_t vm_pid_ = 0;  // the hypervisor's pid, reported as every task's pid
   std::mutex stop_mu_;   // one StopVm at a time
