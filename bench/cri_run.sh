@@ -21,7 +21,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   ip link del "$bridge" 2>/dev/null || true
-  rm -rf "$work"
+  [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 cd "$work"
@@ -49,7 +49,7 @@ reg="127.0.0.1:$reg_port"
   --kbs "$kbs" --admin-key admin.key --dest-tls-verify=false oci:app:latest "docker://$reg/app:enc" > /dev/null
 "$bin/cocoon" image sign --key cosign.key --tls-verify=false "docker://$reg/app:enc" > /dev/null
 skopeo copy --insecure-policy --dest-tls-verify=false oci:app:latest "docker://$reg/pause:3.6" > /dev/null
-sed "s|COSIGN_PUB_BASE64|$(base64 -w0 cosign.pub)|" "$here/examples/signature/cosign-policy.json" > policy.json
+sed -e "s|COSIGN_PUB_BASE64|$(base64 -w0 cosign.pub)|" -e "s|127.0.0.1:5000|$reg|" "$here/examples/signature/cosign-policy.json" > policy.json
 ann="$("$bin/cocoon" initdata --annotation --kbs "$kbs" --policy policy.json "$reg/app:enc" 2> /dev/null)"
 
 # A private containerd with its CRI plugin, set up by `cocoon install --containerd` under node/.
@@ -124,10 +124,10 @@ done
 snap_kib=$(awk '/VmRSS/ {print $2}' /proc/$snap_pid/status)
 wait $driver_pid || true
 
-python3 - "$npods" "$shims" "$shim_kib" "$snap_kib" < times <<'PY'
+python3 - "$npods" "$shims" "$shim_kib" "$snap_kib" <<'PY'
 import json, statistics, sys
 npods, shims, shim_kib, snap_kib = map(int, sys.argv[1:])
-rows = [tuple(map(int, l.split())) for l in sys.stdin if l.strip()]
+rows = [tuple(map(int, l.split())) for l in open("times") if l.strip()]
 pod = [r[0] for r in rows]; cri = [r[1] for r in rows]
 ratios = [c / p for p, c in rows]
 print(f"cocoon run -> first output:  median {statistics.median(pod):7.0f} ms  {pod}")

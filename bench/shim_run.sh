@@ -42,7 +42,7 @@ reg="127.0.0.1:$reg_port"
 "$bin/cocoon" image encrypt --encryption-key provider:attestation-agent:kbs:///default/image-key/app \
   --kbs "$kbs" --admin-key admin.key --dest-tls-verify=false oci:app:latest "docker://$reg/app:enc" > /dev/null
 "$bin/cocoon" image sign --key cosign.key --tls-verify=false "docker://$reg/app:enc" > /dev/null
-sed "s|COSIGN_PUB_BASE64|$(base64 -w0 cosign.pub)|" "$here/examples/signature/cosign-policy.json" > policy.json
+sed -e "s|COSIGN_PUB_BASE64|$(base64 -w0 cosign.pub)|" -e "s|127.0.0.1:5000|$reg|" "$here/examples/signature/cosign-policy.json" > policy.json
 ann="$("$bin/cocoon" initdata --annotation --kbs "$kbs" --policy policy.json "$reg/app:enc" 2> /dev/null)"
 
 # A private containerd without CRI.
@@ -91,9 +91,9 @@ sleep 1
 ctr --address ctd/c.sock task delete rss > /dev/null 2>&1 || true
 ctr --address ctd/c.sock container rm rss > /dev/null 2>&1 || true
 
-python3 - "$hwm" < times <<'PY'
+python3 - "$hwm" <<'PY'
 import statistics, sys
-rows = [tuple(map(int, l.split())) for l in sys.stdin if l.strip()]
+rows = [tuple(map(int, l.split())) for l in open("times") if l.strip()]
 pod = [r[0] for r in rows]; shim = [r[1] for r in rows]
 ratios = [s / p for p, s in rows]
 print(f"cocoon run -> exit:      median {statistics.median(pod):7.0f} ms  {pod}")

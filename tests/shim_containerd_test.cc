@@ -266,8 +266,11 @@ class ShimTaskApi : public PodFixture {
 
   // `containerd-shim-cocoon-v2 … start` in `bundle`, as containerd runs it.
   harness::CommandResult ShimStart(const std::string& bundle, const std::string& id) {
+    // Only stdio open, as when a service manager starts containerd: the listener `start` makes
+    // is then fd 3, the fd the daemon must receive it on.
     return harness::Run({"/bin/sh", "-c",
-                         "cd '" + bundle + "' && TMPDIR='" + vm_tmp_ + "' exec '" +
+                         "for fd in 3 4 5 6 7 8 9; do eval \"exec $fd>&-\"; done; cd '" + bundle +
+                             "' && TMPDIR='" + vm_tmp_ + "' exec '" +
                              harness::BinaryPath("containerd-shim-cocoon-v2") +
                              "' -namespace cocoon-test -address '" +
                              dir_.File("no-containerd.sock") + "' -publish-binary /bin/true -id " +

@@ -119,7 +119,13 @@ int RunStart(const ShimArgs& a) {
     ::dup2(null, 0);
     ::dup2(null, 1);
     ::dup2(null, 2);
-    ::dup2(*fd, 3);  // dup2 clears FD_CLOEXEC on the copy
+    if (*fd == 3) {
+      // dup2(3, 3) does nothing, and would leave FD_CLOEXEC set: the daemon would get no
+      // listener (the case when containerd starts `start` with only stdio open).
+      ::fcntl(3, F_SETFD, 0);
+    } else {
+      ::dup2(*fd, 3);  // dup2 clears FD_CLOEXEC on the copy
+    }
     // Nothing else of the caller's: an inherited pipe would keep its reader waiting for EOF.
     ::close_range(4, ~0U, 0);
     if (::chdir(bundle.c_str()) != 0) ::_exit(127);
