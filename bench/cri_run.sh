@@ -116,17 +116,18 @@ done
 driver_pid=$!
 for _ in $(seq 1200); do grep -q all_running_ms many.json 2>/dev/null && break; sleep 0.5; done
 sleep 3
-shim_kib=0; shims=0
+shim_kib=0; shim_pss=0; shim_anon=0; shims=0
+rollup() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 for p in $(pgrep -f "containerd-shim-cocoon-v2 -namespace k8s.io -address $work/ctd/c.sock" || true); do
-  kib=$(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)
-  shim_kib=$((shim_kib + kib)); shims=$((shims + 1))
+  shim_kib=$((shim_kib + $(rollup "$p" Rss))); shim_pss=$((shim_pss + $(rollup "$p" Pss)))
+  shim_anon=$((shim_anon + $(rollup "$p" Anonymous))); shims=$((shims + 1))
 done
-snap_kib=$(awk '/VmRSS/ {print $2}' /proc/$snap_pid/status)
+snap_kib=$(rollup "$snap_pid" Rss); snap_pss=$(rollup "$snap_pid" Pss); snap_anon=$(rollup "$snap_pid" Anonymous)
 wait $driver_pid || true
 
-python3 - "$npods" "$shims" "$shim_kib" "$snap_kib" <<'PY'
+python3 - "$npods" "$shims" "$shim_kib" "$snap_kib" "$shim_pss" "$snap_pss" "$shim_anon" "$snap_anon" <<'PY'
 import json, statistics, sys
-npods, shims, shim_kib, snap_kib = map(int, sys.argv[1:])
+npods, shims, shim_kib, snap_kib, shim_pss, snap_pss, shim_anon, snap_anon = map(int, sys.argv[1:])
 rows = [tuple(map(int, l.split())) for l in open("times") if l.strip()]
 pod = [r[0] for r in rows]; cri = [r[1] for r in rows]
 ratios = [c / p for p, c in rows]
@@ -137,6 +138,12 @@ many = [json.loads(l) for l in open("many.json")]
 summary = many[-1]
 print(f"{npods} pods at once: all running after {summary['all_running_ms']} ms, failed {summary['failed']}; "
       f"per pod {[p['first_output_ms'] for p in many[:-1]]} ms")
-print(f"host memory while {npods} pods run: {shims} shim daemons {shim_kib/1024:.1f} MiB RSS in all, "
-      f"snapshotter {snap_kib/1024:.1f} MiB; per pod {(shim_kib + snap_kib) / max(npods, 1) / 1024:.1f} MiB")
+n = max(npods, 1)
+print(f"host memory while {npods} pods run ({shims} shim daemons + the snapshotter, QEMU excluded):")
+print(f"  RSS: shims {shim_kib/1024:.1f} MiB, snapshotter {snap_kib/1024:.1f} MiB; "
+      f"per pod {(shim_kib + snap_kib) / n / 1024:.1f} MiB")
+print(f"  PSS (shared pages split between processes): shims {shim_pss/1024:.1f} MiB, snapshotter "
+      f"{snap_pss/1024:.1f} MiB; per pod {(shim_pss + snap_pss) / n / 1024:.1f} MiB")
+print(f"  anonymous (private heap and stacks): shims {shim_anon/1024:.1f} MiB, snapshotter "
+      f"{snap_anon/1024:.1f} MiB; per pod {(shim_anon + snap_anon) / n / 1024:.1f} MiB")
 PY

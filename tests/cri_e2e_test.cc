@@ -97,6 +97,11 @@ state = ")" + dir_.File("ctd/state") + R"("
     // The shims inherit TMPDIR: this test's pod VMs have their run directories under vm_tmp_.
     vm_tmp_ = "/tmp/cvm-" + std::to_string(::getpid()) + "-cri";
     fs::create_directories(vm_tmp_);
+    StartContainerd();
+  }
+
+  // containerd with the installed config, and a CRI client once it answers.
+  void StartContainerd() {
     // containerd 1.6.20 finds the shim for the sandbox on its PATH (it does not apply the
     // runtime's runtime_path there): the installer's link directory comes first, as
     // /usr/local/bin does on a node.
@@ -142,6 +147,8 @@ state = ")" + dir_.File("ctd/state") + R"("
 
   std::string CtdSocket() const { return dir_.File("ctd/c.sock"); }
   std::string Node(const std::string& path) const { return dir_.File("node") + path; }
+  // In the command line of this test's shims (and no other test's).
+  std::string ShimMarker() const { return "-address " + CtdSocket(); }
   // `cocoon install|uninstall --containerd` with every node path under node/ (the test's
   // containerd is not the host's, and systemd is not in charge of it: --no-restart).
   std::vector<std::string> InstallArgs(const std::string& verb) const {
@@ -456,6 +463,70 @@ TEST_F(CriE2e, AnAgentPolicyRefusesExecSync) {
   EXPECT_NE(r.error().message().find("ExecProcessRequest"), std::string::npos)
       << r.error().message();
   RemovePod(sb);
+}
+
+
+// Recovery: containerd restarted under a running pod reconnects to its shim (the pod keeps
+// running and answers exec); a pod VM that dies ends its containers, and a shim killed with
+// SIGKILL takes its VM with it; either pod is then removed normally and nothing is left.
+TEST_F(CriE2e, ContainerdRestartsAndKilledVmsOrShimsAreRecovered) {
+  cri::PodSandboxConfig config;
+  std::string image;
+  std::string a = StartPod("pod-a", annotation_, config, image);
+  ASSERT_FALSE(a.empty());
+  std::string app = RunContainer(a, config, image, "app", "echo app-up; sleep 600");
+  ASSERT_FALSE(app.empty());
+  ASSERT_TRUE(LogHas(config, "app", " stdout F app-up"));
+
+  // containerd restarts; the shim daemon does not.
+  std::set<pid_t> shims = ProcessesWith(ShimMarker());
+  ASSERT_EQ(shims.size(), 1u);
+  containerd_->Terminate();
+  StartContainerd();
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(ProcessesWith(ShimMarker()), shims);
+  EXPECT_EQ(Status(app).state(), cri::CONTAINER_RUNNING) << ContainerdLog();
+  cri::ExecSyncRequest exec;
+  exec.set_container_id(app);
+  exec.add_cmd("/bin/sh");
+  exec.add_cmd("-c");
+  exec.add_cmd("echo still-here");
+  exec.set_timeout(60);
+  auto r = cri_->ExecSync(exec);
+  ASSERT_TRUE(r) << r.error().message() << ContainerdLog();
+  EXPECT_EQ(r->stdout(), "still-here\n");
+
+  // The pod VM dies under the running container.
+  for (pid_t q : ProcessesWith(vm_tmp_ + "/cocoon-vm-")) ::kill(q, SIGKILL);
+  cri::ContainerStatus st;
+  for (int i = 0; i < 150; ++i) {
+    st = Status(app);
+    if (st.state() == cri::CONTAINER_EXITED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(st.state(), cri::CONTAINER_EXITED);
+  EXPECT_NE(st.exit_code(), 0);
+  RemovePod(a);
+
+  // A second pod whose shim is killed.
+  std::string b = StartPod("pod-b", annotation_, config, image);
+  ASSERT_FALSE(b.empty());
+  std::string app_b = RunContainer(b, config, image, "app", "echo b-up; sleep 600");
+  ASSERT_FALSE(app_b.empty());
+  ASSERT_TRUE(LogHas(config, "app", " stdout F b-up"));
+  for (pid_t s : ProcessesWith(ShimMarker())) ::kill(s, SIGKILL);
+  for (int i = 0; i < 100 && QemusUnder(vm_tmp_) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(QemusUnder(vm_tmp_), 0u) << "the VM dies with its shim";
+  for (int i = 0; i < 150; ++i) {
+    st = Status(app_b);
+    if (st.state() == cri::CONTAINER_EXITED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(st.state(), cri::CONTAINER_EXITED) << ContainerdLog();
+  RemovePod(b);
+  EXPECT_TRUE(ProcessesWith(ShimMarker()).empty());
 }
 
 }  // namespace
