@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -280,11 +281,24 @@ state = ")" + dir_.File("ctd/state") + R"("
     return false;
   }
 
-  void RemovePod(const std::string& sandbox) {
+  // StopPodSandbox as the kubelet sends it: a failed stop is sent again on its next sync. Known
+  // issue: under load the first one sometimes fails with "ttrpc: closed" (the shim's connection
+  // drops as the pod VM stops; docs/kubernetes.md); the second then finds the pod stopped.
+  Result<cri::StopPodSandboxResponse> StopPod(const std::string& sandbox) {
     cri::StopPodSandboxRequest stop;
     stop.set_pod_sandbox_id(sandbox);
     auto stopped = cri_->StopPodSandbox(stop);
-    EXPECT_TRUE(stopped) << stopped.error().message();
+    if (!stopped) {
+      std::cerr << "StopPodSandbox, first attempt: " << stopped.error().message() << "\n";
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      stopped = cri_->StopPodSandbox(stop);
+    }
+    return stopped;
+  }
+
+  void RemovePod(const std::string& sandbox) {
+    auto stopped = StopPod(sandbox);
+    EXPECT_TRUE(stopped) << stopped.error().message() << ContainerdLog();
     cri::RemovePodSandboxRequest remove;
     remove.set_pod_sandbox_id(sandbox);
     auto removed = cri_->RemovePodSandbox(remove);
@@ -365,10 +379,8 @@ TEST_F(CriE2e, KubeletSequenceRunsAnEncryptedImageInThePodVm) {
   EXPECT_EQ(QemusUnder(vm_tmp_), 1u) << "the container ran in the sandbox's VM";
 
   // Teardown as the kubelet does it.
-  cri::StopPodSandboxRequest stop;
-  stop.set_pod_sandbox_id(sb);
-  auto stopped = cri_->StopPodSandbox(stop);
-  ASSERT_TRUE(stopped) << stopped.error().message();
+  auto stopped = StopPod(sb);
+  ASSERT_TRUE(stopped) << stopped.error().message() << ContainerdLog();
   cri::RemovePodSandboxRequest remove;
   remove.set_pod_sandbox_id(sb);
   auto removed = cri_->RemovePodSandbox(remove);
@@ -528,6 +540,8 @@ TEST_F(CriE2e, ContainerdRestartsAndKilledVmsOrShimsAreRecovered) {
   RemovePod(b);
   EXPECT_TRUE(ProcessesWith(ShimMarker()).empty());
 }
+
+
 
 }  // namespace
 }  // namespace cocoon

@@ -103,9 +103,16 @@ Status Server::ServeConnection(int fd) {
       ::ttrpc::Request request;
       const Handler* handler = Admit(handlers_, *conn, state, **frame, &request);
       if (handler == nullptr) continue;
-      std::thread(RunCall, conn, handler, (*frame)->stream_id,
-                  std::move(*request.mutable_payload()))
-          .detach();
+      {
+        std::lock_guard lock(calls_mu_);
+        ++calls_;
+      }
+      std::thread([this, conn, handler, id = (*frame)->stream_id,
+                   payload = std::move(*request.mutable_payload())]() mutable {
+        RunCall(conn, handler, id, std::move(payload));
+        std::lock_guard lock(calls_mu_);
+        if (--calls_ == 0) calls_cv_.notify_all();
+      }).detach();
     }
   }
   conn->WaitIdle();
@@ -152,6 +159,11 @@ Status Server::AcceptLoop() {
     std::thread([this, fd] { (void)ServeConnection(fd); }).detach();
   }
   return Ok();
+}
+
+bool Server::WaitForCalls(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(calls_mu_);
+  return calls_cv_.wait_for(lock, timeout, [this] { return calls_ == 0; });
 }
 
 void Server::Stop() {

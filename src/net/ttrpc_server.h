@@ -5,9 +5,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,12 +59,19 @@ class Server {
   Status AdoptListener(int fd);
   Status AcceptLoop();
   void Stop();
+  // Waits until every call being handled has sent its response (or `timeout` passed); false on
+  // timeout. A process that exits on a Shutdown call uses it so that the answers to calls that
+  // raced with it (a Kill whose VM just stopped) still reach the client.
+  bool WaitForCalls(std::chrono::milliseconds timeout);
 
  private:
   using Key = std::pair<std::string, std::string>;
   std::map<Key, Handler, std::less<>> handlers_;
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
+  std::mutex calls_mu_;
+  std::condition_variable calls_cv_;
+  int calls_ = 0;  // handlers running (RunCall threads)
 };
 
 }  // namespace cocoon::net::ttrpc

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -298,6 +299,36 @@ TEST(TtrpcServer, AdoptsAListeningSocketAndRefusesOtherFds) {
   server.Stop();
   loop.join();
   ::unlink(path.c_str());
+}
+
+// WaitForCalls: a slow call in flight keeps it waiting; once the answer is sent it returns.
+TEST(TtrpcServer, WaitForCallsWaitsUntilAnswersAreSent) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  Server server;
+  std::atomic<bool> release{false};
+  server.Register("svc", "Slow", [&](std::string_view) -> Result<std::string> {
+    while (!release) std::this_thread::sleep_for(5ms);
+    return std::string("done");
+  });
+  std::thread serve([&] { (void)server.ServeConnection(sv[1]); });
+  EXPECT_TRUE(server.WaitForCalls(10ms)) << "no call yet";
+  Client client(sv[0]);
+  Result<std::string> answer = std::string();
+  std::thread caller([&] { answer = client.Call("svc", "Slow", "", 5s); });
+  bool busy = false;
+  for (int i = 0; i < 400 && !busy; ++i) {
+    busy = !server.WaitForCalls(5ms);
+    if (!busy) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(busy) << "the slow call was never seen in flight";
+  release = true;
+  EXPECT_TRUE(server.WaitForCalls(5s));
+  caller.join();
+  ASSERT_TRUE(answer) << answer.error().message();
+  EXPECT_EQ(*answer, "done");
+  ::shutdown(sv[0], SHUT_RDWR);
+  serve.join();
 }
 
 TEST(TtrpcClient, TimesOut) {

@@ -87,7 +87,7 @@ Result<OwnedProcess> OwnedProcess::Spawn(const std::vector<std::string>& argv,
 }
 
 OwnedProcess::OwnedProcess(OwnedProcess&& o) noexcept
-    : pid_(o.pid_), pidfd_(o.pidfd_), exited_(o.exited_), status_(o.status_) {
+    : pid_(o.pid_), pidfd_(o.pidfd_), exited_(o.exited_.load()), status_(o.status_) {
   o.pid_ = -1;
   o.pidfd_ = -1;
   o.exited_ = true;
@@ -99,6 +99,7 @@ OwnedProcess::~OwnedProcess() {
 }
 
 void OwnedProcess::Reap() {
+  std::lock_guard lock(reap_mu_);
   if (exited_ || pid_ <= 0) return;
   // The group leader is not reaped yet, so its pid (= the group id) cannot be reused here.
   kill(-pid_, SIGKILL);
@@ -107,8 +108,8 @@ void OwnedProcess::Reap() {
   do {
     r = waitpid(pid_, &wstatus, 0);
   } while (r < 0 && errno == EINTR);
-  exited_ = true;
   status_ = r == pid_ ? ExitStatus(wstatus) : -1;
+  exited_ = true;
 }
 
 Result<int> OwnedProcess::Wait(std::chrono::milliseconds timeout) {
@@ -127,6 +128,7 @@ Result<int> OwnedProcess::Wait(std::chrono::milliseconds timeout) {
     if (errno != EINTR) return Internal(std::string("poll pidfd: ") + strerror(errno));
   }
   Reap();
+  std::lock_guard lock(reap_mu_);
   return status_;
 }
 
@@ -136,6 +138,7 @@ void OwnedProcess::Signal(int sig) {
 
 int OwnedProcess::Kill() {
   Reap();
+  std::lock_guard lock(reap_mu_);
   return status_;
 }
 

@@ -4,7 +4,9 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -46,7 +48,9 @@ class OwnedProcess {
 
   pid_t pid_ = -1;
   int pidfd_ = -1;
-  bool exited_ = false;
+  // Wait and Stop may run on two threads (a pod's watcher and its teardown): one reaps.
+  std::mutex reap_mu_;
+  std::atomic<bool> exited_{false};
   int status_ = -1;
 };
 

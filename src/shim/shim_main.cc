@@ -1,6 +1,7 @@
 // The shim's subcommands (see shim_main.h).
 #include "shim/shim_main.h"
 
+#include <execinfo.h>
 #include <fcntl.h>
 #include <google/protobuf/any.pb.h>
 #include <signal.h>
@@ -178,6 +179,31 @@ int RunDaemon(const ShimArgs& a) {
   }
   base::InitLogging(a.debug ? "debug" : "info");
   ::signal(SIGPIPE, SIG_IGN);
+  // A crash leaves its backtrace in containerd's log (the daemon's stderr is the bundle's log).
+  for (int sig : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) {
+    struct sigaction crash {};
+    crash.sa_handler = [](int signo) {
+      char line[64];
+      int n = std::snprintf(line, sizeof line, "shim crashed: signal %d\n", signo);
+      (void)!::write(2, line, static_cast<size_t>(n));
+      void* frames[64];
+      int depth = ::backtrace(frames, 64);
+      ::backtrace_symbols_fd(frames, depth, 2);
+      // containerd may stop reading the log the moment the connection drops: a file too.
+      char path[96];
+      std::snprintf(path, sizeof path, "/tmp/cocoon-shim-crash-%d.log", static_cast<int>(::getpid()));
+      int fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        (void)!::write(fd, line, static_cast<size_t>(n));
+        ::backtrace_symbols_fd(frames, depth, fd);
+        ::close(fd);
+      }
+      ::signal(signo, SIG_DFL);
+      ::raise(signo);
+    };
+    crash.sa_flags = SA_RESETHAND;
+    ::sigaction(sig, &crash, nullptr);
+  }
   const char* ttrpc_address = std::getenv("TTRPC_ADDRESS");
   auto events = std::make_unique<EventPublisher>(ttrpc_address ? ttrpc_address : "", a.ns);
   auto qemu = std::make_unique<runtime::QemuHypervisor>(runtime::DetectHostCaps());
@@ -203,8 +229,17 @@ int RunDaemon(const ShimArgs& a) {
   // Shutdown (the pod is gone) and SIGTERM end the daemon the same way: the VM stops, queued
   // events are sent, the socket is removed. The process then exits without unwinding, since
   // connection threads may still be inside handlers.
-  auto finish = [&] {
+  auto finish = [&](const char* why) {
+    LOG_INFO("shim stopping: {}", why);
     if (service_ptr) service_ptr->StopVm();
+    // Calls that raced with the Shutdown get their answers out first: CRI's StopPodSandbox kills
+    // the sandbox while its exit handler deletes it, so a Kill can arrive just after the
+    // Shutdown; for a pod that is gone it gets NotFound (which containerd takes as done), not a
+    // closed connection. The daemon keeps answering for a moment, then exits.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    if (!server->WaitForCalls(std::chrono::milliseconds(2000))) {
+      LOG_WARN("exiting with calls still running");
+    }
     // A containerd that is gone (or restarting) does not hold the shim up: the exit events get
     // two seconds, then containerd learns of the exits from the next Wait/State or `delete`.
     if (!events->Flush(std::chrono::milliseconds(2000))) LOG_WARN("exiting with events unsent");
@@ -213,7 +248,7 @@ int RunDaemon(const ShimArgs& a) {
     std::fflush(nullptr);
     ::_exit(0);
   };
-  o.on_shutdown = finish;
+  o.on_shutdown = [&finish] { finish("Shutdown with no task left"); };
   auto service = std::make_unique<TaskService>(std::move(o));
   service_ptr = service.get();
   service->RegisterWith(*server);
@@ -233,7 +268,7 @@ int RunDaemon(const ShimArgs& a) {
       while (::read(signal_pipe[0], &c, 1) < 0 && errno == EINTR) {
       }
       LOG_INFO("signal {}: stopping the pod", static_cast<int>(c));
-      finish();
+      finish("signal");
     }).detach();
   }
 
@@ -254,7 +289,7 @@ int RunDaemon(const ShimArgs& a) {
   LOG_INFO("shim {} serving pod {} (namespace {})", kVersion, a.id, a.ns);
   auto st = server->AcceptLoop();
   if (!st) LOG_ERROR("{}", st.error().message());
-  finish();
+  finish(st ? "accept loop ended" : "accept loop failed");
   return 0;
 }
 

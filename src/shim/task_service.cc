@@ -724,8 +724,13 @@ Result<google::protobuf::Empty> TaskService::Shutdown(const task::ShutdownReques
 void TaskService::RegisterWith(net::ttrpc::Server& server) {
   auto add = [this, &server]<typename Req, typename Resp>(
                  const char* method, Result<Resp> (TaskService::*fn)(const Req&)) {
-    server.RegisterTyped<Req, Resp>(std::string(kTaskServiceName), method,
-                                    [this, fn](const Req& r) { return (this->*fn)(r); });
+    server.RegisterTyped<Req, Resp>(
+        std::string(kTaskServiceName), method, [this, fn, method](const Req& r) {
+          LOG_DEBUG("{} {}", method, r.ShortDebugString());
+          auto out = (this->*fn)(r);
+          if (!out) LOG_DEBUG("{} failed: {}", method, out.error().message());
+          return out;
+        });
   };
   add("Create", &TaskService::Create);
   add("Start", &TaskService::Start);
