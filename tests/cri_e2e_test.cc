@@ -290,6 +290,16 @@ state = ")" + dir_.File("ctd/state") + R"("
     auto stopped = cri_->StopPodSandbox(stop);
     if (!stopped) {
       std::cerr << "StopPodSandbox, first attempt: " << stopped.error().message() << "\n";
+      // What the shim said about it (its log is in containerd's).
+      std::istringstream log(ContainerdLog());
+      for (std::string line; std::getline(log, line);) {
+        if (line.find("ttrpc connection ended") != std::string::npos ||
+            line.find("shim stopping") != std::string::npos ||
+            line.find("shim crashed") != std::string::npos ||
+            line.find("VM exited") != std::string::npos) {
+          std::cerr << "  " << line << "\n";
+        }
+      }
       std::this_thread::sleep_for(std::chrono::seconds(1));
       stopped = cri_->StopPodSandbox(stop);
     }

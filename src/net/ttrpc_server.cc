@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/limits.h"
+#include "base/logging.h"
 #include "net/internal/ttrpc_connection.h"
 #include "net/ttrpc.h"
 #include "ttrpc.pb.h"
@@ -156,7 +157,13 @@ Status Server::AcceptLoop() {
       if (stopping_) break;
       return Unavailable(std::string("accept: ") + std::strerror(errno));
     }
-    std::thread([this, fd] { (void)ServeConnection(fd); }).detach();
+    std::thread([this, fd] {
+      // A connection that ends on an error (not the peer hanging up) is worth a line: EBADF here
+      // would mean someone else closed the connection's fd.
+      if (auto st = ServeConnection(fd); !st) {
+        LOG_WARN("ttrpc connection ended: {}", st.error().message());
+      }
+    }).detach();
   }
   return Ok();
 }

@@ -171,7 +171,7 @@ Result<std::unique_ptr<runtime::PodVm>> TaskService::BootOnPodThread(const Bundl
 void TaskService::StopVm() {
   std::lock_guard stop_lock(stop_mu_);
   io_stop_ = true;  // output nobody reads is dropped from now on
-  std::unique_ptr<runtime::PodVm> pod;
+  std::shared_ptr<runtime::PodVm> pod;
   bool vm_alive;
   {
     std::lock_guard lock(mu_);
@@ -254,13 +254,14 @@ void TaskService::MarkExited(const std::shared_ptr<Task>& t, const std::shared_p
 }
 
 void TaskService::StartIo(const std::shared_ptr<Task>& t, const std::shared_ptr<Proc>& p) {
-  runtime::AgentClient* agent;
+  std::shared_ptr<runtime::PodVm> pod;
   {
     std::lock_guard lock(mu_);
-    agent = &pod_->agent();
+    pod = pod_;
     ++io_threads_;
   }
-  std::thread([this, t, p, agent] {
+  std::thread([this, t, p, pod] {
+    runtime::AgentClient* agent = &pod->agent();
     const std::string& cid = t->id;
     const std::string& eid = p->exec_id;
     int out = OpenOutputFifo(p->stdout_path);
@@ -417,10 +418,10 @@ Result<task::CreateTaskResponse> TaskService::Create(const task::CreateTaskReque
     for (const auto& e : spec.env) proc->add_env(e);
     proc->set_cwd(spec.cwd);
     if (!spec.hostname.empty()) req.mutable_oci()->set_hostname(spec.hostname);
-    runtime::PodVm* pod;
+    std::shared_ptr<runtime::PodVm> pod;
     {
       std::lock_guard lock(mu_);
-      pod = pod_.get();
+      pod = pod_;
     }
     auto st = pod->agent().CreateContainer(req);
     if (!st) {
@@ -459,6 +460,7 @@ Result<task::StartResponse> TaskService::Start(const task::StartRequest& r) {
   ASSIGN_OR_RETURN(auto t, FindTask(r.id()));
   ASSIGN_OR_RETURN(auto p, FindProc(r.id(), r.exec_id()));
   uint32_t pid;
+  std::shared_ptr<runtime::PodVm> pod_ref;  // keeps the agent connection alive for this call
   runtime::AgentClient* agent;
   {
     std::lock_guard lock(mu_);
@@ -468,7 +470,8 @@ Result<task::StartResponse> TaskService::Start(const task::StartRequest& r) {
     }
     if (!pod_ || vm_gone_) return FailedPrecondition("the pod VM is gone");
     pid = vm_pid_;
-    agent = &pod_->agent();
+    pod_ref = pod_;
+    agent = &pod_ref->agent();
   }
   if (r.exec_id().empty()) {
     if (t->spec.kind != TaskKind::kSandbox) TRY(agent->StartContainer(r.id()));
@@ -569,11 +572,15 @@ Result<google::protobuf::Empty> TaskService::Kill(const task::KillRequest& r) {
   }
   ASSIGN_OR_RETURN(auto t, FindTask(r.id()));
   ASSIGN_OR_RETURN(auto p, FindProc(r.id(), r.exec_id()));
+  std::shared_ptr<runtime::PodVm> pod_ref;  // keeps the agent connection alive for this call
   runtime::AgentClient* agent = nullptr;
   {
     std::lock_guard lock(mu_);
     if (p->status == v1::STOPPED) return NotFound("process already finished");
-    if (pod_ && !vm_gone_) agent = &pod_->agent();
+    if (pod_ && !vm_gone_) {
+      pod_ref = pod_;
+      agent = &pod_ref->agent();
+    }
     if (t->spec.kind == TaskKind::kSandbox && r.exec_id().empty()) {
       t->kill_signal = static_cast<int>(r.signal());
     }
@@ -608,6 +615,7 @@ Result<task::DeleteResponse> TaskService::Delete(const task::DeleteRequest& r) {
   ASSIGN_OR_RETURN(auto p, FindProc(r.id(), r.exec_id()));
   task::DeleteResponse out;
   bool stop_vm = false;
+  std::shared_ptr<runtime::PodVm> pod_ref;  // keeps the agent connection alive for this call
   runtime::AgentClient* agent = nullptr;
   {
     std::lock_guard lock(mu_);
@@ -622,7 +630,10 @@ Result<task::DeleteResponse> TaskService::Delete(const task::DeleteRequest& r) {
       t->execs.erase(r.exec_id());
       return out;
     }
-    if (t->in_agent && pod_ && !vm_gone_) agent = &pod_->agent();
+    if (t->in_agent && pod_ && !vm_gone_) {
+      pod_ref = pod_;
+      agent = &pod_ref->agent();
+    }
     stop_vm = t->spec.kind != TaskKind::kPodContainer;
   }
   if (agent && !stop_vm) {
@@ -651,10 +662,14 @@ Result<google::protobuf::Empty> TaskService::CloseIO(const task::CloseIORequest&
   ASSIGN_OR_RETURN(auto p, FindProc(r.id(), r.exec_id()));
   (void)p;
   if (!r.stdin()) return google::protobuf::Empty();
+  std::shared_ptr<runtime::PodVm> pod_ref;  // keeps the agent connection alive for this call
   runtime::AgentClient* agent = nullptr;
   {
     std::lock_guard lock(mu_);
-    if (pod_ && !vm_gone_) agent = &pod_->agent();
+    if (pod_ && !vm_gone_) {
+      pod_ref = pod_;
+      agent = &pod_ref->agent();
+    }
   }
   if (agent) TRY(agent->CloseStdin(r.id(), r.exec_id()));
   return google::protobuf::Empty();

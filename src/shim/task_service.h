@@ -94,7 +94,10 @@ class TaskService {
   std::set<std::string> creating_;  // ids whose Create is in progress
   int io_threads_ = 0;              // stdio pumps still running (they use the agent)
   std::atomic<bool> io_stop_{false};  // StopVm: the pumps stop waiting for FIFO readers
-  std::unique_ptr<runtime::PodVm> pod_;
+  // Shared: a call holds its own reference while it talks to the agent, so StopVm's teardown
+  // never frees the agent connection (and its fd, which the kernel may then hand to containerd's
+  // next connection) under a call still using it.
+  std::shared_ptr<runtime::PodVm> pod_;
   uint32_t vm_pid_ = 0;  // the hypervisor's pid, reported as every task's pid
   std::mutex stop_mu_;   // one StopVm at a time
   bool vm_gone_ = false;
