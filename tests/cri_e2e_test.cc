@@ -281,29 +281,10 @@ state = ")" + dir_.File("ctd/state") + R"("
     return false;
   }
 
-  // StopPodSandbox as the kubelet sends it: a failed stop is sent again on its next sync. Known
-  // issue: under load the first one sometimes fails with "ttrpc: closed" (the shim's connection
-  // drops as the pod VM stops; docs/kubernetes.md); the second then finds the pod stopped.
   Result<cri::StopPodSandboxResponse> StopPod(const std::string& sandbox) {
     cri::StopPodSandboxRequest stop;
     stop.set_pod_sandbox_id(sandbox);
-    auto stopped = cri_->StopPodSandbox(stop);
-    if (!stopped) {
-      std::cerr << "StopPodSandbox, first attempt: " << stopped.error().message() << "\n";
-      // What the shim said about it (its log is in containerd's).
-      std::istringstream log(ContainerdLog());
-      for (std::string line; std::getline(log, line);) {
-        if (line.find("ttrpc connection ended") != std::string::npos ||
-            line.find("shim stopping") != std::string::npos ||
-            line.find("shim crashed") != std::string::npos ||
-            line.find("VM exited") != std::string::npos) {
-          std::cerr << "  " << line << "\n";
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-      stopped = cri_->StopPodSandbox(stop);
-    }
-    return stopped;
+    return cri_->StopPodSandbox(stop);
   }
 
   void RemovePod(const std::string& sandbox) {

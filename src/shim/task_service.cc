@@ -120,6 +120,10 @@ std::string_view KindName(TaskKind k) {
 TaskService::TaskService(Options options) : o_(std::move(options)) {}
 
 TaskService::~TaskService() {
+  {
+    std::lock_guard lock(stopper_mu_);
+    if (stopper_.joinable()) stopper_.join();
+  }
   StopVm();
   std::unique_lock lock(mu_);
   cv_.wait(lock, [this] { return io_threads_ == 0; });
@@ -586,8 +590,10 @@ Result<google::protobuf::Empty> TaskService::Kill(const task::KillRequest& r) {
     }
   }
   if (t->spec.kind == TaskKind::kSandbox && r.exec_id().empty()) {
-    // The sandbox's process is the VM: stopping it ends every container of the pod.
-    StopVm();
+    // The sandbox's process is the VM: stopping it ends every container of the pod. The answer
+    // does not wait for the teardown; the exit is reported when the VM is gone.
+    std::lock_guard lock(stopper_mu_);
+    if (!stopper_.joinable()) stopper_ = std::thread([this] { StopVm(); });
     return google::protobuf::Empty();
   }
   bool started;

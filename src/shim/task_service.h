@@ -104,6 +104,12 @@ class TaskService {
   bool shutting_down_ = false;
   std::thread pod_thread_;  // boots the VM and lives as long as it
   std::thread vm_watcher_;
+  // A Kill of the sandbox stops the VM on this thread and answers at once, as runc's shim answers
+  // a Kill before the process is gone: the exit follows as an event. (Answering only after the
+  // teardown let CRI's exit handler delete the task and close its connection first, so the Kill
+  // itself failed with "ttrpc: closed".)
+  std::mutex stopper_mu_;
+  std::thread stopper_;
   std::function<void()> pod_thread_job_;
   bool pod_thread_stop_ = false;
 };
