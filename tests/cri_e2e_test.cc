@@ -534,5 +534,52 @@ TEST_F(CriE2e, ContainerdRestartsAndKilledVmsOrShimsAreRecovered) {
 
 
 
+
+// Pod networking: the pod VM joins the network namespace CRI created (CNI bridge), takes the pod
+// IP, and reaches the node over the pod network; a service in a container answers on the pod IP
+// from the node.
+TEST_F(CriE2e, ThePodVmHasThePodIpAndServesOnIt) {
+  cri::PodSandboxConfig config;
+  std::string image;
+  std::string sb = StartPod("pod-net", annotation_, config, image);
+  ASSERT_FALSE(sb.empty());
+  cri::PodSandboxStatusRequest status;
+  status.set_pod_sandbox_id(sb);
+  auto st = cri_->PodSandboxStatus(status);
+  ASSERT_TRUE(st) << st.error().message();
+  std::string ip = st->status().network().ip();
+  ASSERT_TRUE(ip.starts_with("10.89.")) << ip;
+  // A web server on the node's side of the pod network (the bridge's gateway address).
+  std::string gateway = ip.substr(0, ip.rfind('.')) + ".1";
+  fs::create_directories(dir_.File("node-web"));
+  dir_.Write("node-web/from-node.txt", "hello-from-node\n");
+  int port = harness::FreePort();
+  harness::Process web({"/usr/bin/python3", "-m", "http.server", "--bind", gateway,
+                        std::to_string(port), "--directory", dir_.File("node-web")});
+  for (int i = 0; i < 100; ++i) {
+    if (harness::Run({"/usr/bin/curl", "-sf", "--max-time", "1",
+                      "http://" + gateway + ":" + std::to_string(port) + "/from-node.txt"})
+            .exit_code == 0) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::string app = RunContainer(
+      sb, config, image, "web",
+      "/bin/busybox mkdir -p /w && echo hello-from-pod > /w/index.html && "
+      "/bin/busybox wget -q -O - http://" + gateway + ":" + std::to_string(port) +
+          "/from-node.txt && echo web-up && exec /bin/busybox httpd -f -p 8080 -h /w");
+  ASSERT_FALSE(app.empty());
+  EXPECT_TRUE(LogHas(config, "web", " stdout F hello-from-node")) << ContainerdLog();
+  ASSERT_TRUE(LogHas(config, "web", " stdout F web-up"));
+  std::string answer;
+  for (int i = 0; i < 50 && answer.empty(); ++i) {
+    answer = harness::Run({"/usr/bin/curl", "-s", "--max-time", "2", "http://" + ip + ":8080/"}).out;
+    if (answer.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(answer, "hello-from-pod\n") << "the container's server, reached at the pod IP " << ip;
+  RemovePod(sb);
+}
+
 }  // namespace
 }  // namespace cocoon

@@ -12,9 +12,11 @@
 
 #include "base/file.h"
 #include "base/limits.h"
+#include "guest/agent_process.h"
 #include "guest/guest_pull.h"
 #include "guest/initdata_binding.h"
 #include "guest/kbs_key_provider.h"
+#include "guest/pod_network.h"
 #include "initdata/initdata.h"
 #include "podproto/podproto.h"
 
@@ -157,6 +159,19 @@ Result<google::protobuf::Empty> AgentService::DestroySandbox(const ::grpc::Destr
   sandbox_auth_.clear();
   key_provider_.reset();
   return google::protobuf::Empty();
+}
+
+Result<::grpc::Interface> AgentService::UpdateInterface(const ::grpc::UpdateInterfaceRequest& r) {
+  ASSIGN_OR_RETURN(auto nic, ApplyInterface(r.interface()));
+  AgentLog("pod network: " + nic.name() + " " +
+           (nic.ipaddresses_size() > 0
+                ? nic.ipaddresses(0).address() + "/" + nic.ipaddresses(0).mask()
+                : std::string("(no address)")));
+  return nic;
+}
+
+Result<::grpc::Routes> AgentService::UpdateRoutes(const ::grpc::UpdateRoutesRequest& r) {
+  return ApplyRoutes(r.routes());
 }
 
 Result<::grpc::GuestDetailsResponse> AgentService::GetGuestDetails(

@@ -86,6 +86,8 @@ class AgentService {
   Result<::grpc::ReadStreamResponse> ReadStdout(const ::grpc::ReadStreamRequest& r);
   Result<::grpc::ReadStreamResponse> ReadStderr(const ::grpc::ReadStreamRequest& r);
   Result<google::protobuf::Empty> CloseStdin(const ::grpc::CloseStdinRequest& r);
+  Result<::grpc::Interface> UpdateInterface(const ::grpc::UpdateInterfaceRequest& r);
+  Result<::grpc::Routes> UpdateRoutes(const ::grpc::UpdateRoutesRequest& r);
 
   AgentService(AgentConfig config, std::unique_ptr<AgentPolicy> policy,
                std::optional<image::ContainersPolicy> image_policy, initdata::Document init,

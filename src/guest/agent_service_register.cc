@@ -26,6 +26,8 @@ void AgentService::RegisterWith(net::ttrpc::Server& server) {
   add("ReadStdout", &AgentService::ReadStdout);
   add("ReadStderr", &AgentService::ReadStderr);
   add("CloseStdin", &AgentService::CloseStdin);
+  add("UpdateInterface", &AgentService::UpdateInterface);
+  add("UpdateRoutes", &AgentService::UpdateRoutes);
 
   // Health is how the host learns the agent is up; like kata, it is not policy-checked.
   server.RegisterTyped<::grpc::CheckRequest, ::grpc::HealthCheckResponse>(

@@ -40,6 +40,17 @@ Status ApplyOverrides(const std::string& bundle_dir, const ::grpc::Spec& oci) {
     process["cwd"] = oci.process().cwd();
   }
   if (!oci.hostname().empty()) config["hostname"] = oci.hostname();
+  // The pod VM is the pod's network namespace (as with kata): its containers share the guest's
+  // network, so a service in one answers on the pod IP and the containers reach each other on
+  // localhost.
+  if (config.contains("linux") && config["linux"].contains("namespaces") &&
+      config["linux"]["namespaces"].is_array()) {
+    Json kept = Json::array();
+    for (const auto& ns : config["linux"]["namespaces"]) {
+      if (!(ns.is_object() && ns.value("type", "") == "network")) kept.push_back(ns);
+    }
+    config["linux"]["namespaces"] = kept;
+  }
   return image::WriteBundle(bundle_dir, config);
 }
 

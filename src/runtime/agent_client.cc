@@ -42,6 +42,16 @@ Status AgentClient::CreateSandbox(const ::grpc::CreateSandboxRequest& request) {
   return Ok();
 }
 
+Status AgentClient::UpdateInterface(const ::grpc::UpdateInterfaceRequest& request) {
+  TRY(Call<::grpc::Interface>("UpdateInterface", request, timeouts_.call));
+  return Ok();
+}
+
+Status AgentClient::UpdateRoutes(const ::grpc::UpdateRoutesRequest& request) {
+  TRY(Call<::grpc::Routes>("UpdateRoutes", request, timeouts_.call));
+  return Ok();
+}
+
 Status AgentClient::DestroySandbox() {
   TRY(Call<Empty>("DestroySandbox", ::grpc::DestroySandboxRequest(), timeouts_.call));
   return Ok();

@@ -35,6 +35,8 @@ class AgentClient {
   Result<::grpc::GuestDetailsResponse> GetGuestDetails();
   Status CreateSandbox(const ::grpc::CreateSandboxRequest& request);
   Status DestroySandbox();
+  Status UpdateInterface(const ::grpc::UpdateInterfaceRequest& request);
+  Status UpdateRoutes(const ::grpc::UpdateRoutesRequest& request);
   Status CreateContainer(const ::grpc::CreateContainerRequest& request);
   Status StartContainer(const std::string& container_id);
   Status RemoveContainer(const std::string& container_id);

@@ -58,6 +58,10 @@ struct VmConfig {
   // creates (and later removes) a fresh directory when this is empty.
   std::string run_dir;
   std::vector<std::string> extra_args;  // appended verbatim to the QEMU argv
+  // The pod network: a tap in the pod's network namespace (an fd the hypervisor inherits) and
+  // the MAC its guest NIC gets (CNI's eth0 MAC, so the bridge's tables stay right). -1: none.
+  int pod_net_fd = -1;
+  std::string pod_net_mac;
 };
 
 // A running VM. Destroying it stops the VM (SIGTERM, then SIGKILL to its process group) and

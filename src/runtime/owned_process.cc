@@ -16,7 +16,8 @@ namespace cocoon::runtime::internal {
 namespace {
 
 // The child side of Spawn: never returns. Reports a failing step's errno through `err_fd`.
-[[noreturn]] void ExecChild(char* const* argv, const char* log_path, pid_t owner, int err_fd) {
+[[noreturn]] void ExecChild(char* const* argv, const char* log_path, pid_t owner, int err_fd,
+                            int keep_fd) {
   auto fail = [err_fd](int step_errno) {
     ssize_t ignored = write(err_fd, &step_errno, sizeof step_errno);
     (void)ignored;
@@ -34,6 +35,7 @@ namespace {
   if (in < 0 || log < 0) fail(errno);
   if (dup2(in, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0) fail(errno);
   close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);  // err_fd is CLOEXEC too: closes on success
+  if (keep_fd >= 3 && fcntl(keep_fd, F_SETFD, 0) != 0) fail(errno);
   execv(argv[0], argv);
   fail(errno);
   _exit(127);
@@ -50,7 +52,7 @@ int ExitStatus(int wstatus) {
 int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
 Result<OwnedProcess> OwnedProcess::Spawn(const std::vector<std::string>& argv,
-                                         const std::string& log_path) {
+                                         const std::string& log_path, int keep_fd) {
   if (argv.empty() || argv[0].empty() || argv[0][0] != '/') {
     return InvalidArgument("spawn: argv[0] must be an absolute path");
   }
@@ -67,7 +69,7 @@ Result<OwnedProcess> OwnedProcess::Spawn(const std::vector<std::string>& argv,
     close(err_pipe[1]);
     return Internal(std::string("fork: ") + strerror(e));
   }
-  if (pid == 0) ExecChild(args.data(), log_path.c_str(), owner, err_pipe[1]);
+  if (pid == 0) ExecChild(args.data(), log_path.c_str(), owner, err_pipe[1], keep_fd);
   close(err_pipe[1]);
   setpgid(pid, pid);  // also in the child: whichever runs first wins, both agree
   int child_errno = 0;

@@ -21,10 +21,11 @@ class OwnedProcess {
  public:
   // Starts argv[0] (an absolute path) with stdin from /dev/null and stdout+stderr appended to
   // `log_path`. PR_SET_PDEATHSIG fires when the *thread* that called Spawn exits, so call it
-  // from a thread that lives as long as the process should. Internal if fork/exec fails (the
-  // exec errno is reported).
+  // from a thread that lives as long as the process should. `keep_fd` (>= 3, or -1) stays open
+  // in the child under the same number (QEMU's `-netdev tap,fd=`); every other fd above 2 is
+  // closed. Internal if fork/exec fails (the exec errno is reported).
   static Result<OwnedProcess> Spawn(const std::vector<std::string>& argv,
-                                    const std::string& log_path);
+                                    const std::string& log_path, int keep_fd = -1);
   OwnedProcess(OwnedProcess&& other) noexcept;
   OwnedProcess& operator=(OwnedProcess&&) = delete;
   OwnedProcess(const OwnedProcess&) = delete;

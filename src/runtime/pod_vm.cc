@@ -100,6 +100,8 @@ Result<std::unique_ptr<PodVm>> PodVm::Boot(Hypervisor& hypervisor, const PodVmSp
   vc.vtpm_socket = spec.vtpm_socket;
   vc.run_dir = spec.run_dir;
   vc.extra_args = spec.extra_args;
+  vc.pod_net_fd = spec.pod_net_fd;
+  vc.pod_net_mac = spec.pod_net_interface.hwaddr();
   auto vm = hypervisor.Start(vc);
   if (!vm) return std::unexpected(vm.error().WithContext("starting the pod VM"));
 
@@ -127,6 +129,18 @@ Result<std::unique_ptr<PodVm>> PodVm::Boot(Hypervisor& hypervisor, const PodVmSp
   pod->agent_ready_at_ = Clock::now();
   if (cb.step) cb.step("agent ready");
 
+  if (spec.pod_net_fd >= 0) {
+    ::grpc::UpdateInterfaceRequest nic;
+    *nic.mutable_interface() = spec.pod_net_interface;
+    if (auto st = pod->agent_->UpdateInterface(nic); !st) return fail(st.error(), "UpdateInterface");
+    ::grpc::UpdateRoutesRequest routes;
+    *routes.mutable_routes() = spec.pod_net_routes;
+    if (auto st = pod->agent_->UpdateRoutes(routes); !st) return fail(st.error(), "UpdateRoutes");
+    if (cb.step && spec.pod_net_interface.ipaddresses_size() > 0) {
+      const auto& a = spec.pod_net_interface.ipaddresses(0);
+      cb.step("pod network: " + a.address() + "/" + a.mask());
+    }
+  }
   ::grpc::CreateSandboxRequest sandbox;
   sandbox.set_registry_auth(spec.registry_auth);
   if (auto st = pod->agent_->CreateSandbox(sandbox); !st) return fail(st.error(), "CreateSandbox");

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent.pb.h"
 #include "base/error.h"
 #include "runtime/agent_client.h"
 #include "runtime/hypervisor.h"
@@ -37,6 +38,12 @@ struct PodVmSpec {
   std::string vtpm_socket;              // swtpm's control socket: the guest gets a TPM (tpm-tis)
   std::string run_dir;                  // empty: the hypervisor makes (and removes) its own
   std::vector<std::string> extra_args;  // appended to the QEMU argv
+  // The pod network (a CRI pod's CNI namespace): the tap fd QEMU inherits, and what the guest is
+  // told after boot, before CreateSandbox (kata's UpdateInterface and UpdateRoutes). The
+  // interface's hwAddr is the guest NIC's MAC. -1: user networking only.
+  int pod_net_fd = -1;
+  ::grpc::Interface pod_net_interface;
+  ::grpc::Routes pod_net_routes;
   std::chrono::milliseconds agent_timeout{180'000};   // boot to agent ready; each agent call
   std::chrono::milliseconds create_timeout{900'000};  // CreateContainer: attest + keys + pull
 };

@@ -137,7 +137,7 @@ Result<std::unique_ptr<Vm>> QemuHypervisor::Start(const VmConfig& config) {
   if (!c.initdata.empty()) {
     if (auto st = WriteFile(paths.initdata, c.initdata); !st) return cleanup(st.error());
   }
-  auto process = OwnedProcess::Spawn(*argv, c.run_dir + "/qemu.log");
+  auto process = OwnedProcess::Spawn(*argv, c.run_dir + "/qemu.log", c.pod_net_fd);
   if (!process) return cleanup(process.error().WithContext("starting QEMU"));
   return std::make_unique<QemuVm>(std::move(*process), paths, c.run_dir, owns_dir);
 }

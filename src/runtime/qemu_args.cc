@@ -135,6 +135,12 @@ void AddDevices(const VmConfig& c, Machine machine, const RunPaths& paths,
        "virtserialport,chardev=agent,name=" + std::string(podproto::kAgentPortName), "-netdev",
        netdev, "-device",
        std::string(pci ? "virtio-net-pci" : "virtio-net-device") + ",netdev=n0"});
+  if (c.pod_net_fd >= 0) {
+    out->insert(out->end(),
+                {"-netdev", "tap,id=pod,fd=" + std::to_string(c.pod_net_fd), "-device",
+                 std::string(pci ? "virtio-net-pci" : "virtio-net-device") + ",netdev=pod,mac=" +
+                     Escape(c.pod_net_mac)});
+  }
   if (!c.initdata.empty()) {
     out->insert(out->end(), {"-fw_cfg", "name=" + std::string(podproto::kInitDataFwCfgName) +
                                             ",file=" + Escape(paths.initdata)});

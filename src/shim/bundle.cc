@@ -54,6 +54,20 @@ Result<BundleSpec> ParseBundleSpec(std::string_view config_json, const std::stri
     }
   }
   ASSIGN_OR_RETURN(out.hostname, base::GetStringOr(spec, "hostname", ""));
+  if (auto linux = spec.find("linux"); linux != spec.end() && linux->is_object()) {
+    if (auto nss = linux->find("namespaces"); nss != linux->end() && !nss->is_null()) {
+      if (!nss->is_array()) return InvalidArgument("config.json: linux.namespaces is not an array");
+      for (const auto& ns : *nss) {
+        if (!ns.is_object()) return InvalidArgument("config.json: a linux.namespaces entry is not an object");
+        ASSIGN_OR_RETURN(std::string type, base::GetStringOr(ns, "type", ""));
+        if (type != "network") continue;
+        ASSIGN_OR_RETURN(out.netns, base::GetStringOr(ns, "path", ""));
+        if (!out.netns.empty() && out.netns[0] != '/') {
+          return InvalidArgument("config.json: the network namespace path is not absolute");
+        }
+      }
+    }
+  }
 
   auto annotation = [&](std::string_view key) -> std::string {
     auto it = out.annotations.find(std::string(key));

@@ -45,6 +45,9 @@ struct BundleSpec {
   std::string hostname;
   bool terminal = false;
   std::string image;  // empty for a sandbox; required for the other kinds
+  // linux.namespaces[type=network].path: the network namespace CNI set up for a sandbox
+  // (/var/run/netns/cni-…); empty for host networking, or a task without one.
+  std::string netns;
 };
 
 // Parses a config.json's text. InvalidArgument naming the field for a malformed spec, and for a

@@ -1,11 +1,16 @@
 // Pod VM boot for the shim (see pod_boot.h).
 #include "shim/pod_boot.h"
 
+#include <unistd.h>
+
+#include <optional>
+
 #include "base/file.h"
 #include "base/logging.h"
 #include "initdata/initdata.h"
 #include "podproto/podproto.h"
 #include "runtime/guest_image.h"
+#include "shim/pod_network.h"
 
 namespace cocoon::shim {
 
@@ -52,11 +57,24 @@ Result<std::unique_ptr<runtime::PodVm>> BootPodVm(runtime::Hypervisor& hyperviso
   // OVMF (SEV-SNP, TDX) boots the bzImage through its EFI stub; plain VMs the faster PVH vmlinux.
   s.kernel = s.tee == runtime::Tee::kNone ? guest.kernel : guest.dir + "/vmlinuz";
   s.initrd = guest.initrd;
+  // A CRI sandbox: the VM joins the pod's network namespace (ctr's tasks keep user networking).
+  std::optional<PodNetwork> net;
+  if (spec.kind == TaskKind::kSandbox && !spec.netns.empty()) {
+    auto attached = AttachPodNetwork(spec.netns);
+    if (!attached) return std::unexpected(attached.error().WithContext("pod network"));
+    net = std::move(*attached);
+    s.pod_net_fd = net->tap_fd;
+    s.pod_net_interface = net->nic;
+    s.pod_net_routes = net->routes;
+  }
   LOG_INFO("booting the pod VM ({} MiB, {} vCPU, TEE {}) from {}", s.memory_mib, s.vcpus,
            runtime::TeeName(s.tee), guest.dir);
-  return runtime::PodVm::Boot(
+  auto pod = runtime::PodVm::Boot(
       hypervisor, s,
       {.step = [](std::string_view line) { LOG_INFO("pod: {}", line); }, .vm_started = {}});
+  // QEMU holds its own copy: the tap goes away with the VM.
+  if (net) ::close(net->tap_fd);
+  return pod;
 }
 
 }  // namespace cocoon::shim

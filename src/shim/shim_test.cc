@@ -11,6 +11,7 @@
 #include "shim/args.h"
 #include "shim/bundle.h"
 #include "shim/pod_boot.h"
+#include "shim/pod_network.h"
 #include "shim/shim_config.h"
 
 namespace cocoon::shim {
@@ -284,6 +285,63 @@ TEST(ShimWire, EventAndDeleteResponseBytesMatchWhatContainerdAccepted) {
   del.set_exit_status(137);
   del.mutable_exited_at()->set_seconds(1700000000);
   EXPECT_EQ(Hex(del.SerializeAsString()), "1089011a060880e2cfaa06");
+}
+
+// `ip -j` output as iproute2 6.1 prints it in a CNI bridge namespace (spec E6 values).
+TEST(ShimPodNetwork, ReadsTheCniInterfaceAndItsGatewayRoute) {
+  std::string addrs =
+      R"([{"ifindex":1,"ifname":"lo","mtu":65536,"address":"00:00:00:00:00:00","addr_info":[)"
+      R"({"family":"inet","local":"127.0.0.1","prefixlen":8}]},)"
+      R"({"ifindex":3,"link_index":9,"ifname":"eth0","mtu":1500,"address":"56:b5:6a:ee:44:90",)"
+      R"("addr_info":[{"family":"inet","local":"10.88.9.2","prefixlen":24},)"
+      R"({"family":"inet6","local":"fe80::54b5:6aff:feee:4490","prefixlen":64}]}])";
+  std::string routes =
+      R"([{"dst":"default","gateway":"10.88.9.1","dev":"eth0","flags":[]},)"
+      R"({"dst":"10.88.9.0/24","dev":"eth0","protocol":"kernel","scope":"link",)"
+      R"("prefsrc":"10.88.9.2","flags":[]}])";
+  std::string link;
+  auto net = PodNetworkFromIp(addrs, routes, &link);
+  ASSERT_TRUE(net) << net.error().message();
+  EXPECT_EQ(link, "eth0");
+  EXPECT_EQ(net->nic.hwaddr(), "56:b5:6a:ee:44:90");
+  EXPECT_EQ(net->nic.mtu(), 1500u);
+  EXPECT_EQ(net->nic.name(), kGuestPodLink);
+  ASSERT_EQ(net->nic.ipaddresses_size(), 1);
+  EXPECT_EQ(net->nic.ipaddresses(0).address(), "10.88.9.2");
+  EXPECT_EQ(net->nic.ipaddresses(0).mask(), "24");
+  ASSERT_EQ(net->routes.routes_size(), 1) << "the connected route comes with the address";
+  EXPECT_EQ(net->routes.routes(0).dest(), "");
+  EXPECT_EQ(net->routes.routes(0).gateway(), "10.88.9.1");
+  EXPECT_EQ(net->routes.routes(0).device(), kGuestPodLink);
+}
+
+TEST(ShimPodNetwork, RefusesWhatItCannotUse) {
+  std::string link;
+  EXPECT_FALSE(PodNetworkFromIp("{}", "[]", &link));
+  auto v6 = PodNetworkFromIp(
+      R"([{"ifname":"eth0","address":"56:b5:6a:ee:44:90","addr_info":[{"family":"inet6","local":"fd00::2","prefixlen":64}]}])",
+      "[]", &link);
+  ASSERT_FALSE(v6);
+  EXPECT_NE(v6.error().message().find("no IPv4 address"), std::string::npos);
+  auto mac = PodNetworkFromIp(
+      R"([{"ifname":"eth0","address":"56:b5,x","addr_info":[{"family":"inet","local":"10.0.0.2","prefixlen":24}]}])",
+      "[]", &link);
+  ASSERT_FALSE(mac);
+  EXPECT_NE(mac.error().message().find("MAC"), std::string::npos);
+}
+
+TEST(ShimBundle, SandboxNamesItsNetworkNamespace) {
+  auto spec = ParseBundleSpec(
+      R"({"annotations":{"io.kubernetes.cri.container-type":"sandbox"},"linux":{"namespaces":[)"
+      R"({"type":"pid"},{"type":"network","path":"/var/run/netns/cni-1234"}]}})",
+      "sb");
+  ASSERT_TRUE(spec) << spec.error().message();
+  EXPECT_EQ(spec->netns, "/var/run/netns/cni-1234");
+  auto relative = ParseBundleSpec(
+      R"({"annotations":{"io.kubernetes.cri.container-type":"sandbox"},"linux":{"namespaces":[)"
+      R"({"type":"network","path":"netns"}]}})",
+      "sb");
+  EXPECT_FALSE(relative);
 }
 
 }  // namespace
