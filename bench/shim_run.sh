@@ -19,31 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-kbs_port="$(free_port)"
-reg_port="$(free_port)"
-
-# The KBS and registry of the README's walk-through, on free ports.
-"$here/examples/gen-keys" > /dev/null
-sed "s/127.0.0.1:8080/127.0.0.1:$kbs_port/" "$here/examples/kbs/dev.toml" > kbs.toml
-"$bin/cocoon-kbs" --config-file kbs.toml > kbs.log 2>&1 &
-pids+=($!)
-printf 'version: 0.1\nlog: {level: warn}\nstorage: {filesystem: {rootdirectory: %s/registry}}\nhttp: {addr: 127.0.0.1:%s}\n' \
-  "$work" "$reg_port" > registry.yml
-/usr/bin/docker-registry serve registry.yml > registry.log 2>&1 &
-pids+=($!)
-kbs="http://127.0.0.1:$kbs_port"
-reg="127.0.0.1:$reg_port"
-"$here/examples/wait-for" "$kbs/healthz"
-"$here/examples/wait-for" "http://$reg/v2/"
-
-# The owner's image: encrypted with a KBS-held key, signed; its signature policy.
-"$bin/cocoon" image sample app > /dev/null
-"$bin/cocoon" image encrypt --encryption-key provider:attestation-agent:kbs:///default/image-key/app \
-  --kbs "$kbs" --admin-key admin.key --dest-tls-verify=false oci:app:latest "docker://$reg/app:enc" > /dev/null
-"$bin/cocoon" image sign --key cosign.key --tls-verify=false "docker://$reg/app:enc" > /dev/null
-sed -e "s|COSIGN_PUB_BASE64|$(base64 -w0 cosign.pub)|" -e "s|127.0.0.1:5000|$reg|" "$here/examples/signature/cosign-policy.json" > policy.json
-ann="$("$bin/cocoon" initdata --annotation --kbs "$kbs" --policy policy.json "$reg/app:enc" 2> /dev/null)"
+# The KBS, the registry and the owner's encrypted, signed image (bench/pod_env.sh).
+source "$here/bench/pod_env.sh"
 
 # A private containerd without CRI.
 mkdir -p ctd rootfs
@@ -67,7 +44,7 @@ run_pod() {
 }
 run_shim() {
   ctr --address ctd/c.sock run --rm --runtime "$bin/containerd-shim-cocoon-v2" \
-    --runtime-config-path shim.toml --annotation "io.cocoon.image=$reg/app:enc" \
+    --runtime-config-path "$work/shim.toml" --annotation "io.cocoon.image=$reg/app:enc" \
     --annotation "io.katacontainers.config.hypervisor.cc_init_data=$ann" \
     --rootfs rootfs "bench-$1" "${cmd[@]}" > /dev/null
 }
@@ -80,7 +57,7 @@ done
 
 # The shim daemon's memory while a pod runs (its VmHWM just before the task ends).
 ctr --address ctd/c.sock run -d --runtime "$bin/containerd-shim-cocoon-v2" \
-  --runtime-config-path shim.toml --annotation "io.cocoon.image=$reg/app:enc" \
+  --runtime-config-path "$work/shim.toml" --annotation "io.cocoon.image=$reg/app:enc" \
   --annotation "io.katacontainers.config.hypervisor.cc_init_data=$ann" \
   --rootfs rootfs rss /bin/sh -c 'sleep 600' > /dev/null
 sleep 2
