@@ -152,6 +152,18 @@ Status Systemctl(const InstallOptions& o, std::vector<std::string> args) {
   return Ok();
 }
 
+// What an earlier install recorded (an empty object when it left nothing); InvalidArgument when
+// the file is not a JSON object.
+Result<nlohmann::json> ReadInstallState(const std::string& path) {
+  auto text = base::ReadFile(path, "install state", 1 << 20);
+  if (!text) return nlohmann::json::object();
+  nlohmann::json state = nlohmann::json::parse(*text, nullptr, false);
+  if (state.is_discarded() || !state.is_object()) {
+    return InvalidArgument("install state " + path + " is not a JSON object");
+  }
+  return state;
+}
+
 }  // namespace
 
 const std::vector<std::string>& InstalledBinaries() {
@@ -238,13 +250,7 @@ Result<InstallReport> InstallContainerd(const InstallOptions& o) {
   const std::string config = OnHost(o, o.containerd_config);
   const std::string backup = config + std::string(kBackupSuffix);
   const std::string state_path = OnHost(o, (fs::path(o.prefix) / kStateFile).string());
-  nlohmann::json state = nlohmann::json::object();
-  if (auto s = base::ReadFile(state_path, "install state", 1 << 20); s) {
-    state = nlohmann::json::parse(*s, nullptr, false);
-    if (state.is_discarded() || !state.is_object()) {
-      return InvalidArgument("install state " + state_path + " is not a JSON object");
-    }
-  }
+  ASSIGN_OR_RETURN(nlohmann::json state, ReadInstallState(state_path));
   // The operator's config: the kept copy once cocoon has edited the file.
   bool config_existed = fs::exists(config);
   std::string original;
@@ -336,11 +342,8 @@ Result<InstallReport> UninstallContainerd(const InstallOptions& o) {
   const std::string config = OnHost(o, o.containerd_config);
   const std::string backup = config + std::string(kBackupSuffix);
   const std::string state_path = OnHost(o, (fs::path(o.prefix) / kStateFile).string());
-  nlohmann::json state = nlohmann::json::object();
-  if (auto s = base::ReadFile(state_path, "install state", 1 << 20); s) {
-    state = nlohmann::json::parse(*s, nullptr, false);
-    if (state.is_discarded() || !state.is_object()) state = nlohmann::json::object();
-  }
+  // A damaged state file does not stop an uninstall: it then removes what it finds.
+  nlohmann::json state = ReadInstallState(state_path).value_or(nlohmann::json::object());
   if (fs::exists(backup)) {
     fs::rename(backup, config, ec);
     if (ec) return Internal("cannot restore " + config + " from " + backup + ": " + ec.message());
